@@ -1,0 +1,105 @@
+/**
+ * Every error Ferry throws is a FerryError with a stable `code`, so callers can branch without
+ * parsing messages. Messages say what went wrong and what to do instead.
+ */
+export class FerryError extends Error {
+  readonly code: string;
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+    this.code = code;
+  }
+}
+
+/** A bad option, named by its path, with what is allowed. Thrown at creation, never later. */
+export class ConfigError extends FerryError {
+  readonly path: string;
+  constructor(path: string, problem: string, fix: string) {
+    super('FERRY_CONFIG', `Invalid option \`${path}\`: ${problem}. ${fix}`);
+    this.path = path;
+  }
+}
+
+/** A transport asked for a feature it lacks. */
+export class CapabilityError extends FerryError {
+  readonly transport: string;
+  readonly feature: string;
+  constructor(transport: string, feature: string, detail: string, instead: string) {
+    super('FERRY_CAPABILITY', `The ${transport} transport does not support ${feature}: ${detail}. ${instead}`);
+    this.transport = transport;
+    this.feature = feature;
+  }
+}
+
+/** publish / consume / start after close. */
+export class ClosedError extends FerryError {
+  constructor(what: string) {
+    super('FERRY_CLOSED', `Cannot use a closed ${what}. Create a new one from the client.`);
+  }
+}
+
+export class MessageTooLargeError extends FerryError {
+  readonly size: number;
+  readonly limit: number;
+  constructor(transport: string, size: number, limit: number) {
+    super(
+      'FERRY_MESSAGE_TOO_LARGE',
+      `Message of ${size} bytes exceeds the ${transport} transport's limit of ${limit} bytes. ` +
+        'Store large payloads elsewhere (e.g. object storage) and send a reference.',
+    );
+    this.size = size;
+    this.limit = limit;
+  }
+}
+
+/** A publish the broker did not accept; `cause` holds the client's error. */
+export class PublishError extends FerryError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('FERRY_PUBLISH', message, options);
+  }
+}
+
+/**
+ * Throw (or wrap) this in a handler to skip retries: the message goes straight to the dead letter.
+ * Decode and schema failures are non-retryable too.
+ */
+export class NonRetryableError extends FerryError {
+  /** What kind of failure, recorded in the dead-letter headers. */
+  readonly kind: string;
+  constructor(message: string, options?: { cause?: unknown; kind?: string; code?: string }) {
+    super(options?.code ?? 'FERRY_NON_RETRYABLE', message, options);
+    this.kind = options?.kind ?? 'handler';
+  }
+}
+
+/** Payload bytes the codec cannot decode. */
+export class DecodeError extends NonRetryableError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, { ...options, kind: 'decode', code: 'FERRY_DECODE' });
+  }
+}
+
+export interface SchemaIssue {
+  readonly path: string;
+  readonly message: string;
+}
+
+/** Payload that fails its message schema (on publish, or on receive where it is dead-lettered). */
+export class SchemaError extends NonRetryableError {
+  readonly issues: readonly SchemaIssue[];
+  constructor(type: string, issues: readonly SchemaIssue[]) {
+    super(
+      `Payload of \`${type}\` fails its schema: ${issues.map((i) => `${i.path || '(root)'}: ${i.message}`).join('; ')}`,
+      { kind: 'schema', code: 'FERRY_SCHEMA' },
+    );
+    this.issues = issues;
+  }
+}
+
+/** True unless the error (or its cause chain) says retrying cannot help. */
+export function isRetryable(error: unknown): boolean {
+  for (let e: unknown = error, depth = 0; e instanceof Error && depth < 8; e = e.cause, depth++) {
+    if (e instanceof NonRetryableError) return false;
+  }
+  return true;
+}

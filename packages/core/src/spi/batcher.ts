@@ -1,0 +1,106 @@
+/**
+ * Coalesces concurrent single sends into broker batches. Clients without a linger of their own
+ * (kafkajs, the SQS SDK) turn one `publish()` per message into one request per message; this
+ * gathers what arrives within `lingerMs` (or until a batch is full) into one request, and keeps
+ * up to `maxConcurrentFlushes` requests in flight.
+ */
+export interface BatcherOptions<T> {
+  /** Most items in one flush (SQS: 10). */
+  readonly maxItems: number;
+  /** Most bytes in one flush, by `sizeOf` (SQS: 1 MiB). */
+  readonly maxBytes: number;
+  /** How long the first item of a batch waits for company. 0: flush on the next tick. */
+  readonly lingerMs: number;
+  readonly maxConcurrentFlushes: number;
+  readonly sizeOf: (item: T) => number;
+  /**
+   * Sends one batch. Return per-item errors (undefined = accepted) to fail items separately,
+   * or throw to fail the whole batch.
+   */
+  readonly flush: (items: T[]) => Promise<ReadonlyArray<Error | undefined> | void>;
+}
+
+interface Pending<T> {
+  item: T;
+  size: number;
+  resolve: () => void;
+  reject: (error: Error) => void;
+}
+
+export class Batcher<T> {
+  private queue: Pending<T>[] = [];
+  private queuedBytes = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private flushing = 0;
+  private readonly idleWaiters: Array<() => void> = [];
+
+  constructor(private readonly options: BatcherOptions<T>) {}
+
+  add(item: T): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const size = this.options.sizeOf(item);
+      this.queue.push({ item, size, resolve, reject });
+      this.queuedBytes += size;
+      if (this.queue.length >= this.options.maxItems || this.queuedBytes >= this.options.maxBytes) {
+        this.pump();
+      } else if (!this.timer) {
+        this.timer = setTimeout(() => {
+          this.timer = undefined;
+          this.pump();
+        }, this.options.lingerMs);
+      }
+    });
+  }
+
+  /** Resolves when nothing is queued or being sent. */
+  async drain(): Promise<void> {
+    this.pump(true);
+    if (this.queue.length === 0 && this.flushing === 0) return;
+    await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  private pump(force = false): void {
+    while (this.queue.length > 0 && this.flushing < this.options.maxConcurrentFlushes) {
+      const full = this.queue.length >= this.options.maxItems || this.queuedBytes >= this.options.maxBytes;
+      if (!full && this.timer && !force) return; // linger still running for a partial batch
+      if (this.timer) {
+        clearTimeout(this.timer);
+        this.timer = undefined;
+      }
+      this.flushOne(this.takeBatch());
+    }
+  }
+
+  private takeBatch(): Pending<T>[] {
+    const batch: Pending<T>[] = [];
+    let bytes = 0;
+    while (this.queue.length > 0 && batch.length < this.options.maxItems) {
+      const next = this.queue[0]!;
+      if (batch.length > 0 && bytes + next.size > this.options.maxBytes) break;
+      this.queue.shift();
+      bytes += next.size;
+      batch.push(next);
+    }
+    this.queuedBytes -= bytes;
+    return batch;
+  }
+
+  private flushOne(batch: Pending<T>[]): void {
+    this.flushing++;
+    this.options
+      .flush(batch.map((p) => p.item))
+      .then(
+        (errors) => batch.forEach((p, i) => (errors?.[i] ? p.reject(errors[i]!) : p.resolve())),
+        (error: unknown) => {
+          const err = error instanceof Error ? error : new Error(String(error));
+          batch.forEach((p) => p.reject(err));
+        },
+      )
+      .finally(() => {
+        this.flushing--;
+        // Items that arrived while every flush slot was busy go out now, without another linger.
+        if (this.queue.length > 0) this.pump(true);
+        if (this.queue.length === 0 && this.flushing === 0) this.idleWaiters.splice(0).forEach((w) => w());
+      });
+  }
+}

@@ -1,0 +1,31 @@
+/**
+ * What a transport can do. Core checks every producer and consumer option against this when the
+ * option is given, and refuses what the transport lacks (see capability-check.ts). Exposed at
+ * runtime as `client.capabilities`.
+ */
+export interface Capabilities {
+  /** Per-key order: messages with one key reach one consumer in publish order. */
+  readonly orderingByKey: boolean;
+  /** Several groups on one topic each receive every message. */
+  readonly fanOut: boolean;
+  /** Start positions a subscription may ask for beyond "new messages". Empty: no replay. */
+  readonly replay: ReadonlyArray<'earliest' | 'offset' | 'timestamp'>;
+  /** Delayed delivery on publish and on retry; `maxMs` is the longest delay accepted. */
+  readonly delay: { readonly maxMs: number } | false;
+  /** Priority on publish; `max` is the highest accepted value (0..max). */
+  readonly priority: { readonly max: number } | false;
+  /** The broker keeps dead letters itself (a DLX, a redrive policy) as a safety net. */
+  readonly nativeDeadLetter: boolean;
+  /** Consume-transform-produce in one broker transaction (Delivery.transact). */
+  readonly transactions: boolean;
+  /** Largest encoded payload plus headers, in bytes, a single message may have. */
+  readonly maxMessageBytes: number;
+}
+
+export type Feature =
+  | 'orderingByKey'
+  | 'fanOut'
+  | 'replay'
+  | 'delay'
+  | 'priority'
+  | 'transactions';
