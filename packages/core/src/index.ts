@@ -1,3 +1,31 @@
+// Application API
+export { createClient, Client, type ClientOptions } from './client/client.ts';
+export { registerTransport } from './client/registry.ts';
+export type { RedriveOptions, RedriveResult } from './client/redrive.ts';
+export { defineMessage, type MessageDefinition, type PayloadIn, type PayloadOut, type DefineMessageOptions } from './message.ts';
+export { Producer, type BatchEntry } from './producer/producer.ts';
+export type { PublishOptions } from './producer/publish-options.ts';
+export { Consumer, type Handler, type CloseOptions } from './consumer/consumer.ts';
+export type { ConsumerOptions, ResolvedConsumerOptions, RetryOptions } from './config/consumer-options.ts';
+export type { ConsumerHooks } from './consumer/hooks.ts';
+export { jsonCodec, type Codec } from './codec.ts';
+
+// Middleware: the built-in steps (the consumer composes them) and the types to write your own.
+export type { Middleware, HandlerFn, MessageContext, Outcome } from './middleware/types.ts';
+export { compose } from './middleware/compose.ts';
+export { tracing, type TracingOptions, type SpanLike } from './middleware/tracing.ts';
+export { retry } from './middleware/retry.ts';
+export { backoffDelay } from './middleware/backoff.ts';
+export { deadLetter } from './middleware/dead-letter.ts';
+export { decode } from './middleware/decode.ts';
+export { validateSchema } from './middleware/validate-schema.ts';
+export { idempotency, type IdempotencyOptions } from './middleware/idempotency.ts';
+export { timeout, HandlerTimeoutError } from './middleware/timeout.ts';
+
+// Idempotency stores
+export type { IdempotencyStore } from './idempotency/store.ts';
+export { MemoryIdempotencyStore } from './idempotency/memory-store.ts';
+
 // Transport SPI: what adapters implement and use.
 export type { Envelope, OutgoingMessage } from './spi/envelope.ts';
 export { HEADERS } from './spi/envelope.ts';
@@ -15,5 +43,6 @@ export { DEAD_LETTER_GROUP } from './spi/transport.ts';
 export { Batcher, type BatcherOptions } from './spi/batcher.ts';
 export { envelopeSize } from './spi/size.ts';
 export { parseOptions } from './config/parse.ts';
+export { checkDelay, checkPriority, checkStart } from './capability-check.ts';
 export { redactUrl, redactText } from './redact.ts';
 export * from './errors.ts';

@@ -1,0 +1,84 @@
+import { HEADERS, type OutgoingMessage } from '../spi/envelope.ts';
+import { DEAD_LETTER_GROUP, type Delivery, type Transport } from '../spi/transport.ts';
+
+export interface RedriveOptions {
+  /** The dead-letter topic to drain, e.g. `orders.dlq`. */
+  readonly deadLetterTopic: string;
+  /** Stop after this many messages. */
+  readonly limit?: number;
+  /** Stop when no dead letter arrived for this long. Default 1,000 ms. */
+  readonly idleMs?: number;
+  /** Return false to leave a message in the dead letter. */
+  readonly filter?: (delivery: Delivery) => boolean;
+}
+
+export interface RedriveResult {
+  readonly redriven: number;
+  readonly skipped: number;
+}
+
+const DEAD_LETTER_HEADERS = new Set<string>([
+  HEADERS.deadLetterReason,
+  HEADERS.deadLetterKind,
+  HEADERS.deadLetterStack,
+  HEADERS.deadLetterIssues,
+  HEADERS.deadLetterAttempts,
+  HEADERS.deadLetterAt,
+  HEADERS.originalTopic,
+  HEADERS.originalGroup,
+  HEADERS.originalCoordinates,
+]);
+
+/**
+ * Moves dead letters back to the topic they came from (header `ferry-original-topic`) with their
+ * id, key and payload, as a first attempt. Every group of that topic sees them again: groups that
+ * had handled them drop them through their idempotency store.
+ */
+export async function redrive(transport: Transport, options: RedriveOptions): Promise<RedriveResult> {
+  const idleMs = options.idleMs ?? 1000;
+  const limit = options.limit ?? Number.POSITIVE_INFINITY;
+  let redriven = 0;
+  let skipped = 0;
+  let idleTimer: NodeJS.Timeout | undefined;
+  let finish!: () => void;
+  const done = new Promise<void>((resolve) => (finish = resolve));
+  const armIdle = () => {
+    clearTimeout(idleTimer);
+    idleTimer = setTimeout(finish, idleMs);
+  };
+  let chain = Promise.resolve();
+  const subscription = await transport.subscribe(
+    { topic: options.deadLetterTopic, group: DEAD_LETTER_GROUP, maxInFlight: 1, start: { from: 'stored' }, deadLetterTopic: `${options.deadLetterTopic}.dlq`, handlerTimeoutMs: 60_000, orderedByKey: true },
+    (delivery) => {
+      // One at a time, in order, so a redrive keeps per-key order and the limit is exact.
+      chain = chain.then(async () => {
+        if (redriven + skipped >= limit) return;
+        armIdle();
+        if (options.filter && !options.filter(delivery)) {
+          skipped++;
+          await delivery.nack(idleMs * 2); // stays in the dead letter, out of this run's way
+        } else {
+          await transport.send([restored(delivery)]);
+          await delivery.ack();
+          redriven++;
+        }
+        if (redriven + skipped >= limit) finish();
+      });
+    },
+  );
+  armIdle();
+  await done;
+  clearTimeout(idleTimer);
+  await subscription.stop();
+  await chain;
+  await subscription.close();
+  return { redriven, skipped };
+}
+
+function restored(delivery: Delivery): OutgoingMessage {
+  const { envelope } = delivery;
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(envelope.headers)) if (!DEAD_LETTER_HEADERS.has(name)) headers[name] = value;
+  const topic = envelope.headers[HEADERS.originalTopic] ?? envelope.topic.replace(/\.dlq$/, '');
+  return { id: envelope.id, type: envelope.type, topic, key: envelope.key, headers, payload: envelope.payload, timestamp: envelope.timestamp };
+}

@@ -1,0 +1,34 @@
+import { DecodeError } from './errors.ts';
+
+/** Turns payload values into bytes and back. JSON by default; bring your own for Avro, protobuf... */
+export interface Codec {
+  /** Recorded in the `ferry-content-type` header. */
+  readonly contentType: string;
+  encode(value: unknown): Uint8Array;
+  /** Throws DecodeError on bytes it cannot read. */
+  decode(bytes: Uint8Array): unknown;
+}
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder('utf-8', { fatal: true });
+
+export const jsonCodec: Codec = {
+  contentType: 'application/json',
+  encode(value) {
+    return encoder.encode(JSON.stringify(value) ?? 'null');
+  },
+  decode(bytes) {
+    let text: string;
+    try {
+      text = decoder.decode(bytes);
+    } catch (cause) {
+      throw new DecodeError('Payload is not valid UTF-8, so it cannot be JSON', { cause });
+    }
+    try {
+      return JSON.parse(text);
+    } catch (cause) {
+      const preview = text.length > 60 ? `${text.slice(0, 60)}...` : text;
+      throw new DecodeError(`Payload is not valid JSON: ${(cause as Error).message} (starts with ${JSON.stringify(preview)})`, { cause });
+    }
+  },
+};

@@ -1,0 +1,191 @@
+import type { Codec } from '../codec.ts';
+import { checkDelay, checkStart } from '../capability-check.ts';
+import { consumerOptionsSchema, retrySchema, type ConsumerOptions, type ResolvedConsumerOptions } from '../config/consumer-options.ts';
+import { parseOptions } from '../config/parse.ts';
+import { ClosedError, ConfigError, FerryError } from '../errors.ts';
+import { MemoryIdempotencyStore } from '../idempotency/memory-store.ts';
+import type { MessageDefinition, PayloadOut } from '../message.ts';
+import { compose } from '../middleware/compose.ts';
+import { deadLetter } from '../middleware/dead-letter.ts';
+import { decode } from '../middleware/decode.ts';
+import { idempotency } from '../middleware/idempotency.ts';
+import { retry } from '../middleware/retry.ts';
+import { timeout } from '../middleware/timeout.ts';
+import type { HandlerFn, MessageContext, Middleware } from '../middleware/types.ts';
+import { validateSchema } from '../middleware/validate-schema.ts';
+import type { Delivery, Subscription, Transport } from '../spi/transport.ts';
+import { KeyedScheduler } from './keyed-scheduler.ts';
+import type { DeliveryContext } from './message-context.ts';
+import { processDelivery, type LoopSettings } from './process-delivery.ts';
+
+export type Handler<M extends MessageDefinition> = (payload: PayloadOut<M>, ctx: MessageContext) => Promise<void> | void;
+
+export interface CloseOptions {
+  /** How long to wait for in-flight handlers. Unfinished ones are released for redelivery. Default 30 s. */
+  readonly timeoutMs?: number;
+}
+
+/**
+ * Receives typed messages for one group. Register handlers with `handle`, then `start`.
+ * The middleware chain, outermost first:
+ *   deadLetter → retry → timeout → decode → validateSchema → idempotency → your middleware → handler
+ */
+export class Consumer {
+  readonly options: ResolvedConsumerOptions;
+  private readonly handlers = new Map<string, { definition: MessageDefinition; handler: Handler<MessageDefinition> }>();
+  private readonly subscriptions: Subscription[] = [];
+  private readonly contexts = new Set<DeliveryContext>();
+  private readonly scheduler: KeyedScheduler;
+  private state: 'new' | 'starting' | 'running' | 'closing' | 'closed' = 'new';
+  private closing: Promise<void> | undefined;
+  private abandoned = false;
+
+  constructor(
+    private readonly transport: Transport,
+    private readonly codec: Codec,
+    options: ConsumerOptions,
+  ) {
+    this.options = parseOptions(consumerOptionsSchema, options, 'consumer');
+    this.checkAgainstTransport();
+    this.scheduler = new KeyedScheduler(this.options.concurrency);
+  }
+
+  /** Registers the handler for one message type. Call before start(). */
+  handle<M extends MessageDefinition>(message: M, handler: Handler<M>): this {
+    if (this.state !== 'new') throw new FerryError('FERRY_STATE', `consumer.handle(${message.type}) must be called before start().`);
+    if (this.handlers.has(message.type)) throw new FerryError('FERRY_STATE', `A handler for ${message.type} is already registered on this consumer.`);
+    this.handlers.set(message.type, { definition: message, handler: handler as Handler<MessageDefinition> });
+    return this;
+  }
+
+  async start(): Promise<void> {
+    if (this.state === 'closing' || this.state === 'closed') throw new ClosedError('consumer');
+    if (this.state !== 'new') throw new FerryError('FERRY_STATE', 'consumer.start() was already called.');
+    if (this.handlers.size === 0) throw new FerryError('FERRY_STATE', 'consumer.start() needs at least one consumer.handle(message, handler) first.');
+    this.state = 'starting';
+    await this.transport.connect();
+    const settings = this.loopSettings();
+    const topics = new Set([...this.handlers.values()].map((h) => h.definition.topic));
+    const prefetch = this.options.prefetch ?? this.options.concurrency * 2;
+    try {
+      for (const topic of topics) {
+        const subscription = await this.transport.subscribe(
+          {
+            topic,
+            group: this.options.group,
+            maxInFlight: prefetch,
+            start: this.options.start,
+            deadLetterTopic: this.deadLetterTopic(topic),
+            handlerTimeoutMs: this.options.handlerTimeoutMs,
+            orderedByKey: this.options.orderedByKey,
+          },
+          (delivery) => this.onDelivery(delivery, settings),
+        );
+        this.subscriptions.push(subscription);
+      }
+    } catch (error) {
+      await Promise.allSettled(this.subscriptions.map((s) => s.close()));
+      this.state = 'closed';
+      throw error;
+    }
+    this.state = 'running';
+  }
+
+  /** Stops taking messages, lets in-flight handlers finish (up to the deadline), settles them. Idempotent. */
+  close(options: CloseOptions = {}): Promise<void> {
+    this.closing ??= this.shutdown(options.timeoutMs ?? 30_000);
+    return this.closing;
+  }
+
+  /** Deliveries received and not yet settled. */
+  get inFlight(): number {
+    return this.scheduler.size;
+  }
+
+  private async shutdown(timeoutMs: number): Promise<void> {
+    this.state = 'closing';
+    await Promise.allSettled(this.subscriptions.map((s) => s.stop()));
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)));
+    await Promise.race([this.scheduler.idle(), deadline]);
+    clearTimeout(timer);
+    // Past the deadline: nothing new starts, running handlers are told to stop, and their
+    // deliveries are released by the transport for redelivery.
+    this.abandoned = true;
+    for (const ctx of this.contexts) ctx.abort();
+    await Promise.allSettled(this.subscriptions.map((s) => s.close()));
+    this.state = 'closed';
+  }
+
+  private onDelivery(delivery: Delivery, settings: LoopSettings): void {
+    const key = this.options.orderedByKey && delivery.envelope.key !== undefined ? `${delivery.envelope.topic}\u0000${delivery.envelope.key}` : undefined;
+    void this.scheduler.schedule(key, async () => {
+      if (this.abandoned) return; // released by Subscription.close(), delivered again later
+      await processDelivery(delivery, settings, (ctx) => {
+        this.contexts.add(ctx);
+        return () => this.contexts.delete(ctx);
+      });
+    });
+  }
+
+  private loopSettings(): LoopSettings {
+    const o = this.options;
+    const policy = o.retry ? retrySchema.parse(o.retry) : retrySchema.parse({ attempts: o.delivery === 'at-most-once' ? 1 : undefined });
+    const chain: Middleware[] = [];
+    if (o.deadLetter !== false) chain.push(deadLetter());
+    if (policy.attempts > 1) chain.push(retry(policy));
+    chain.push(
+      timeout(o.handlerTimeoutMs, (ctx) => (ctx as DeliveryContext).abort()),
+      decode(this.codec, new Map([...this.handlers].map(([type, h]) => [type, h.definition])), o.unknownTypes),
+      validateSchema(),
+    );
+    const idem = this.idempotencySettings();
+    if (idem) chain.push(idempotency(idem));
+    chain.push(...o.middleware);
+    const handlers = this.handlers;
+    const dispatch: HandlerFn = async (ctx) => {
+      await handlers.get(ctx.envelope.type)!.handler(ctx.payload, ctx);
+    };
+    return {
+      transport: this.transport,
+      codec: this.codec,
+      group: o.group,
+      mode: o.delivery,
+      deadLetter: o.deadLetter === false ? false : { topicFor: (topic) => this.deadLetterTopic(topic), includeStack: o.deadLetter.includeStack },
+      chain: compose(chain, dispatch),
+      fallbackRetryDelayMs: policy.maxDelayMs,
+      hooks: o.hooks ?? {},
+    };
+  }
+
+  private deadLetterTopic(topic: string): string {
+    const dl = this.options.deadLetter;
+    return dl !== false && dl.topic ? dl.topic : `${topic}.dlq`;
+  }
+
+  private idempotencySettings() {
+    const o = this.options;
+    if (o.idempotency === false) return undefined;
+    if (o.idempotency === undefined && o.delivery !== 'exactly-once') return undefined;
+    const given = o.idempotency ?? { ttlMs: 24 * 60 * 60 * 1000, leaseMs: 5 * 60 * 1000 };
+    return { store: given.store ?? new MemoryIdempotencyStore(), ttlMs: given.ttlMs, leaseMs: given.leaseMs };
+  }
+
+  /** Refuses, at configuration, what this transport or delivery mode cannot do. */
+  private checkAgainstTransport(): void {
+    const o = this.options;
+    checkStart(this.transport, o.start);
+    if (o.delivery === 'at-most-once' && o.retry && o.retry.attempts !== undefined && o.retry.attempts > 1) {
+      throw new ConfigError('consumer.retry.attempts', 'at-most-once acknowledges before the handler runs, so a failed message cannot come back', "Use delivery: 'at-least-once' for retries, or retry.attempts: 1.");
+    }
+    if (o.delivery === 'exactly-once' && o.idempotency === false) {
+      throw new ConfigError('consumer.idempotency', "exactly-once needs the idempotency store to drop duplicates", 'Remove idempotency: false, or pass { store } for a shared store.');
+    }
+    const policy = retrySchema.parse(o.retry ?? {});
+    if (o.delivery !== 'at-most-once' && policy.attempts > 1 && policy.maxDelayMs > 0) checkDelay(this.transport, Math.min(policy.maxDelayMs, maxBackoff(policy)), 'retry backoff');
+  }
+}
+
+function maxBackoff(policy: { initialDelayMs: number; multiplier: number; attempts: number; maxDelayMs: number }): number {
+  return Math.min(policy.maxDelayMs, policy.initialDelayMs * policy.multiplier ** Math.max(0, policy.attempts - 2));
+}

@@ -1,0 +1,54 @@
+import type { Codec } from '../codec.ts';
+import type { MessageDefinition, PayloadIn } from '../message.ts';
+import { buildMessage } from '../producer/build-message.ts';
+import type { PublishOptions } from '../producer/publish-options.ts';
+import type { OutgoingMessage } from '../spi/envelope.ts';
+import type { Delivery, Transport } from '../spi/transport.ts';
+import type { MessageContext, Outcome } from '../middleware/types.ts';
+
+/** The per-delivery context the middleware chain works on. */
+export class DeliveryContext implements MessageContext {
+  payload: unknown = undefined;
+  definition: MessageDefinition | undefined = undefined;
+  outcome: Outcome | undefined = undefined;
+  readonly commits: Array<() => Promise<void>> = [];
+  /** Set while a transaction is open: publishes join it. */
+  transactionalSend: ((messages: readonly OutgoingMessage[]) => Promise<void>) | undefined;
+  private readonly abortController = new AbortController();
+
+  constructor(
+    readonly delivery: Delivery,
+    readonly group: string,
+    private readonly transportRef: Transport,
+    private readonly codec: Codec,
+  ) {}
+
+  get envelope(): MessageContext['envelope'] {
+    return this.delivery.envelope;
+  }
+  get attempt(): number {
+    return this.delivery.attempt;
+  }
+  get coordinates(): MessageContext['coordinates'] {
+    return this.delivery.coordinates;
+  }
+  get transport(): string {
+    return this.transportRef.name;
+  }
+  get signal(): MessageContext['signal'] {
+    return this.abortController.signal;
+  }
+
+  abort(): void {
+    this.abortController.abort();
+  }
+
+  async publish<M extends MessageDefinition>(message: M, payload: PayloadIn<M>, options?: PublishOptions): Promise<void> {
+    const outgoing = buildMessage(this.transportRef, this.codec, message, payload, options);
+    await (this.transactionalSend ?? ((m) => this.transportRef.send(m)))([outgoing]);
+  }
+
+  onCommit(fn: () => Promise<void>): void {
+    this.commits.push(fn);
+  }
+}

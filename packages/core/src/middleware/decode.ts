@@ -1,0 +1,28 @@
+import type { Codec } from '../codec.ts';
+import { NonRetryableError } from '../errors.ts';
+import type { MessageDefinition } from '../message.ts';
+import type { Middleware } from './types.ts';
+
+/**
+ * Finds the message definition by the envelope's type and decodes the payload bytes. Undecodable
+ * bytes and unknown types fail without retry (retrying cannot fix them).
+ */
+export function decode(codec: Codec, definitions: ReadonlyMap<string, MessageDefinition>, unknownTypes: 'dead-letter' | 'ignore'): Middleware {
+  return (next) => async (ctx) => {
+    const definition = definitions.get(ctx.envelope.type);
+    if (!definition) {
+      if (unknownTypes === 'ignore') {
+        ctx.outcome = { kind: 'ignored' };
+        return;
+      }
+      throw new NonRetryableError(
+        `No handler for message type ${JSON.stringify(ctx.envelope.type)} on topic ${JSON.stringify(ctx.envelope.topic)} ` +
+          `(handled: ${[...definitions.keys()].join(', ')}). Register one with consumer.handle(), or set unknownTypes: 'ignore'.`,
+        { kind: 'unknown-type' },
+      );
+    }
+    ctx.definition = definition;
+    ctx.payload = codec.decode(ctx.envelope.payload);
+    await next(ctx);
+  };
+}

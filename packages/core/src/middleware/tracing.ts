@@ -1,0 +1,29 @@
+import type { MessageContext, Middleware } from './types.ts';
+
+/** A span, from whatever tracer you use (OpenTelemetry's fits). */
+export interface SpanLike {
+  end(error?: unknown): void;
+}
+
+export interface TracingOptions {
+  /**
+   * Called when handling starts. The W3C `traceparent`/`tracestate` the producer put in the
+   * headers are in `ctx.envelope.headers`; start a child span from them.
+   */
+  start(ctx: MessageContext): SpanLike | undefined;
+}
+
+/** Wraps handling in a span: ended with the error when the attempt fails. */
+export function tracing(options: TracingOptions): Middleware {
+  return (next) => async (ctx) => {
+    const span = options.start(ctx);
+    try {
+      await next(ctx);
+      const failed = ctx.outcome?.kind === 'retry' || ctx.outcome?.kind === 'dead-letter';
+      span?.end(failed ? (ctx.outcome as { error: unknown }).error : undefined);
+    } catch (error) {
+      span?.end(error);
+      throw error;
+    }
+  };
+}

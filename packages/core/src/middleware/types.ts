@@ -1,0 +1,44 @@
+import type { Coordinates } from '../spi/transport.ts';
+import type { Envelope } from '../spi/envelope.ts';
+import type { MessageDefinition, PayloadIn } from '../message.ts';
+import type { PublishOptions } from '../producer/publish-options.ts';
+
+/** How the consume loop settles a message when the chain has finished. */
+export type Outcome =
+  | { readonly kind: 'ack' }
+  | { readonly kind: 'retry'; readonly delayMs: number; readonly error: unknown }
+  | { readonly kind: 'dead-letter'; readonly error: unknown }
+  | { readonly kind: 'duplicate' }
+  | { readonly kind: 'ignored' };
+
+/** What every middleware and handler sees about the message being handled. */
+export interface MessageContext {
+  readonly envelope: Envelope;
+  /** 1 on first delivery. */
+  readonly attempt: number;
+  /** Broker position: partition/offset, queue, receipt handle... */
+  readonly coordinates: Coordinates;
+  readonly group: string;
+  /** Name of the transport (`memory`, `kafka`, ...). */
+  readonly transport: string;
+  /** Aborted when the handler times out or the consumer's close deadline passes. */
+  readonly signal: AbortSignal;
+  /** The decoded payload (after `decode`), validated (after `validateSchema`). */
+  payload: unknown;
+  /** The definition matched by the envelope's type (after `decode`). */
+  definition: MessageDefinition | undefined;
+  /** Set by the policy middleware; the loop acks when it stays undefined. */
+  outcome: Outcome | undefined;
+  /**
+   * Publishes from inside the handler. Under exactly-once on a transport with transactions, it
+   * joins the transaction that also commits this message's consumption.
+   */
+  publish<M extends MessageDefinition>(message: M, payload: PayloadIn<M>, options?: PublishOptions): Promise<void>;
+  /** Runs `fn` once the message's outcome is durable (before ack; after a transaction commits). */
+  onCommit(fn: () => Promise<void>): void;
+}
+
+export type HandlerFn = (ctx: MessageContext) => Promise<void>;
+
+/** A middleware wraps the next handler: Watermill's shape, `(next) => (ctx) => ...`. */
+export type Middleware = (next: HandlerFn) => HandlerFn;

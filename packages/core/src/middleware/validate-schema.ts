@@ -1,0 +1,16 @@
+import { SchemaError } from '../errors.ts';
+import type { Middleware } from './types.ts';
+import { toSchemaIssues } from '../schema-issues.ts';
+
+/** Parses the decoded payload with its definition's zod schema; a failure is never handed on. */
+export function validateSchema(): Middleware {
+  return (next) => async (ctx) => {
+    const definition = ctx.definition;
+    if (definition) {
+      const result = await definition.schema.safeParseAsync(ctx.payload);
+      if (!result.success) throw new SchemaError(definition.type, toSchemaIssues(result.error));
+      ctx.payload = result.data;
+    }
+    await next(ctx);
+  };
+}

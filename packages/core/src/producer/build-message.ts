@@ -1,0 +1,47 @@
+import { randomUUID } from 'node:crypto';
+import type { Codec } from '../codec.ts';
+import { checkDelay, checkPriority } from '../capability-check.ts';
+import { MessageTooLargeError, SchemaError } from '../errors.ts';
+import type { MessageDefinition, PayloadIn } from '../message.ts';
+import { toSchemaIssues } from '../schema-issues.ts';
+import { HEADERS, type OutgoingMessage } from '../spi/envelope.ts';
+import { envelopeSize } from '../spi/size.ts';
+import type { Transport } from '../spi/transport.ts';
+import { parseOptions } from '../config/parse.ts';
+import { publishOptionsSchema, type PublishOptions } from './publish-options.ts';
+
+/**
+ * Validates and encodes one publish into the envelope a transport sends. Everything that can be
+ * refused is refused here, before any byte leaves: bad options, schema, capability, size.
+ */
+export function buildMessage<M extends MessageDefinition>(
+  transport: Transport,
+  codec: Codec,
+  message: M,
+  payload: PayloadIn<M>,
+  rawOptions: PublishOptions | undefined,
+): OutgoingMessage {
+  const options = parseOptions(publishOptionsSchema, rawOptions, 'publish options');
+  const parsed = message.schema.safeParse(payload);
+  if (!parsed.success) throw new SchemaError(message.type, toSchemaIssues(parsed.error));
+  if (options.delayMs !== undefined && options.delayMs > 0) checkDelay(transport, options.delayMs, `publish of ${message.type}`);
+  if (options.priority !== undefined) checkPriority(transport, options.priority);
+
+  const outgoing: OutgoingMessage = {
+    id: options.id ?? randomUUID(),
+    type: message.type,
+    topic: message.topic,
+    key: options.key,
+    headers: { ...options.headers, [HEADERS.contentType]: codec.contentType },
+    // Encode what the caller gave (not zod's output): transforms run on the consumer side.
+    payload: codec.encode(payload),
+    timestamp: Date.now(),
+    delayMs: options.delayMs,
+    priority: options.priority,
+  };
+  const size = envelopeSize(outgoing);
+  if (size > transport.capabilities.maxMessageBytes) {
+    throw new MessageTooLargeError(transport.name, size, transport.capabilities.maxMessageBytes);
+  }
+  return outgoing;
+}
