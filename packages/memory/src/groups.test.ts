@@ -1,0 +1,157 @@
+import type { Delivery } from '@ferry/core';
+import { describe, expect, it } from 'vitest';
+import { freshBroker, message, sleep, spec, text, transportsClosedAfterEach, until } from './test-support.ts';
+
+const open = transportsClosedAfterEach();
+
+const numbered = (topic: string, n: number, key?: (i: number) => string) =>
+  Array.from({ length: n }, (_, i) => message(topic, String(i), key ? { key: key(i) } : {}));
+
+describe('consumer groups', () => {
+  it('fans out: two groups each get every message once', async () => {
+    const broker = freshBroker();
+    const a: string[] = [];
+    const b: string[] = [];
+    await open(broker).subscribe(spec('fan', 'a'), (d) => (a.push(text(d)), void d.ack()));
+    await open(broker).subscribe(spec('fan', 'b'), (d) => (b.push(text(d)), void d.ack()));
+    await open(broker).send(numbered('fan', 50));
+    await until(() => a.length === 50 && b.length === 50);
+    await sleep(20);
+    const all = Array.from({ length: 50 }, (_, i) => String(i));
+    expect(a).toEqual(all);
+    expect(b).toEqual(all);
+  });
+
+  it('a group created after the publishes reads from the earliest retained message', async () => {
+    const broker = freshBroker();
+    await open(broker).send(numbered('late', 5));
+    const got: string[] = [];
+    await open(broker).subscribe(spec('late', 'new-group'), (d) => (got.push(text(d)), void d.ack()));
+    await until(() => got.length === 5);
+    expect(got).toEqual(['0', '1', '2', '3', '4']);
+  });
+
+  it('competing members of one group split the work: both get some, none twice, total exact', async () => {
+    const broker = freshBroker();
+    const byMember: string[][] = [[], []];
+    for (const i of [0, 1]) {
+      // Asynchronous acks so both members have work in flight at once.
+      await open(broker).subscribe(spec('split', 'g', { maxInFlight: 5 }), (d) => {
+        byMember[i]!.push(text(d));
+        setTimeout(() => void d.ack(), 1);
+      });
+    }
+    await open(broker).send(numbered('split', 200));
+    await until(() => byMember[0]!.length + byMember[1]!.length === 200);
+    await sleep(20);
+    expect(byMember[0]!.length).toBeGreaterThan(0);
+    expect(byMember[1]!.length).toBeGreaterThan(0);
+    const all = [...byMember[0]!, ...byMember[1]!];
+    expect(new Set(all).size).toBe(200);
+    expect(all.length).toBe(200);
+  });
+
+  it('keeps per-key order across two members with interleaved keys', async () => {
+    const broker = freshBroker();
+    const seen = new Map<string, number[]>(); // key -> payload numbers in handling order
+    const perMember = [0, 0];
+    for (const i of [0, 1]) {
+      await open(broker).subscribe(spec('keys', 'g', { maxInFlight: 4 }), (d) => {
+        perMember[i]!++;
+        const key = d.envelope.key!;
+        // Random handling times would reorder a key if the transport let it run on both members.
+        setTimeout(() => {
+          seen.set(key, [...(seen.get(key) ?? []), Number(text(d))]);
+          void d.ack();
+        }, Math.random() * 3);
+      });
+    }
+    const keys = ['a', 'b', 'c', 'd', 'e'];
+    await open(broker).send(numbered('keys', 300, (i) => keys[i % keys.length]!));
+    await until(() => [...seen.values()].reduce((n, v) => n + v.length, 0) === 300);
+    for (const [k, key] of keys.entries()) {
+      expect(seen.get(key)).toEqual(Array.from({ length: 60 }, (_, j) => j * keys.length + k));
+    }
+    expect(perMember[0]).toBeGreaterThan(0);
+    expect(perMember[1]).toBeGreaterThan(0);
+  });
+
+  it('never has more than maxInFlight unsettled per subscription', async () => {
+    const broker = freshBroker();
+    let inFlight = 0;
+    let peak = 0;
+    let handled = 0;
+    await open(broker).subscribe(spec('bounded', 'g', { maxInFlight: 3 }), (d) => {
+      inFlight++;
+      peak = Math.max(peak, inFlight);
+      setTimeout(() => {
+        inFlight--;
+        handled++;
+        void d.ack();
+      }, 2);
+    });
+    await open(broker).send(numbered('bounded', 60));
+    await until(() => handled === 60);
+    expect(peak).toBe(3);
+  });
+
+  it('stop() ends new deliveries while unsettled ones stay ackable', async () => {
+    const broker = freshBroker();
+    const held: Delivery[] = [];
+    const first = await open(broker).subscribe(spec('stop', 'g', { maxInFlight: 2 }), (d) => held.push(d));
+    await open(broker).send(numbered('stop', 5));
+    await until(() => held.length === 2);
+    await first.stop();
+    await Promise.all(held.map((d) => d.ack()));
+    await sleep(20);
+    expect(held.map(text)).toEqual(['0', '1']);
+    const rest: string[] = [];
+    await open(broker).subscribe(spec('stop', 'g'), (d) => rest.push(text(d)));
+    await until(() => rest.length === 3);
+    expect(rest).toEqual(['2', '3', '4']); // the acked two are gone for good
+  });
+
+  it('close() releases unsettled deliveries to another member with attempt + 1; late settles are no-ops', async () => {
+    const broker = freshBroker();
+    const held: Delivery[] = [];
+    const first = await open(broker).subscribe(spec('release', 'g', { maxInFlight: 3 }), (d) => held.push(d));
+    await open(broker).send(numbered('release', 3));
+    await until(() => held.length === 3);
+    await held[0]!.ack();
+    const other: Delivery[] = [];
+    await open(broker).subscribe(spec('release', 'g'), (d) => other.push(d));
+    await first.close();
+    await until(() => other.length === 2);
+    // Settling a released delivery changes nothing: no extra copy, no error.
+    await held[1]!.nack(0);
+    await held[2]!.ack();
+    await sleep(20);
+    expect(other.map((d) => [text(d), d.attempt])).toEqual([
+      ['1', 2],
+      ['2', 2],
+    ]);
+  });
+
+  it('carries 5,000 messages through 10 members exactly once', async () => {
+    const broker = freshBroker();
+    const counts = new Array<number>(10).fill(0);
+    const seen = new Set<string>();
+    let duplicates = 0;
+    for (let i = 0; i < 10; i++) {
+      await open(broker).subscribe(spec('many', 'g', { maxInFlight: 8 }), (d) => {
+        counts[i]!++;
+        if (seen.has(d.envelope.id)) duplicates++;
+        seen.add(d.envelope.id);
+        queueMicrotask(() => void d.ack());
+      });
+    }
+    const producer = open(broker);
+    const sent = numbered('many', 5000, (i) => `k${i % 97}`);
+    for (let i = 0; i < sent.length; i += 500) await producer.send(sent.slice(i, i + 500));
+    await until(() => seen.size === 5000, 15_000);
+    await sleep(20);
+    expect(duplicates).toBe(0);
+    expect(counts.reduce((a, b) => a + b, 0)).toBe(5000);
+    expect(counts.every((c) => c > 0)).toBe(true);
+  });
+});

@@ -1,0 +1,66 @@
+// Helpers for this package's unit tests (not exported from index.ts).
+import type { Delivery, OutgoingMessage, SubscriptionSpec } from '@ferry/core';
+import { randomUUID } from 'node:crypto';
+import { afterEach } from 'vitest';
+import { MemoryTransport } from './transport.ts';
+
+let brokers = 0;
+/** A broker name of its own per test, so tests never see each other's topics. */
+export function freshBroker(): string {
+  return `test-${process.pid}-${++brokers}`;
+}
+
+export function message(topic: string, payload: string | Uint8Array, extra: Partial<OutgoingMessage> = {}): OutgoingMessage {
+  return {
+    id: randomUUID(),
+    type: 'test.message',
+    topic,
+    headers: {},
+    payload: typeof payload === 'string' ? new TextEncoder().encode(payload) : payload,
+    timestamp: Date.now(),
+    ...extra,
+  };
+}
+
+export function spec(topic: string, group: string, extra: Partial<SubscriptionSpec> = {}): SubscriptionSpec {
+  return {
+    topic,
+    group,
+    maxInFlight: 100,
+    start: { from: 'stored' },
+    deadLetterTopic: `${topic}.dlq`,
+    handlerTimeoutMs: 60_000,
+    orderedByKey: true,
+    ...extra,
+  };
+}
+
+export const text = (d: Delivery): string => new TextDecoder().decode(d.envelope.payload);
+
+/** Resolves once `predicate` holds, polling; fails the test after `timeoutMs`. */
+export async function until(predicate: () => boolean, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!predicate()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 2));
+  }
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export function transport(broker: string, options: ConstructorParameters<typeof MemoryTransport>[0] = {}): MemoryTransport {
+  return new MemoryTransport({ broker, ...options });
+}
+
+/** Transports opened through the returned function are closed after each test. */
+export function transportsClosedAfterEach(): (broker: string, options?: ConstructorParameters<typeof MemoryTransport>[0]) => MemoryTransport {
+  const opened: MemoryTransport[] = [];
+  afterEach(async () => {
+    await Promise.all(opened.splice(0).map((t) => t.close()));
+  });
+  return (broker, options = {}) => {
+    const t = transport(broker, options);
+    opened.push(t);
+    return t;
+  };
+}

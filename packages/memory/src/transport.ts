@@ -1,0 +1,132 @@
+import {
+  CapabilityError,
+  ClosedError,
+  ConfigError,
+  MessageTooLargeError,
+  envelopeSize,
+  parseOptions,
+  type Capabilities,
+  type Delivery,
+  type Envelope,
+  type OutgoingMessage,
+  type StartPosition,
+  type Subscription,
+  type SubscriptionSpec,
+  type Transport,
+} from '@ferry/core';
+import { getMemoryBroker, type MemoryBroker } from './broker.ts';
+import type { Group } from './group.ts';
+import { Member } from './member.ts';
+import { DEFAULT_MAX_MESSAGE_BYTES, memoryOptionsSchema, type MemoryTransportOptions } from './options.ts';
+
+const MAX_DELAY_MS = 2_147_483_647; // setTimeout's limit
+const MAX_PRIORITY = 255;
+
+/**
+ * The in-process transport: a real broker (retained log per topic, consumer groups, per-key order,
+ * redelivery, delay, priority, replay) living in this process. The embedded default and what
+ * unit tests run on. Transports naming the same broker share it.
+ */
+export class MemoryTransport implements Transport {
+  readonly name = 'memory';
+  readonly capabilities: Capabilities;
+  private readonly broker: MemoryBroker;
+  private readonly members = new Set<Member>();
+  private closed = false;
+
+  constructor(options: MemoryTransportOptions = {}) {
+    const parsed = parseOptions(memoryOptionsSchema, options, 'transport');
+    const brokerName = parsed.broker ?? 'default';
+    this.broker = getMemoryBroker(brokerName, parsed.retainMessages);
+    if (parsed.retainMessages !== undefined && parsed.retainMessages !== this.broker.retainMessages) {
+      throw new ConfigError(
+        'transport.retainMessages',
+        `broker "${brokerName}" already exists with retainMessages ${this.broker.retainMessages}`,
+        'Give every transport of one broker the same value, use another broker name, or call resetMemoryBroker(name) first.',
+      );
+    }
+    this.capabilities = {
+      orderingByKey: true,
+      fanOut: true,
+      replay: ['earliest', 'offset', 'timestamp'],
+      delay: { maxMs: MAX_DELAY_MS },
+      priority: { max: MAX_PRIORITY },
+      nativeDeadLetter: false,
+      transactions: false,
+      maxMessageBytes: parsed.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
+    };
+  }
+
+  async connect(): Promise<void> {
+    if (this.closed) throw new ClosedError('memory transport');
+  }
+
+  async send(messages: readonly OutgoingMessage[]): Promise<void> {
+    if (this.closed) throw new ClosedError('memory transport');
+    // Check the whole batch first: a refused message means none of the batch is appended.
+    messages.forEach((m) => this.check(m));
+    const now = Date.now();
+    for (const m of messages) {
+      const envelope: Envelope = {
+        id: m.id,
+        type: m.type,
+        topic: m.topic,
+        key: m.key,
+        headers: { ...m.headers },
+        // Copied: callers may reuse their buffers after send resolves.
+        payload: m.payload.slice(),
+        timestamp: m.timestamp,
+      };
+      this.broker.append(m.topic, envelope, m.priority ?? 0, m.delayMs ? now + m.delayMs : 0);
+    }
+  }
+
+  async subscribe(spec: SubscriptionSpec, onDelivery: (delivery: Delivery) => void): Promise<Subscription> {
+    if (this.closed) throw new ClosedError('memory transport');
+    if (!spec.topic) throw new ConfigError('subscription.topic', 'is empty', 'Name the topic to consume.');
+    if (!spec.group) throw new ConfigError('subscription.group', 'is empty', 'Name the consumer group.');
+    if (!Number.isInteger(spec.maxInFlight) || spec.maxInFlight < 1) {
+      throw new ConfigError('subscription.maxInFlight', `is ${spec.maxInFlight}`, 'Use an integer >= 1.');
+    }
+    const group = this.broker.group(spec.topic, spec.group);
+    this.seek(group, spec.topic, spec.start);
+    const member = new Member(group, spec, onDelivery, (m) => this.members.delete(m));
+    this.members.add(member);
+    group.join(member);
+    return member;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await Promise.all([...this.members].map((m) => m.close()));
+  }
+
+  private seek(group: Group, topic: string, start: StartPosition): void {
+    switch (start.from) {
+      case 'stored':
+        return; // a new group already starts at the earliest retained record
+      case 'earliest':
+        return group.seek(0);
+      case 'offset':
+        if (start.partition !== undefined && start.partition !== 0) {
+          throw new CapabilityError('memory', 'partitions', `replay asks for partition ${start.partition}`, 'A memory topic has one partition, 0: omit `partition` or use 0.');
+        }
+        return group.seek(start.offset);
+      case 'timestamp':
+        return group.seek(this.broker.log(topic).offsetForTimestamp(start.timestamp));
+    }
+  }
+
+  private check(m: OutgoingMessage): void {
+    const size = envelopeSize(m);
+    if (size > this.capabilities.maxMessageBytes) throw new MessageTooLargeError('memory', size, this.capabilities.maxMessageBytes);
+    if (m.priority !== undefined && !(Number.isInteger(m.priority) && m.priority >= 0 && m.priority <= MAX_PRIORITY)) {
+      throw new CapabilityError('memory', `priority ${m.priority}`, 'priorities are integers from 0 to 255', `Use a priority from 0 to ${MAX_PRIORITY}.`);
+    }
+    if (m.delayMs !== undefined && !(Number.isFinite(m.delayMs) && m.delayMs >= 0 && m.delayMs <= MAX_DELAY_MS)) {
+      throw new CapabilityError('memory', `a delay of ${m.delayMs} ms`, `delays go from 0 to ${MAX_DELAY_MS} ms`, `Use a delay of at most ${MAX_DELAY_MS} ms.`);
+    }
+    if (!m.topic) throw new ConfigError('message.topic', 'is empty', 'Name the topic to publish to.');
+  }
+}
