@@ -3,6 +3,9 @@ import { Heap } from './heap.ts';
 import type { Member } from './member.ts';
 import type { LogRecord, TopicLog } from './topic-log.ts';
 
+/** Most deliveries handed out in one turn of the event loop. */
+const DISPATCH_BATCH = 1000;
+
 /**
  * One consumer group on one topic: its own position in the topic's log and its own queues, so
  * every group sees every record (fan-out) while the members of a group compete for them.
@@ -150,7 +153,13 @@ export class Group {
     if (this.disposed) return;
     const ordered = this.ordered;
     const earliest = this.log.earliest;
-    for (;;) {
+    for (let handed = 0; ; handed++) {
+      if (handed === DISPATCH_BATCH) {
+        // Handlers that settle synchronously could keep this loop going for the whole backlog:
+        // yield to I/O and timers between batches.
+        this.wake();
+        return;
+      }
       const member = this.pickMember();
       if (!member) break;
       const entry = this.ready.pop();

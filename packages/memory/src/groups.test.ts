@@ -154,4 +154,40 @@ describe('consumer groups', () => {
     expect(counts.reduce((a, b) => a + b, 0)).toBe(5000);
     expect(counts.every((c) => c > 0)).toBe(true);
   });
+
+  it('a throwing onDelivery does not stop dispatch to the others', async () => {
+    const broker = freshBroker();
+    const got: string[] = [];
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(w.message);
+    process.on('warning', onWarning);
+    try {
+      await open(broker).subscribe(spec('throws', 'g'), (d) => {
+        if (text(d) === '1') throw new Error('bug in callback');
+        got.push(text(d));
+        void d.ack();
+      });
+      await open(broker).send(numbered('throws', 3));
+      await until(() => got.length === 2 && warnings.length === 1);
+      expect(got).toEqual(['0', '2']);
+      expect(warnings[0]).toContain('bug in callback');
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
+
+  it('Transport.close() releases its unsettled deliveries to a consumer on another transport', async () => {
+    const broker = freshBroker();
+    const crashed = open(broker);
+    const held: Delivery[] = [];
+    await crashed.subscribe(spec('crash', 'g'), (d) => held.push(d));
+    await open(broker).send(numbered('crash', 4));
+    await until(() => held.length === 4);
+    await crashed.close();
+    const survivor: Array<[string, number]> = [];
+    await open(broker).subscribe(spec('crash', 'g'), (d) => (survivor.push([text(d), d.attempt]), void d.ack()));
+    await until(() => survivor.length === 4);
+    await sleep(20);
+    expect(survivor).toEqual([['0', 2], ['1', 2], ['2', 2], ['3', 2]]);
+  });
 });

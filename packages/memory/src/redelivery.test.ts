@@ -1,4 +1,5 @@
-import type { Delivery, StartPosition } from '@ferry/core';
+import { CapabilityError, type Delivery, type StartPosition } from '@ferry/core';
+import { getMemoryBroker } from './broker.ts';
 import { describe, expect, it } from 'vitest';
 import type { MemoryTransport } from './transport.ts';
 import { freshBroker, message, sleep, spec, text, transportsClosedAfterEach, until } from './test-support.ts';
@@ -119,5 +120,39 @@ describe('replay', () => {
     const t = open(broker);
     await t.send([message('orders.dlq', 'dead-1'), message('orders.dlq', 'dead-2')]);
     expect(await consumeAll(open(broker), 'orders.dlq', 'ferry-dead-letters', 2)).toEqual(['dead-1', 'dead-2']);
+  });
+
+  it('a replay skips records a member holds unsettled, and they stay settleable', async () => {
+    const broker = freshBroker();
+    const t = open(broker);
+    await t.send(['0', '1', '2'].map((b) => message('held', b)));
+    const held: Delivery[] = [];
+    await t.subscribe(spec('held', 'g', { maxInFlight: 1 }), (d) => held.push(d));
+    await until(() => held.length === 1);
+    const replayed: string[] = [];
+    await t.subscribe(spec('held', 'g', { start: { from: 'earliest' } }), (d) => (replayed.push(text(d)), void d.ack()));
+    await until(() => replayed.length === 2);
+    await sleep(20);
+    expect(replayed).toEqual(['1', '2']);
+    await held[0]!.ack();
+    await sleep(20);
+    expect(held.map(text)).toEqual(['0']);
+    expect(replayed).toEqual(['1', '2']);
+  });
+
+  it('refuses a partition other than 0', async () => {
+    const t = open(freshBroker());
+    await expect(t.subscribe(spec('p', 'g', { start: { from: 'offset', offset: 0, partition: 1 } }), () => {})).rejects.toBeInstanceOf(CapabilityError);
+  });
+
+  it('a group nobody reads holds no more than about twice the retained records', async () => {
+    const broker = freshBroker();
+    const t = open(broker, { retainMessages: 10 });
+    const sub = await t.subscribe(spec('idle', 'g'), () => {});
+    await sub.close();
+    for (let i = 0; i < 5000; i += 100) await t.send(Array.from({ length: 100 }, (_, j) => message('idle', String(i + j))));
+    expect(getMemoryBroker(broker, undefined).group('idle', 'g').waiting).toBeLessThanOrEqual(2048);
+    // What it still delivers is exactly the retained tail.
+    expect(await consumeAll(t, 'idle', 'g', 10)).toEqual(Array.from({ length: 10 }, (_, i) => String(4990 + i)));
   });
 });
