@@ -24,7 +24,7 @@ export class MemoryDelivery implements Delivery {
   ) {
     const { envelope, offset } = entry.record;
     // A fresh payload per delivery: a handler that mutates its bytes cannot corrupt the log.
-    this.envelope = { ...envelope, headers: { ...envelope.headers }, payload: envelope.payload.slice() };
+    this.envelope = { ...envelope, headers: { ...envelope.headers }, payload: new Uint8Array(envelope.payload) };
     this.attempt = entry.attempt;
     this.coordinates = { topic: envelope.topic, group, partition: 0, offset };
   }

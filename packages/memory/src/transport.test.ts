@@ -31,12 +31,20 @@ describe('MemoryTransport send and envelope', () => {
     const broker = freshBroker();
     const t = open(broker);
     const buffer = new TextEncoder().encode('first');
-    await t.send([message('copy', buffer)]);
+    const nodeBuffer = Buffer.from('second'); // Buffer#slice shares memory: must still be copied
+    await t.send([message('copy', buffer), message('copy', nodeBuffer)]);
     buffer.set(new TextEncoder().encode('XXXXX'));
+    nodeBuffer.write('YYYYYY');
     const got: Delivery[] = [];
     await t.subscribe(spec('copy', 'g'), (d) => got.push(d));
-    await until(() => got.length === 1);
-    expect(text(got[0]!)).toBe('first');
+    await until(() => got.length === 2);
+    expect(got.map(text)).toEqual(['first', 'second']);
+    // A handler scribbling on its payload does not change what the next group gets.
+    got[0]!.envelope.payload.fill(0);
+    const again: Delivery[] = [];
+    await t.subscribe(spec('copy', 'other'), (d) => again.push(d));
+    await until(() => again.length === 2);
+    expect(again.map(text)).toEqual(['first', 'second']);
   });
 
   it('refuses a message over maxMessageBytes, naming the limit, and appends none of its batch', async () => {

@@ -71,10 +71,10 @@ export class MemoryTransport implements Transport {
         id: m.id,
         type: m.type,
         topic: m.topic,
-        key: m.key,
+        ...(m.key !== undefined ? { key: m.key } : {}),
         headers: { ...m.headers },
-        // Copied: callers may reuse their buffers after send resolves.
-        payload: m.payload.slice(),
+        // Copied (a Buffer's slice() would share memory): callers may reuse their buffers.
+        payload: new Uint8Array(m.payload),
         timestamp: m.timestamp,
       };
       this.broker.append(m.topic, envelope, m.priority ?? 0, m.delayMs ? now + m.delayMs : 0);
