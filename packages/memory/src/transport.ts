@@ -3,6 +3,8 @@ import {
   ClosedError,
   ConfigError,
   MessageTooLargeError,
+  checkDelay,
+  checkPriority,
   envelopeSize,
   parseOptions,
   type Capabilities,
@@ -119,14 +121,18 @@ export class MemoryTransport implements Transport {
   }
 
   private check(m: OutgoingMessage): void {
+    if (!m.topic) throw new ConfigError('message.topic', 'is empty', 'Name the topic to publish to.');
     const size = envelopeSize(m);
     if (size > this.capabilities.maxMessageBytes) throw new MessageTooLargeError('memory', size, this.capabilities.maxMessageBytes);
-    if (m.priority !== undefined && !(Number.isInteger(m.priority) && m.priority >= 0 && m.priority <= MAX_PRIORITY)) {
-      throw new CapabilityError('memory', `priority ${m.priority}`, 'priorities are integers from 0 to 255', `Use a priority from 0 to ${MAX_PRIORITY}.`);
+    if (m.priority !== undefined) {
+      checkPriority(this, m.priority);
+      if (!Number.isInteger(m.priority) || m.priority < 0) {
+        throw new CapabilityError('memory', `priority ${m.priority}`, 'priorities are integers from 0 to 255', `Use a priority from 0 to ${MAX_PRIORITY}.`);
+      }
     }
-    if (m.delayMs !== undefined && !(Number.isFinite(m.delayMs) && m.delayMs >= 0 && m.delayMs <= MAX_DELAY_MS)) {
-      throw new CapabilityError('memory', `a delay of ${m.delayMs} ms`, `delays go from 0 to ${MAX_DELAY_MS} ms`, `Use a delay of at most ${MAX_DELAY_MS} ms.`);
+    if (m.delayMs !== undefined) {
+      checkDelay(this, m.delayMs, 'a publish');
+      if (!(m.delayMs >= 0)) throw new CapabilityError('memory', `a delay of ${m.delayMs} ms`, 'a delay cannot be negative', 'Use 0 for no delay.');
     }
-    if (!m.topic) throw new ConfigError('message.topic', 'is empty', 'Name the topic to publish to.');
   }
 }
