@@ -1,0 +1,118 @@
+/** Shared by the RabbitMQ integration tests: transports on the harness broker, cleanup, collectors. */
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import amqp from 'amqplib';
+import type { Delivery, OutgoingMessage, Subscription, SubscriptionSpec, Transport } from '@ferry/core';
+import { RabbitMqTransport, type RabbitMqOptions } from '@ferry/rabbitmq';
+import { endpointsFromEnv, uniqueName } from '../harness/index.ts';
+
+const run = promisify(execFile);
+
+export function amqpUrl(): string {
+  return endpointsFromEnv().amqp.url;
+}
+
+export function rabbit(options: RabbitMqOptions = {}, url: string = amqpUrl()): RabbitMqTransport {
+  return new RabbitMqTransport(new URL(url), options as Record<string, unknown>);
+}
+
+/** A topic name unique to this run; everything the adapter declares for it starts with it. */
+export function topicName(prefix: string): string {
+  return uniqueName(`rmq-${prefix}`);
+}
+
+/** Deletes every queue and exchange whose name starts with one of the prefixes. */
+export async function cleanup(...prefixes: string[]): Promise<void> {
+  const list = async (what: string) =>
+    (await run('rabbitmqctl', ['-q', what, 'name', '--no-table-headers'], { maxBuffer: 64 << 20 })).stdout
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((n) => prefixes.some((p) => n.startsWith(p)));
+  const [queues, exchanges] = await Promise.all([list('list_queues'), list('list_exchanges')]);
+  const connection = await amqp.connect(amqpUrl());
+  try {
+    for (const q of queues) {
+      const ch = await connection.createChannel();
+      await ch.deleteQueue(q).catch(() => undefined);
+      await ch.close().catch(() => undefined);
+    }
+    for (const e of exchanges) {
+      const ch = await connection.createChannel();
+      await ch.deleteExchange(e).catch(() => undefined);
+      await ch.close().catch(() => undefined);
+    }
+  } finally {
+    await connection.close();
+  }
+}
+
+let seq = 0;
+export function message(topic: string, overrides: Partial<OutgoingMessage> = {}): OutgoingMessage {
+  seq += 1;
+  return {
+    id: `m-${seq}-${Math.random().toString(36).slice(2, 8)}`,
+    type: 'test.event',
+    topic,
+    headers: {},
+    payload: new TextEncoder().encode(`payload-${seq}`),
+    timestamp: Date.now(),
+    ...overrides,
+  };
+}
+
+export function spec(topic: string, group: string, overrides: Partial<SubscriptionSpec> = {}): SubscriptionSpec {
+  return {
+    topic,
+    group,
+    maxInFlight: 10,
+    start: { from: 'stored' },
+    deadLetterTopic: `${topic}.dlq`,
+    handlerTimeoutMs: 30_000,
+    orderedByKey: false,
+    ...overrides,
+  };
+}
+
+/** Collects deliveries; optionally settles them itself. */
+export class Collector {
+  readonly deliveries: Delivery[] = [];
+  private waiters: Array<{ n: number; resolve: () => void }> = [];
+  subscription: Subscription | undefined;
+
+  constructor(private readonly settle: 'ack' | 'none' = 'ack') {}
+
+  readonly onDelivery = (d: Delivery): void => {
+    this.deliveries.push(d);
+    if (this.settle === 'ack') void d.ack();
+    this.waiters = this.waiters.filter((w) => {
+      if (this.deliveries.length >= w.n) w.resolve();
+      return this.deliveries.length < w.n;
+    });
+  };
+
+  async start(transport: Transport, s: SubscriptionSpec): Promise<this> {
+    this.subscription = await transport.subscribe(s, this.onDelivery);
+    return this;
+  }
+
+  /** Resolves when `n` deliveries arrived; rejects after `ms`. */
+  waitFor(n: number, ms = 20_000): Promise<void> {
+    if (this.deliveries.length >= n) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`expected ${n} deliveries, got ${this.deliveries.length} in ${ms} ms`)), ms);
+      this.waiters.push({
+        n,
+        resolve: () => {
+          clearTimeout(timer);
+          resolve();
+        },
+      });
+    });
+  }
+
+  texts(): string[] {
+    return this.deliveries.map((d) => new TextDecoder().decode(d.envelope.payload));
+  }
+}
+
+export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));

@@ -1,0 +1,121 @@
+import type { ConsumeMessage, Options } from 'amqplib';
+import type { Envelope, OutgoingMessage } from '@ferry/core';
+
+/**
+ * Envelope <-> AMQP message. id and type go to the standard `message-id` / `type` properties (seen
+ * by other AMQP tools); what AMQP has no field for travels in `x-ferry-*` headers, which are
+ * removed again on receive together with the headers the broker adds (x-death, x-delivery-count,
+ * x-stream-offset, ...), so an envelope's headers round-trip exactly.
+ */
+export const H = {
+  id: 'x-ferry-id',
+  type: 'x-ferry-type',
+  key: 'x-ferry-key',
+  topic: 'x-ferry-topic',
+  timestamp: 'x-ferry-timestamp',
+  /** Attempt number of a republished retry copy (RabbitMQ's redelivered flag is only a boolean). */
+  attempt: 'x-ferry-attempt',
+  /** Selects the delay tier queue on a topic's headers exchange. */
+  delayTier: 'x-ferry-delay-tier',
+} as const;
+
+const BROKER_HEADERS = new Set([
+  'x-death',
+  'x-first-death-exchange',
+  'x-first-death-queue',
+  'x-first-death-reason',
+  'x-last-death-exchange',
+  'x-last-death-queue',
+  'x-last-death-reason',
+  'x-delivery-count',
+  'x-stream-offset',
+  'x-received-from',
+  'CC',
+  'BCC',
+]);
+
+/** AMQP short strings (message-id, type) hold at most 255 bytes; longer values go in headers. */
+const SHORTSTR_MAX = 255;
+
+export function encode(message: OutgoingMessage): { content: Buffer; options: Options.Publish } {
+  const headers: Record<string, unknown> = { ...message.headers };
+  headers[H.topic] = message.topic;
+  headers[H.timestamp] = message.timestamp;
+  if (message.key !== undefined) headers[H.key] = message.key;
+  const options: Options.Publish = {
+    persistent: true,
+    mandatory: true,
+    headers,
+    timestamp: Math.floor(message.timestamp / 1000),
+  };
+  if (Buffer.byteLength(message.id) <= SHORTSTR_MAX) options.messageId = message.id;
+  else headers[H.id] = message.id;
+  if (Buffer.byteLength(message.type) <= SHORTSTR_MAX) options.type = message.type;
+  else headers[H.type] = message.type;
+  if (message.priority !== undefined) options.priority = message.priority;
+  const p = message.payload;
+  // A view, not a copy: the bytes are written to the socket before publish() returns.
+  const content = Buffer.isBuffer(p) ? p : Buffer.from(p.buffer, p.byteOffset, p.byteLength);
+  return { content, options };
+}
+
+export function decode(msg: ConsumeMessage, fallbackTopic: string): Envelope {
+  const raw = (msg.properties.headers ?? {}) as Record<string, unknown>;
+  const headers: Record<string, string> = {};
+  for (const name of Object.keys(raw)) {
+    if (name.startsWith('x-ferry-') || BROKER_HEADERS.has(name)) continue;
+    const value = raw[name];
+    if (typeof value === 'string') headers[name] = value;
+    else if (typeof value === 'number' || typeof value === 'boolean') headers[name] = String(value);
+    else if (Buffer.isBuffer(value)) headers[name] = value.toString('utf8');
+  }
+  const c = msg.content;
+  const envelope: Envelope = {
+    id: str(raw[H.id]) ?? str(msg.properties.messageId) ?? '',
+    type: str(raw[H.type]) ?? str(msg.properties.type) ?? '',
+    topic: str(raw[H.topic]) ?? fallbackTopic,
+    key: str(raw[H.key]),
+    headers,
+    payload: new Uint8Array(c.buffer, c.byteOffset, c.byteLength),
+    timestamp: num(raw[H.timestamp]) ?? timestampSeconds(msg.properties.timestamp) ?? 0,
+  };
+  return envelope;
+}
+
+/**
+ * Attempt = the attempt a retry copy was republished with (1 for an original) plus the releases
+ * since: quorum queues count them in `x-delivery-count`; classic queues only say `redelivered`.
+ */
+export function attemptOf(msg: ConsumeMessage): number {
+  const raw = (msg.properties.headers ?? {}) as Record<string, unknown>;
+  const base = num(raw[H.attempt]) ?? 1;
+  const count = num(raw['x-delivery-count']);
+  if (count !== undefined) return base + count;
+  return base + (msg.fields.redelivered ? 1 : 0);
+}
+
+/** Headers of a retry copy: the original's minus what the broker added, with the next attempt. */
+export function retryHeaders(msg: ConsumeMessage, nextAttempt: number): Record<string, unknown> {
+  const raw = (msg.properties.headers ?? {}) as Record<string, unknown>;
+  const headers: Record<string, unknown> = {};
+  for (const name of Object.keys(raw)) if (!BROKER_HEADERS.has(name)) headers[name] = raw[name];
+  headers[H.attempt] = nextAttempt;
+  return headers;
+}
+
+function str(value: unknown): string | undefined {
+  if (typeof value === 'string') return value;
+  if (Buffer.isBuffer(value)) return value.toString('utf8');
+  return undefined;
+}
+
+function num(value: unknown): number | undefined {
+  if (typeof value === 'number') return value;
+  if (typeof value === 'bigint') return Number(value);
+  if (typeof value === 'string' && value !== '' && !Number.isNaN(Number(value))) return Number(value);
+  return undefined;
+}
+
+function timestampSeconds(value: unknown): number | undefined {
+  return typeof value === 'number' ? value * 1000 : undefined;
+}

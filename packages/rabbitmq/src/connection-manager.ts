@@ -1,0 +1,203 @@
+import amqp, { type ChannelModel } from 'amqplib';
+import { ClosedError, FerryError, redactText, redactUrl } from '@ferry/core';
+import type { ResolvedConfig } from './options.ts';
+
+/** Runs after every re-open, in registration order, before sends and consumers resume. */
+export type ReopenHook = (connection: ChannelModel) => Promise<void>;
+/** Runs when the connection is lost (before any reconnect attempt). */
+export type LostHook = () => void;
+
+type State = 'idle' | 'opening' | 'ready' | 'down' | 'closed';
+
+interface Waiter {
+  resolve: (c: ChannelModel) => void;
+  reject: (e: Error) => void;
+  timer: NodeJS.Timeout;
+}
+
+export class ConnectionError extends FerryError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('FERRY_CONNECTION', message, options);
+  }
+}
+
+/**
+ * amqplib neither reconnects nor restores topology. This owns the one AMQP connection: it opens
+ * it, notices when it drops (broker restart, cut socket, server-side close), reconnects with
+ * exponential backoff and jitter, and runs the reopen hooks (redeclare topology, reopen the
+ * confirm channel and resend what was unconfirmed, resume consumers) before anyone waiting for
+ * the connection continues. Callers wait for it with a bound (`ready(timeoutMs)`).
+ */
+export class ConnectionManager {
+  private state: State = 'idle';
+  private connection: ChannelModel | undefined;
+  private waiters: Waiter[] = [];
+  private readonly reopenHooks: ReopenHook[] = [];
+  private readonly lostHooks: LostHook[] = [];
+  private retryTimer: NodeJS.Timeout | undefined;
+  private attempt = 0;
+  private firstDeadline = 0;
+  private lastError: Error | undefined;
+  /** Bumped on every successful open: deliveries and channels of an older generation are gone. */
+  generation = 0;
+
+  constructor(private readonly config: ResolvedConfig) {}
+
+  /** Registers a hook; returns its removal. */
+  onReopen(hook: ReopenHook): () => void {
+    this.reopenHooks.push(hook);
+    return () => {
+      const i = this.reopenHooks.indexOf(hook);
+      if (i >= 0) this.reopenHooks.splice(i, 1);
+    };
+  }
+
+  onLost(hook: LostHook): void {
+    this.lostHooks.push(hook);
+  }
+
+  get isReady(): boolean {
+    return this.state === 'ready';
+  }
+
+  /** The open connection, or undefined while down. */
+  get current(): ChannelModel | undefined {
+    return this.state === 'ready' ? this.connection : undefined;
+  }
+
+  /** Opens the connection (first time: keeps trying up to connectTimeoutMs). */
+  async connect(): Promise<void> {
+    await this.ready(this.config.connectTimeoutMs);
+  }
+
+  /** Resolves with the open connection; waits up to `timeoutMs` while (re)connecting. */
+  ready(timeoutMs: number): Promise<ChannelModel> {
+    if (this.state === 'ready' && this.connection) return Promise.resolve(this.connection);
+    if (this.state === 'closed') return Promise.reject(new ClosedError('rabbitmq transport'));
+    if (this.state === 'idle') {
+      this.state = 'opening';
+      this.firstDeadline = Date.now() + this.config.connectTimeoutMs;
+      this.attempt = 0;
+      void this.tryOpen();
+    }
+    return new Promise<ChannelModel>((resolve, reject) => {
+      const waiter: Waiter = {
+        resolve,
+        reject,
+        timer: setTimeout(() => {
+          this.waiters = this.waiters.filter((w) => w !== waiter);
+          reject(
+            new ConnectionError(
+              `No connection to RabbitMQ at ${redactUrl(this.config.url)} within ${timeoutMs} ms` +
+                (this.lastError ? `: ${redactText(this.lastError.message)}` : '') +
+                '. Check that the broker is up and reachable.',
+              { cause: this.lastError },
+            ),
+          );
+        }, timeoutMs),
+      };
+      this.waiters.push(waiter);
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.state === 'closed') return;
+    this.state = 'closed';
+    clearTimeout(this.retryTimer);
+    for (const w of this.waiters.splice(0)) {
+      clearTimeout(w.timer);
+      w.reject(new ClosedError('rabbitmq transport'));
+    }
+    const connection = this.connection;
+    this.connection = undefined;
+    if (connection) await connection.close().catch(() => undefined);
+  }
+
+  private async tryOpen(): Promise<void> {
+    const { url, tls } = this.config;
+    let connection: ChannelModel | undefined;
+    try {
+      connection = await amqp.connect(
+        {
+          protocol: url.protocol.slice(0, -1),
+          hostname: url.hostname.replace(/^\[|\]$/g, ''),
+          port: url.port ? Number(url.port) : url.protocol === 'amqps:' ? 5671 : 5672,
+          username: decodeURIComponent(url.username || 'guest'),
+          password: decodeURIComponent(url.password || 'guest'),
+          vhost: url.pathname.length > 1 ? decodeURIComponent(url.pathname.slice(1)) : '/',
+          heartbeat: this.config.heartbeatSeconds,
+          frameMax: 131_072,
+        },
+        {
+          ...tls,
+          noDelay: true,
+          timeout: this.config.connectTimeoutMs,
+          clientProperties: { connection_name: this.config.connectionName },
+        },
+      );
+      if (this.state === 'closed') {
+        await connection.close().catch(() => undefined);
+        return;
+      }
+      connection.on('error', () => undefined); // 'close' follows; handled there
+      connection.on('close', () => this.handleLost(connection!));
+      this.connection = connection;
+      if (this.generation > 0) for (const hook of [...this.reopenHooks]) await hook(connection);
+      if ((this.state as State) === 'closed' || this.connection !== connection) return;
+      this.generation++;
+      this.state = 'ready';
+      this.attempt = 0;
+      this.lastError = undefined;
+      for (const w of this.waiters.splice(0)) {
+        clearTimeout(w.timer);
+        w.resolve(connection);
+      }
+    } catch (error) {
+      this.lastError = error instanceof Error ? error : new Error(String(error));
+      if (connection) {
+        this.connection = undefined;
+        await connection.close().catch(() => undefined);
+      }
+      if ((this.state as State) === 'closed') return;
+      if (/ACCESS[-_]REFUSED|403/.test(this.lastError.message) || this.pastFirstDeadline()) {
+        this.failWaiters();
+        return;
+      }
+      this.scheduleRetry();
+    }
+  }
+
+  private pastFirstDeadline(): boolean {
+    return this.generation === 0 && Date.now() >= this.firstDeadline;
+  }
+
+  /** The first connect gave up: waiters fail now; a later call starts over. */
+  private failWaiters(): void {
+    this.state = 'idle';
+    const error = new ConnectionError(
+      `Cannot connect to RabbitMQ at ${redactUrl(this.config.url)}: ${redactText(this.lastError?.message ?? 'unknown error')}`,
+      { cause: this.lastError },
+    );
+    for (const w of this.waiters.splice(0)) {
+      clearTimeout(w.timer);
+      w.reject(error);
+    }
+  }
+
+  private handleLost(connection: ChannelModel): void {
+    if (this.connection !== connection || this.state === 'closed') return;
+    this.connection = undefined;
+    this.state = 'down';
+    for (const hook of this.lostHooks) hook();
+    this.scheduleRetry();
+  }
+
+  private scheduleRetry(): void {
+    const { initialDelayMs, maxDelayMs } = this.config.reconnect;
+    const base = Math.min(maxDelayMs, initialDelayMs * 2 ** this.attempt);
+    this.attempt++;
+    const delay = base / 2 + Math.random() * (base / 2);
+    clearTimeout(this.retryTimer);
+    this.retryTimer = setTimeout(() => void this.tryOpen(), delay);
+  }
+}

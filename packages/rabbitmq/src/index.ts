@@ -1,0 +1,12 @@
+import type { Transport } from '@ferry/core';
+import { RabbitMqTransport } from './transport.ts';
+
+export { RabbitMqTransport } from './transport.ts';
+export { ConnectionError } from './connection-manager.ts';
+export { TopologyError } from './topology.ts';
+export { DEFAULT_DELAY_TIERS_MS, type RabbitMqOptions } from './options.ts';
+
+/** Entry point for `createClient('amqp://...')`. */
+export function createTransport(url: URL, options: Readonly<Record<string, unknown>> = {}): Transport {
+  return new RabbitMqTransport(url, options);
+}

@@ -1,0 +1,229 @@
+import type { ConfirmChannel, ConsumeMessage, Options } from 'amqplib';
+import { ClosedError, PublishError, redactText } from '@ferry/core';
+import type { ConnectionManager } from './connection-manager.ts';
+import type { ResolvedConfig } from './options.ts';
+
+export interface Publication {
+  readonly exchange: string;
+  readonly routingKey: string;
+  readonly content: Buffer;
+  readonly options: Options.Publish;
+  /** For error messages: which message, to where. */
+  readonly what: string;
+}
+
+interface Pending extends Publication {
+  readonly resolve: () => void;
+  readonly reject: (error: Error) => void;
+  readonly deadline: number;
+  returned?: string;
+}
+
+const SWEEP_MS = 250;
+
+/**
+ * Publishes on one confirm channel with a bounded window of unconfirmed messages (per-message
+ * confirm callbacks, never waitForConfirms). A publish resolves on the broker's ack, rejects on its
+ * nack or when it came back unroutable (mandatory). When publish() returns false (socket buffer
+ * full) nothing more is written until 'drain'. When the connection drops, unconfirmed messages are
+ * queued again and resent, in order, once the connection is back; sends made meanwhile wait. Each
+ * publish gives up after `publishTimeoutMs` with a PublishError.
+ */
+export class Publisher {
+  private channel: ConfirmChannel | undefined;
+  private opening = false;
+  private draining = false;
+  private closed = false;
+  private readonly queue: Pending[] = [];
+  private readonly outstanding = new Set<Pending>();
+  private sweeper: NodeJS.Timeout | undefined;
+  private readonly idle: Array<() => void> = [];
+
+  constructor(
+    private readonly manager: ConnectionManager,
+    private readonly config: ResolvedConfig,
+  ) {}
+
+  publish(publication: Publication): Promise<void> {
+    if (this.closed) return Promise.reject(new ClosedError('rabbitmq transport'));
+    return new Promise<void>((resolve, reject) => {
+      this.queue.push({ ...publication, resolve, reject, deadline: Date.now() + this.config.publishTimeoutMs });
+      this.pump();
+    });
+  }
+
+  /** Waits (bounded) for everything queued to be confirmed, then closes the channel. */
+  async close(timeoutMs: number): Promise<void> {
+    if (this.closed) return;
+    if (this.queue.length + this.outstanding.size > 0) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, timeoutMs);
+        this.idle.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+    this.closed = true;
+    for (const p of [...this.outstanding, ...this.queue.splice(0)]) p.reject(new ClosedError('rabbitmq transport'));
+    this.outstanding.clear();
+    this.stopSweeper();
+    const channel = this.channel;
+    this.channel = undefined;
+    await channel?.close().catch(() => undefined);
+  }
+
+  private pump(): void {
+    const channel = this.channel;
+    if (!channel) {
+      if (this.queue.length > 0) this.open();
+      return;
+    }
+    const window = this.config.confirmWindow;
+    while (this.queue.length > 0 && this.outstanding.size < window && !this.draining && this.channel === channel) {
+      const p = this.queue.shift()!;
+      this.outstanding.add(p);
+      let writable: boolean;
+      try {
+        writable = channel.publish(p.exchange, p.routingKey, p.content, p.options, (err: unknown) => this.confirmed(channel, p, err));
+      } catch (error) {
+        // The channel closed under us (IllegalOperationError): the close handler requeues it.
+        if (!isClosedError(error)) {
+          // Anything else (e.g. a field AMQP cannot encode) fails this message only.
+          this.outstanding.delete(p);
+          p.reject(new PublishError(`Could not encode ${p.what}: ${error instanceof Error ? error.message : String(error)}`, { cause: error }));
+          continue;
+        }
+        return;
+      }
+      if (!writable) {
+        this.draining = true;
+        channel.once('drain', () => {
+          this.draining = false;
+          this.pump();
+        });
+      }
+    }
+    this.ensureSweeper();
+  }
+
+  private confirmed(channel: ConfirmChannel, p: Pending, err: unknown): void {
+    if (channel !== this.channel || !this.outstanding.has(p)) return; // stale: resent or given up
+    if (err instanceof Error && err.message === 'channel closed') return; // the close handler decides
+    this.outstanding.delete(p);
+    if (err) p.reject(new PublishError(`RabbitMQ did not accept ${p.what} (negative confirm).`, { cause: err }));
+    else if (p.returned !== undefined)
+      p.reject(
+        new PublishError(
+          `${p.what} was unroutable (${p.returned}): no queue is bound for routing key \`${p.routingKey}\` on ` +
+            `exchange \`${p.exchange || '(default)'}\`. Subscribe a group to the topic first (a queue keeps ` +
+            'messages only from its declaration on), or bind a queue yourself.',
+        ),
+      );
+    else p.resolve();
+    this.pump();
+    this.checkIdle();
+  }
+
+  private open(): void {
+    if (this.opening || this.closed) return;
+    this.opening = true;
+    this.ensureSweeper();
+    void (async () => {
+      try {
+        const connection = await this.manager.ready(this.config.publishTimeoutMs);
+        const channel = await connection.createConfirmChannel();
+        let channelError: Error | undefined;
+        channel.on('error', (error: Error) => (channelError = error));
+        channel.on('close', () => this.channelClosed(channel, channelError));
+        channel.on('return', (msg: ConsumeMessage) => this.returned(msg));
+        if (this.closed) {
+          await channel.close().catch(() => undefined);
+          return;
+        }
+        this.channel = channel;
+      } catch (error) {
+        // No connection within the bound: everything waiting fails clearly.
+        this.failAll(error);
+      } finally {
+        this.opening = false;
+      }
+      this.pump();
+    })();
+  }
+
+  private channelClosed(channel: ConfirmChannel, channelError: Error | undefined): void {
+    if (this.channel !== channel) return;
+    this.channel = undefined;
+    this.draining = false;
+    const unconfirmed = [...this.outstanding];
+    this.outstanding.clear();
+    if (channelError) {
+      // A channel-level error (e.g. 404: the exchange was deleted): these were not accepted.
+      const reason = redactText(channelError.message);
+      for (const p of unconfirmed) p.reject(new PublishError(`RabbitMQ closed the publish channel before confirming ${p.what}: ${reason}`, { cause: channelError }));
+    } else {
+      // The connection dropped: resend once it is back (at-least-once; duplicates are possible).
+      this.queue.unshift(...unconfirmed);
+    }
+    if (!this.closed) this.pump();
+    this.checkIdle();
+  }
+
+  private returned(msg: ConsumeMessage): void {
+    for (const p of this.outstanding) {
+      if (
+        p.returned === undefined &&
+        p.exchange === msg.fields.exchange &&
+        p.routingKey === msg.fields.routingKey &&
+        p.options.messageId === msg.properties.messageId
+      ) {
+        p.returned = `${(msg.fields as { replyCode?: number }).replyCode ?? 312} ${(msg.fields as { replyText?: string }).replyText ?? 'NO_ROUTE'}`;
+        return;
+      }
+    }
+  }
+
+  private failAll(error: unknown): void {
+    const message = error instanceof Error ? redactText(error.message) : String(error);
+    for (const p of this.queue.splice(0)) p.reject(new PublishError(`Could not publish ${p.what}: ${message}`, { cause: error }));
+    this.checkIdle();
+  }
+
+  /** Gives up on publishes older than publishTimeoutMs (no connection, or no confirm). */
+  private sweep(): void {
+    const now = Date.now();
+    const expired = (p: Pending) => p.deadline <= now;
+    for (const p of this.outstanding) {
+      if (!expired(p)) break; // insertion order = age order
+      this.outstanding.delete(p);
+      p.reject(new PublishError(`No confirm from RabbitMQ for ${p.what} within ${this.config.publishTimeoutMs} ms.`));
+    }
+    while (this.queue.length > 0 && expired(this.queue[0]!)) {
+      const p = this.queue.shift()!;
+      p.reject(new PublishError(`Could not publish ${p.what} within ${this.config.publishTimeoutMs} ms: the connection to RabbitMQ is down.`));
+    }
+    this.pump();
+    this.checkIdle();
+  }
+
+  private ensureSweeper(): void {
+    if (this.sweeper || this.closed) return;
+    this.sweeper = setInterval(() => this.sweep(), SWEEP_MS);
+  }
+
+  private stopSweeper(): void {
+    clearInterval(this.sweeper);
+    this.sweeper = undefined;
+  }
+
+  private checkIdle(): void {
+    if (this.queue.length > 0 || this.outstanding.size > 0) return;
+    this.stopSweeper();
+    for (const w of this.idle.splice(0)) w();
+  }
+}
+
+function isClosedError(error: unknown): boolean {
+  return error instanceof Error && /Channel clos|Connection clos/i.test(error.message);
+}

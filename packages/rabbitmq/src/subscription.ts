@@ -1,0 +1,284 @@
+import type { Channel, ChannelModel, ConsumeMessage, Options } from 'amqplib';
+import type { Coordinates, Delivery, Envelope, Subscription, SubscriptionSpec } from '@ferry/core';
+import { attemptOf, decode, retryHeaders } from './codec.ts';
+import type { ConnectionManager } from './connection-manager.ts';
+import { tierFor } from './names.ts';
+import type { ResolvedConfig } from './options.ts';
+import type { Publisher } from './publisher.ts';
+import type { Topology } from './topology.ts';
+
+/** One queue a subscription consumes, and where its nack()ed deliveries go back to. */
+export interface Source {
+  readonly queue: string;
+  /** The group's own queue that retry copies are dead-lettered back into. */
+  readonly retryTarget: string;
+  /** Stream consumers: the start (`x-stream-offset`) and what to skip before it. */
+  readonly stream?: {
+    readonly offset: string | number | { '!': 'timestamp'; value: number };
+    readonly minOffset?: number;
+    readonly minTimestamp?: number;
+  };
+}
+
+interface SourceState {
+  readonly source: Source;
+  channel: Channel | undefined;
+  consumerTag: string | undefined;
+  /** Streams: resume point after a reconnect (nothing delivered and unsettled is skipped). */
+  lastOffset: number | undefined;
+  readonly unsettledOffsets: Set<number>;
+}
+
+export interface SubscriptionDeps {
+  readonly manager: ConnectionManager;
+  readonly topology: Topology;
+  readonly publisher: Publisher;
+  readonly config: ResolvedConfig;
+}
+
+/**
+ * Consumes the group's queue(s) with manual acks. Prefetch is spec.maxInFlight per channel, and a
+ * local gate keeps the deliveries handed to core (and not yet settled) at or below it even across
+ * two sources (stream + redeliveries) or a reconnect. After a reconnect the consumers resume on the
+ * new connection; deliveries of the old one were released by the broker, so acking them is a no-op.
+ */
+export class AmqpSubscription implements Subscription {
+  private readonly states: SourceState[];
+  private inFlight = 0;
+  private readonly waiting: AmqpDelivery[] = [];
+  private stopped = false;
+  private closed = false;
+  private readonly settling = new Set<Promise<void>>();
+  private readonly removeHook: () => void;
+  /** Called once closed (the transport forgets it). */
+  onClosed: (() => void) | undefined;
+
+  constructor(
+    private readonly deps: SubscriptionDeps,
+    readonly spec: SubscriptionSpec,
+    private readonly onDelivery: (delivery: Delivery) => void,
+    sources: readonly Source[],
+  ) {
+    this.states = sources.map((source) => ({ source, channel: undefined, consumerTag: undefined, lastOffset: undefined, unsettledOffsets: new Set() }));
+    this.removeHook = deps.manager.onReopen((connection) => this.resume(connection));
+  }
+
+  async start(): Promise<void> {
+    const connection = await this.deps.manager.ready(this.deps.config.connectTimeoutMs);
+    for (const state of this.states) await this.attach(state, connection);
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.waiting.length = 0; // held, unacked: released when the channel closes
+    for (const state of this.states) {
+      const { channel, consumerTag } = state;
+      state.consumerTag = undefined;
+      if (channel && consumerTag) await channel.cancel(consumerTag).catch(() => undefined);
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    await this.stop();
+    this.closed = true;
+    this.removeHook();
+    // A nack in progress republishes its copy before acking the original: let it finish.
+    await withTimeout(Promise.allSettled([...this.settling]), this.deps.config.publishTimeoutMs);
+    for (const state of this.states) {
+      const channel = state.channel;
+      state.channel = undefined;
+      // Closing the channel hands every unacked message back to the queue.
+      await channel?.close().catch(() => undefined);
+    }
+    this.onClosed?.();
+  }
+
+  private async resume(connection: ChannelModel): Promise<void> {
+    if (this.stopped) return;
+    this.waiting.length = 0;
+    for (const state of this.states) {
+      if (state.channel && isOpen(state.channel)) continue;
+      // A consumer that cannot resume must not stop the others (nor the reconnect).
+      await this.attach(state, connection).catch(() => undefined);
+    }
+  }
+
+  private async attach(state: SourceState, connection: ChannelModel): Promise<void> {
+    const channel = await connection.createChannel();
+    channel.on('error', () => undefined); // 'close' follows
+    channel.on('close', () => this.channelClosed(state, channel));
+    await channel.prefetch(this.spec.maxInFlight);
+    state.channel = channel;
+    const options: Options.Consume = { noAck: false };
+    const stream = state.source.stream;
+    if (stream) {
+      const resumeAt = resumeOffset(state);
+      options.arguments = { 'x-stream-offset': resumeAt ?? stream.offset };
+    }
+    const ok = await channel.consume(state.source.queue, (msg) => this.received(state, channel, msg), options);
+    state.consumerTag = ok.consumerTag;
+    if (this.stopped) await channel.cancel(ok.consumerTag).catch(() => undefined);
+  }
+
+  /** A channel closed while the connection stayed up (e.g. a channel error): consume again. */
+  private channelClosed(state: SourceState, channel: Channel): void {
+    if (state.channel !== channel) return;
+    state.channel = undefined;
+    state.consumerTag = undefined;
+    if (this.stopped) return;
+    const connection = this.deps.manager.current;
+    if (connection) setTimeout(() => {
+      if (!this.stopped && !state.channel && this.deps.manager.current === connection) void this.attach(state, connection).catch(() => undefined);
+    }, 100);
+  }
+
+  private received(state: SourceState, channel: Channel, msg: ConsumeMessage | null): void {
+    if (!msg || this.stopped) return; // null: cancelled by the broker; stopped: held until close
+    const envelope = decode(msg, this.spec.topic);
+    const coordinates: Record<string, string | number> = {
+      queue: state.source.queue,
+      exchange: msg.fields.exchange,
+      routingKey: msg.fields.routingKey,
+    };
+    const stream = state.source.stream;
+    if (stream) {
+      const offset = Number((msg.properties.headers ?? {})['x-stream-offset']);
+      coordinates.offset = offset;
+      // Streams start at a chunk boundary: skip what lies before the asked position.
+      if ((stream.minOffset !== undefined && offset < stream.minOffset) || (stream.minTimestamp !== undefined && envelope.timestamp < stream.minTimestamp)) {
+        safe(() => channel.ack(msg));
+        return;
+      }
+      state.lastOffset = offset;
+      state.unsettledOffsets.add(offset);
+    }
+    const delivery = new AmqpDelivery(this, state, channel, msg, envelope, attemptOf(msg), coordinates);
+    if (this.inFlight < this.spec.maxInFlight) this.hand(delivery);
+    else this.waiting.push(delivery);
+  }
+
+  private hand(delivery: AmqpDelivery): void {
+    this.inFlight++;
+    try {
+      this.onDelivery(delivery);
+    } catch {
+      // core's callback must not throw; if it does, the delivery stays unsettled and is released on close
+    }
+  }
+
+  /** Called once per delivery, when core acks or nacks it. */
+  settled(delivery: AmqpDelivery): void {
+    this.inFlight--;
+    if (delivery.offset !== undefined) delivery.state.unsettledOffsets.delete(delivery.offset);
+    while (!this.stopped && this.inFlight < this.spec.maxInFlight && this.waiting.length > 0) {
+      const next = this.waiting.shift()!;
+      if (isOpen(next.channel)) this.hand(next);
+    }
+  }
+
+  /** nack(delayMs): a copy with attempt+1 into the delay tier (or straight back), then ack. */
+  retry(delivery: AmqpDelivery, delayMs: number): Promise<void> {
+    const work = this.republish(delivery, delayMs);
+    this.settling.add(work);
+    void work.finally(() => this.settling.delete(work));
+    return work;
+  }
+
+  private async republish(delivery: AmqpDelivery, delayMs: number): Promise<void> {
+    const { msg, channel } = delivery;
+    const { topology, publisher, config } = this.deps;
+    const target = delivery.state.source.retryTarget;
+    let routingKey = target;
+    let expiration: string | undefined;
+    if (delayMs > 0) {
+      const tiers = config.delayTiersMs;
+      const tier = tierFor(tiers, delayMs) ?? tiers[tiers.length - 1]!;
+      routingKey = await topology.ensureRetryQueue(target, tier);
+      if (delayMs < tier) expiration = String(Math.ceil(delayMs));
+    }
+    const p = msg.properties;
+    const options: Options.Publish = {
+      persistent: true,
+      mandatory: true,
+      headers: retryHeaders(msg, delivery.attempt + 1),
+      messageId: p.messageId,
+      type: p.type,
+      timestamp: p.timestamp,
+      contentType: p.contentType,
+      contentEncoding: p.contentEncoding,
+      correlationId: p.correlationId,
+      replyTo: p.replyTo,
+      appId: p.appId,
+    };
+    if (p.priority !== undefined) options.priority = p.priority;
+    if (expiration !== undefined) options.expiration = expiration;
+    try {
+      await publisher.publish({ exchange: '', routingKey, content: msg.content, options, what: `the retry of message ${delivery.envelope.id}` });
+    } catch {
+      // The copy was not accepted: hand the original back instead (redelivered now, not delayed).
+      safe(() => channel.nack(msg, false, true));
+      return;
+    }
+    safe(() => channel.ack(msg));
+  }
+}
+
+export class AmqpDelivery implements Delivery {
+  private done = false;
+  readonly offset: number | undefined;
+
+  constructor(
+    private readonly subscription: AmqpSubscription,
+    readonly state: SourceState,
+    readonly channel: Channel,
+    readonly msg: ConsumeMessage,
+    readonly envelope: Envelope,
+    readonly attempt: number,
+    readonly coordinates: Coordinates,
+  ) {
+    this.offset = typeof coordinates.offset === 'number' ? coordinates.offset : undefined;
+  }
+
+  ack(): Promise<void> {
+    if (this.done) return Promise.resolve();
+    this.done = true;
+    // On a channel that has closed since, the broker already released the message: nothing to do.
+    safe(() => this.channel.ack(this.msg));
+    this.subscription.settled(this);
+    return Promise.resolve();
+  }
+
+  async nack(delayMs: number): Promise<void> {
+    if (this.done) return;
+    this.done = true;
+    this.subscription.settled(this);
+    if (!isOpen(this.channel)) return; // released already: the broker delivers it again
+    await this.subscription.retry(this, delayMs);
+  }
+}
+
+function resumeOffset(state: SourceState): number | undefined {
+  if (state.unsettledOffsets.size > 0) return Math.min(...state.unsettledOffsets);
+  return state.lastOffset === undefined ? undefined : state.lastOffset + 1;
+}
+
+function isOpen(channel: Channel): boolean {
+  // amqplib marks a closed channel by dropping its pending-RPC queue; no public flag exists.
+  return (channel as unknown as { pending: unknown }).pending !== null;
+}
+
+function safe(action: () => void): void {
+  try {
+    action();
+  } catch {
+    // the channel is closed: the broker has released the message already
+  }
+}
+
+async function withTimeout(work: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([work, new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
+  clearTimeout(timer);
+}

@@ -1,0 +1,173 @@
+import {
+  CapabilityError,
+  ClosedError,
+  DEAD_LETTER_GROUP,
+  MessageTooLargeError,
+  PublishError,
+  envelopeSize,
+  type Capabilities,
+  type Delivery,
+  type OutgoingMessage,
+  type Subscription,
+  type SubscriptionSpec,
+  type Transport,
+} from '@ferry/core';
+import { encode, H } from './codec.ts';
+import { ConnectionManager } from './connection-manager.ts';
+import { names, tierFor } from './names.ts';
+import { resolveConfig, type ResolvedConfig } from './options.ts';
+import { Publisher } from './publisher.ts';
+import { AmqpSubscription, type Source } from './subscription.ts';
+import { Topology } from './topology.ts';
+
+const NAME = 'rabbitmq';
+
+/**
+ * Ferry's RabbitMQ transport on amqplib. It maps topics to topic exchanges and groups to durable
+ * queues, publishes with confirms, consumes with manual acks, and turns nack(delay) into delay
+ * queues with dead-letter exchanges. Delivery semantics (retry policy, dead-lettering, ack timing,
+ * idempotency) stay in core.
+ */
+export class RabbitMqTransport implements Transport {
+  readonly name = NAME;
+  readonly capabilities: Capabilities;
+  private readonly config: ResolvedConfig;
+  private readonly manager: ConnectionManager;
+  private readonly topology: Topology;
+  private readonly publisher: Publisher;
+  private readonly subscriptions = new Set<AmqpSubscription>();
+  private closing: Promise<void> | undefined;
+
+  constructor(url: URL, options: Readonly<Record<string, unknown>> = {}) {
+    this.config = resolveConfig(url, options);
+    const c = this.config;
+    this.capabilities = {
+      orderingByKey: c.singleActiveConsumer !== 'never',
+      fanOut: true,
+      replay: c.streamTopics.length > 0 ? ['earliest', 'offset', 'timestamp'] : [],
+      delay: { maxMs: c.delayTiersMs[c.delayTiersMs.length - 1]! },
+      priority: c.priorityTopics.length > 0 ? { max: c.maxPriority } : false,
+      nativeDeadLetter: false,
+      transactions: false,
+      maxMessageBytes: c.maxMessageBytes,
+    };
+    this.manager = new ConnectionManager(c);
+    this.topology = new Topology(this.manager, c);
+    this.publisher = new Publisher(this.manager, c);
+  }
+
+  async connect(): Promise<void> {
+    if (this.closing) throw new ClosedError('rabbitmq transport');
+    await this.manager.connect();
+  }
+
+  async send(messages: readonly OutgoingMessage[]): Promise<void> {
+    if (this.closing) throw new ClosedError('rabbitmq transport');
+    for (const m of messages) this.check(m);
+    const topics = new Set(messages.map((m) => m.topic));
+    await Promise.all([...topics].map((t) => this.topology.ensureTopic(t)));
+    await Promise.all(messages.map((m) => this.publishOne(m)));
+  }
+
+  private async publishOne(message: OutgoingMessage): Promise<void> {
+    const { content, options } = encode(message);
+    const routingKey = this.routingKeyOf(message);
+    if (Buffer.byteLength(routingKey) > 255) {
+      throw new PublishError(`The routing key of message ${message.id} (its ${this.config.routingKey}) is longer than AMQP's 255 bytes. Use a shorter ${this.config.routingKey}, or another rabbitmq option \`routingKey\`.`);
+    }
+    const what = `message ${message.id} to topic \`${message.topic}\``;
+    let exchange = names.exchange(message.topic);
+    if (message.delayMs !== undefined && message.delayMs > 0) {
+      const tier = tierFor(this.config.delayTiersMs, message.delayMs)!;
+      exchange = await this.topology.ensureDelayTier(message.topic, tier);
+      options.headers![H.delayTier] = String(tier);
+      if (message.delayMs < tier) options.expiration = String(Math.ceil(message.delayMs));
+    }
+    await this.publisher.publish({ exchange, routingKey, content, options, what });
+  }
+
+  private routingKeyOf(message: OutgoingMessage): string {
+    switch (this.config.routingKey) {
+      case 'key':
+        return message.key ?? message.type;
+      case 'topic':
+        return message.topic;
+      default:
+        return message.type;
+    }
+  }
+
+  /** Refuses, before anything is sent, what this transport cannot carry. */
+  private check(m: OutgoingMessage): void {
+    const size = envelopeSize(m);
+    if (size > this.config.maxMessageBytes) throw new MessageTooLargeError(NAME, size, this.config.maxMessageBytes);
+    if (m.priority !== undefined) {
+      const cap = this.capabilities.priority;
+      if (!cap || !this.topology.isPriorityTopic(m.topic)) {
+        throw new CapabilityError(NAME, 'priority', `topic \`${m.topic}\` has no priority queues`, 'Add the topic to the rabbitmq option `priorityTopics` (its group queues become classic queues with x-max-priority).');
+      }
+      if (!Number.isInteger(m.priority) || m.priority < 0 || m.priority > cap.max) {
+        throw new CapabilityError(NAME, 'priority', `priority ${m.priority} is outside 0..${cap.max}`, 'Use an integer in range, or raise the rabbitmq option `maxPriority` (up to 255).');
+      }
+    }
+    if (m.delayMs !== undefined && this.capabilities.delay && m.delayMs > this.capabilities.delay.maxMs) {
+      throw new CapabilityError(NAME, 'delay', `${m.delayMs} ms is above the longest delay tier (${this.capabilities.delay.maxMs} ms)`, 'Use a shorter delay or add a longer tier to the rabbitmq option `delayTiersMs`.');
+    }
+  }
+
+  async subscribe(spec: SubscriptionSpec, onDelivery: (delivery: Delivery) => void): Promise<Subscription> {
+    if (this.closing) throw new ClosedError('rabbitmq transport');
+    const sources = await this.sourcesFor(spec);
+    if (spec.deadLetterTopic) await this.topology.ensureGroupQueue(spec.deadLetterTopic, DEAD_LETTER_GROUP, false);
+    const subscription = new AmqpSubscription(
+      { manager: this.manager, topology: this.topology, publisher: this.publisher, config: this.config },
+      spec,
+      onDelivery,
+      sources,
+    );
+    this.subscriptions.add(subscription);
+    subscription.onClosed = () => this.subscriptions.delete(subscription);
+    try {
+      await subscription.start();
+    } catch (error) {
+      this.subscriptions.delete(subscription);
+      await subscription.close();
+      throw error;
+    }
+    return subscription;
+  }
+
+  /** The queue(s) a subscription reads: the group queue, or for replay the stream plus redeliveries. */
+  private async sourcesFor(spec: SubscriptionSpec): Promise<Source[]> {
+    const start = spec.start;
+    if (start.from === 'stored') {
+      const queue = await this.topology.ensureGroupQueue(spec.topic, spec.group, spec.orderedByKey);
+      return [{ queue, retryTarget: queue }];
+    }
+    if (!this.topology.keepsStream(spec.topic)) {
+      throw new CapabilityError(NAME, 'replay', `topic \`${spec.topic}\` keeps no stream to replay from`, 'Add the topic to the rabbitmq option `streamTopics` (messages are kept from the stream\'s declaration on), or start from `stored`.');
+    }
+    await this.topology.ensureTopic(spec.topic);
+    const replay = await this.topology.ensureReplayQueue(spec.topic, spec.group);
+    const stream: NonNullable<Source['stream']> =
+      start.from === 'earliest'
+        ? { offset: 'first' }
+        : start.from === 'offset'
+          ? { offset: start.offset, minOffset: start.offset }
+          : { offset: { '!': 'timestamp', value: Math.floor(start.timestamp / 1000) }, minTimestamp: start.timestamp };
+    return [
+      { queue: names.streamQueue(spec.topic), retryTarget: replay, stream },
+      { queue: replay, retryTarget: replay },
+    ];
+  }
+
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      await Promise.allSettled([...this.subscriptions].map((s) => s.close()));
+      this.subscriptions.clear();
+      await this.publisher.close(this.config.publishTimeoutMs);
+      await this.manager.close();
+    })();
+    return this.closing;
+  }
+}
