@@ -1,0 +1,96 @@
+/**
+ * Publish → handle through the full middleware stack on the in-process transport, against the
+ * same transport driven raw (transport.send + subscribe + ack, no core), in one run.
+ *
+ *   pnpm exec tsx integration/bench/memory.ts [messages=20000] [concurrency=16]
+ *
+ * Prints messages/s and publish→handle latency (p50/p99) for each, and the SDK/raw ratio.
+ */
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import { createClient, defineMessage, type OutgoingMessage } from '@ferry/core';
+import { MemoryTransport } from '@ferry/memory';
+
+const count = Number(process.argv[2] ?? 20_000);
+const concurrency = Number(process.argv[3] ?? 16);
+const Tick = defineMessage('bench.tick', z.object({ n: z.number(), sentAt: z.number() }), { topic: `bench-${randomUUID()}` });
+
+interface Result {
+  perSecond: number;
+  p50: number;
+  p99: number;
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+function summarize(latencies: number[], elapsedMs: number): Result {
+  latencies.sort((a, b) => a - b);
+  return { perSecond: Math.round((latencies.length / elapsedMs) * 1000), p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
+}
+
+/** Full SDK: typed publish (schema + encode) → consumer (decode, schema, idempotency, retry, dead-letter wrappers) → handler. */
+async function sdk(): Promise<Result> {
+  const client = await createClient(new MemoryTransport({ broker: `bench-sdk-${randomUUID()}` }));
+  const latencies: number[] = [];
+  let done!: () => void;
+  const finished = new Promise<void>((r) => (done = r));
+  const consumer = client.consumer({ group: 'bench', delivery: 'exactly-once', concurrency, retry: { attempts: 3 } }).handle(Tick, async (tick) => {
+    latencies.push(performance.now() - tick.sentAt);
+    if (latencies.length === count) done();
+  });
+  await consumer.start();
+  const producer = client.producer();
+  const start = performance.now();
+  const publishers = Array.from({ length: concurrency }, async (_, p) => {
+    for (let n = p; n < count; n += concurrency) await producer.publish(Tick, { n, sentAt: performance.now() }, { key: `k${n % 64}` });
+  });
+  await Promise.all(publishers);
+  await finished;
+  const elapsed = performance.now() - start;
+  await client.close();
+  return summarize(latencies, elapsed);
+}
+
+/** Raw transport: hand-built envelopes, JSON by hand, ack on arrival: the floor core adds to. */
+async function raw(): Promise<Result> {
+  const transport = new MemoryTransport({ broker: `bench-raw-${randomUUID()}` });
+  await transport.connect();
+  const latencies: number[] = [];
+  let done!: () => void;
+  const finished = new Promise<void>((r) => (done = r));
+  const encoder = new TextEncoder();
+  const decoder = new TextDecoder();
+  const subscription = await transport.subscribe(
+    { topic: Tick.topic, group: 'bench', maxInFlight: concurrency * 2, start: { from: 'stored' }, deadLetterTopic: `${Tick.topic}.dlq`, handlerTimeoutMs: 60_000, orderedByKey: true },
+    (delivery) => {
+      const tick = JSON.parse(decoder.decode(delivery.envelope.payload)) as { sentAt: number };
+      latencies.push(performance.now() - tick.sentAt);
+      void delivery.ack();
+      if (latencies.length === count) done();
+    },
+  );
+  const start = performance.now();
+  const publishers = Array.from({ length: concurrency }, async (_, p) => {
+    for (let n = p; n < count; n += concurrency) {
+      const message: OutgoingMessage = { id: randomUUID(), type: Tick.type, topic: Tick.topic, key: `k${n % 64}`, headers: {}, payload: encoder.encode(JSON.stringify({ n, sentAt: performance.now() })), timestamp: Date.now() };
+      await transport.send([message]);
+    }
+  });
+  await Promise.all(publishers);
+  await finished;
+  const elapsed = performance.now() - start;
+  await subscription.close();
+  await transport.close();
+  return summarize(latencies, elapsed);
+}
+
+const fmt = (r: Result) => `${r.perSecond.toLocaleString('en')} msg/s, p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms`;
+await raw(); // warm-up: JIT and allocator, so the first measured run is not penalised
+const rawResult = await raw();
+const sdkResult = await sdk();
+console.log(`memory, ${count} messages, ${concurrency} publishers, consumer concurrency ${concurrency}`);
+console.log(`  raw transport           ${fmt(rawResult)}`);
+console.log(`  SDK (full middleware)   ${fmt(sdkResult)}`);
+console.log(`  SDK / raw throughput    ${(sdkResult.perSecond / rawResult.perSecond).toFixed(2)}x`);
