@@ -1,5 +1,7 @@
 import {
   CapabilityError,
+  checkDelay,
+  checkPriority,
   ClosedError,
   DEAD_LETTER_GROUP,
   MessageTooLargeError,
@@ -102,17 +104,12 @@ export class RabbitMqTransport implements Transport {
     const size = envelopeSize(m);
     if (size > this.config.maxMessageBytes) throw new MessageTooLargeError(NAME, size, this.config.maxMessageBytes);
     if (m.priority !== undefined) {
-      const cap = this.capabilities.priority;
-      if (!cap || !this.topology.isPriorityTopic(m.topic)) {
+      checkPriority(this, m.priority);
+      if (!this.topology.isPriorityTopic(m.topic)) {
         throw new CapabilityError(NAME, 'priority', `topic \`${m.topic}\` has no priority queues`, 'Add the topic to the rabbitmq option `priorityTopics` (its group queues become classic queues with x-max-priority).');
       }
-      if (!Number.isInteger(m.priority) || m.priority < 0 || m.priority > cap.max) {
-        throw new CapabilityError(NAME, 'priority', `priority ${m.priority} is outside 0..${cap.max}`, 'Use an integer in range, or raise the rabbitmq option `maxPriority` (up to 255).');
-      }
     }
-    if (m.delayMs !== undefined && this.capabilities.delay && m.delayMs > this.capabilities.delay.maxMs) {
-      throw new CapabilityError(NAME, 'delay', `${m.delayMs} ms is above the longest delay tier (${this.capabilities.delay.maxMs} ms)`, 'Use a shorter delay or add a longer tier to the rabbitmq option `delayTiersMs`.');
-    }
+    if (m.delayMs !== undefined && m.delayMs > 0) checkDelay(this, m.delayMs, `message ${m.id}`);
   }
 
   async subscribe(spec: SubscriptionSpec, onDelivery: (delivery: Delivery) => void): Promise<Subscription> {
