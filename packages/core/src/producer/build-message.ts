@@ -21,7 +21,8 @@ export function buildMessage<M extends MessageDefinition>(
   payload: PayloadIn<M>,
   rawOptions: PublishOptions | undefined,
 ): OutgoingMessage {
-  const options = parseOptions(publishOptionsSchema, rawOptions, 'publish options');
+  // Most publishes pass no options: skip the parse for them (it is per message).
+  const options = rawOptions === undefined ? {} : parseOptions(publishOptionsSchema, rawOptions, 'publish options');
   const parsed = message.schema.safeParse(payload);
   if (!parsed.success) throw new SchemaError(message.type, toSchemaIssues(parsed.error));
   if (options.delayMs !== undefined && options.delayMs > 0) checkDelay(transport, options.delayMs, `publish of ${message.type}`);
