@@ -1,0 +1,70 @@
+/**
+ * `pnpm brokers [start|stop|status] [kafka|rabbitmq|sqs ...]`
+ *   start   (default) make the brokers answer; prints FERRY_* lines on stdout (eval-able) and
+ *           each broker's source and start time on stderr
+ *   stop    stop the Kafka and ElasticMQ processes the harness started (RabbitMQ is the machine's)
+ *   status  what answers where
+ */
+// The SDK's notice that its 2027 releases need Node 22 (pinned versions are unaffected; see docs/testing.md).
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+import { pullImages } from './containers.ts';
+import { brokersToStart, provisionBrokers, useContainers } from './ensure.ts';
+import { endpointsToEnv } from './env.ts';
+import { brokerStatus, stopLocalBrokers } from './local-control.ts';
+import { formatMs, log, timed } from './log.ts';
+import { formatReports } from './report.ts';
+import { ALL_BROKERS, isBrokerName, type BrokerName } from './types.ts';
+
+async function start(which: BrokerName[]): Promise<void> {
+  const toStart = brokersToStart(which);
+  if (toStart.length > 0 && (await useContainers())) {
+    // Containers live only as long as the process that started them: the test run's
+    // globalSetup starts them. Here, only fetch the images so that start is quick.
+    const { ms } = await timed(() => pullImages(toStart));
+    log(`container runtime found: images pulled in ${formatMs(ms)}; the test run starts the containers`);
+    return;
+  }
+  const { value, ms } = await timed(() => provisionBrokers(which));
+  const env = endpointsToEnv(value.endpoints);
+  for (const [key, val] of Object.entries(env)) process.stdout.write(`${key}=${val}\n`);
+  log(`ready in ${formatMs(ms)}:\n${formatReports(value.reports)}`);
+}
+
+async function status(): Promise<boolean> {
+  const rows = await brokerStatus();
+  for (const r of rows) {
+    const pid = r.pid !== undefined ? ` (pid ${r.pid})` : '';
+    process.stdout.write(`${r.broker.padEnd(8)} ${r.address.padEnd(34)} ${r.source.padEnd(5)} ${r.answering ? 'answering' : 'DOWN'}${pid}\n`);
+  }
+  return rows.every((r) => r.answering);
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [command = 'start', ...rest] = argv;
+  const which = rest.filter(isBrokerName);
+  const unknown = rest.filter((a) => !isBrokerName(a));
+  if (unknown.length > 0) throw new Error(`unknown broker(s): ${unknown.join(', ')} (use ${ALL_BROKERS.join(', ')})`);
+  switch (command) {
+    case 'start':
+      await start(which.length > 0 ? which : [...ALL_BROKERS]);
+      return 0;
+    case 'stop': {
+      const stopped = await stopLocalBrokers();
+      log(stopped.length > 0 ? `stopped ${stopped.join(', ')}` : 'no harness-started broker was running');
+      return 0;
+    }
+    case 'status':
+      return (await status()) ? 0 : 1;
+    default:
+      throw new Error(`unknown command "${command}" (use start, stop or status)`);
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(`[brokers] ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,28 @@
+/**
+ * vitest globalSetup of the `integration` project: makes the brokers answer, then publishes their
+ * endpoints as FERRY_* env vars (test workers are forked after this and inherit them) and as
+ * `inject('ferryBrokers')`. Tests read them with `endpointsFromEnv()`.
+ */
+import type { TestProject } from 'vitest/node';
+import { provisionBrokers } from './ensure.ts';
+import { endpointsToEnv } from './env.ts';
+import { formatMs, log, timed } from './log.ts';
+import { formatReports } from './report.ts';
+import type { BrokerEndpoints } from './types.ts';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    ferryBrokers: BrokerEndpoints;
+  }
+}
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const { value: provisioned, ms } = await timed(() => provisionBrokers());
+  log(`brokers ready in ${formatMs(ms)}\n${formatReports(provisioned.reports)}`);
+  Object.assign(process.env, endpointsToEnv(provisioned.endpoints));
+  // A plain copy: provided values must be serializable.
+  project.provide('ferryBrokers', JSON.parse(JSON.stringify(provisioned.endpoints)) as BrokerEndpoints);
+  return async () => {
+    await provisioned.stop(); // containers only; local processes stay for the next run
+  };
+}

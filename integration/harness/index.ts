@@ -1,0 +1,7 @@
+/** Public API of the real-broker harness (see docs/testing.md). */
+export { ensureBrokers, provisionBrokers, type Provisioned } from './ensure.ts';
+export { endpointsFromEnv, endpointsToEnv, ENV } from './env.ts';
+export { uniqueName } from './names.ts';
+export { startTcpProxy, type TcpProxy, type TcpProxyOptions } from './tcp-proxy.ts';
+export { stopLocalBrokers, brokerStatus, type BrokerStatus } from './local-control.ts';
+export type { BrokerEndpoints, BrokerName, BrokerReport, BrokerSource, ProvisionResult } from './types.ts';

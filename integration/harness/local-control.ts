@@ -1,0 +1,53 @@
+/** `pnpm brokers status` / `stop`: what answers where, and stopping the processes the harness started. */
+import { elasticmqLocal, SQS_LOCAL_ENDPOINT } from './elasticmq-local.ts';
+import { amqpFromEnv, kafkaFromEnv, sqsFromEnv } from './env.ts';
+import { KAFKA_ENDPOINT, kafkaLocal } from './kafka-local.ts';
+import { pidFileOf, type LocalJavaBroker } from './local-java.ts';
+import { runningPid, stopPid } from './process.ts';
+import { answers, probeAmqp, probeKafka, probeSqs } from './probes.ts';
+import { RABBITMQ_LOCAL_ENDPOINT } from './rabbitmq-local.ts';
+import type { BrokerName } from './types.ts';
+
+export interface BrokerStatus {
+  broker: BrokerName;
+  /** `env` when a FERRY_* variable points at it, else the local address. */
+  source: 'env' | 'local';
+  address: string;
+  answering: boolean;
+  /** Pid of the local process the harness started (Kafka, ElasticMQ), if running. */
+  pid?: number;
+}
+
+const LOCAL_JAVA: Partial<Record<BrokerName, LocalJavaBroker>> = { kafka: kafkaLocal, sqs: elasticmqLocal };
+
+export async function brokerStatus(): Promise<BrokerStatus[]> {
+  const kafka = kafkaFromEnv();
+  const amqp = amqpFromEnv();
+  const sqs = sqsFromEnv();
+  const rows: Array<Omit<BrokerStatus, 'answering' | 'pid'> & { probe: () => Promise<void> }> = [
+    { broker: 'kafka', source: kafka ? 'env' : 'local', address: (kafka ?? KAFKA_ENDPOINT).brokers.join(','), probe: () => probeKafka(kafka ?? KAFKA_ENDPOINT) },
+    { broker: 'rabbitmq', source: amqp ? 'env' : 'local', address: (amqp ?? RABBITMQ_LOCAL_ENDPOINT).url, probe: () => probeAmqp(amqp ?? RABBITMQ_LOCAL_ENDPOINT) },
+    { broker: 'sqs', source: sqs ? 'env' : 'local', address: (sqs ?? SQS_LOCAL_ENDPOINT).endpoint, probe: () => probeSqs(sqs ?? SQS_LOCAL_ENDPOINT) },
+  ];
+  return Promise.all(
+    rows.map(async ({ probe, ...row }) => {
+      const local = LOCAL_JAVA[row.broker];
+      const pid = local ? runningPid(pidFileOf(local), local.mainClass) : undefined;
+      return { ...row, answering: await answers(probe), ...(pid !== undefined && { pid }) };
+    }),
+  );
+}
+
+/**
+ * Stops the Kafka and ElasticMQ processes the harness started (found by their pid files).
+ * The machine's RabbitMQ is a shared service and is left alone. Returns what was stopped.
+ */
+export async function stopLocalBrokers(): Promise<BrokerName[]> {
+  const stopped: BrokerName[] = [];
+  await Promise.all(
+    Object.entries(LOCAL_JAVA).map(async ([broker, b]) => {
+      if (await stopPid(pidFileOf(b), b.mainClass)) stopped.push(broker as BrokerName);
+    }),
+  );
+  return stopped;
+}

@@ -1,0 +1,12 @@
+import { formatMs } from './log.ts';
+import type { BrokerReport } from './types.ts';
+
+/** One line per broker: where it is, where it came from, how long fetching and starting took. */
+export function formatReports(reports: BrokerReport[]): string {
+  return reports
+    .map((r) => {
+      const fetch = r.provisionMs > 0 ? `, jars fetched in ${formatMs(r.provisionMs)}` : '';
+      return `  ${r.broker.padEnd(8)} ${r.address.padEnd(34)} ${r.source.padEnd(13)} ready in ${formatMs(r.startMs)}${fetch}`;
+    })
+    .join('\n');
+}
