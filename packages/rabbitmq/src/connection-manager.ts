@@ -16,9 +16,17 @@ interface Waiter {
 }
 
 export class ConnectionError extends FerryError {
-  constructor(message: string, options?: { cause?: unknown }) {
+  /** True when connecting gave up for good (refused credentials, first connect timed out). */
+  readonly fatal: boolean;
+  constructor(message: string, options?: { cause?: unknown; fatal?: boolean }) {
     super('FERRY_CONNECTION', message, options);
+    this.fatal = options?.fatal ?? false;
   }
+}
+
+/** The connection (or a channel with it) went away under an operation: worth retrying. */
+export function isConnectionLoss(error: unknown): boolean {
+  return error instanceof Error && /Connection closed|Channel ended|Channel closed|Socket closed|ECONNRESET|EPIPE/i.test(error.message);
 }
 
 /**
@@ -176,7 +184,7 @@ export class ConnectionManager {
     this.state = 'idle';
     const error = new ConnectionError(
       `Cannot connect to RabbitMQ at ${redactUrl(this.config.url)}: ${redactText(this.lastError?.message ?? 'unknown error')}`,
-      { cause: this.lastError },
+      { cause: this.lastError, fatal: true },
     );
     for (const w of this.waiters.splice(0)) {
       clearTimeout(w.timer);

@@ -1,6 +1,6 @@
 import type { ConfirmChannel, ConsumeMessage, Options } from 'amqplib';
 import { ClosedError, PublishError, redactText } from '@ferry/core';
-import type { ConnectionManager } from './connection-manager.ts';
+import { ConnectionError, isConnectionLoss, type ConnectionManager } from './connection-manager.ts';
 import type { ResolvedConfig } from './options.ts';
 
 export interface Publication {
@@ -88,7 +88,7 @@ export class Publisher {
         writable = channel.publish(p.exchange, p.routingKey, p.content, p.options, (err: unknown) => this.confirmed(channel, p, err));
       } catch (error) {
         // The channel closed under us (IllegalOperationError): the close handler requeues it.
-        if (!isClosedError(error)) {
+        if (!isConnectionLoss(error)) {
           // Anything else (e.g. a field AMQP cannot encode) fails this message only.
           this.outstanding.delete(p);
           p.reject(new PublishError(`Could not encode ${p.what}: ${error instanceof Error ? error.message : String(error)}`, { cause: error }));
@@ -130,6 +130,7 @@ export class Publisher {
     this.opening = true;
     this.ensureSweeper();
     void (async () => {
+      let retry = false;
       try {
         const connection = await this.manager.ready(this.config.publishTimeoutMs);
         const channel = await connection.createConfirmChannel();
@@ -143,12 +144,14 @@ export class Publisher {
         }
         this.channel = channel;
       } catch (error) {
-        // No connection within the bound: everything waiting fails clearly.
-        this.failAll(error);
+        if ((error instanceof ConnectionError && error.fatal) || error instanceof ClosedError || !(error instanceof ConnectionError || isConnectionLoss(error))) {
+          this.failAll(error); // cannot connect at all: everything waiting fails clearly
+        } else retry = true; // the connection dropped meanwhile: the sweeper bounds the wait
       } finally {
         this.opening = false;
       }
-      this.pump();
+      if (retry) setTimeout(() => this.pump(), 50);
+      else this.pump();
     })();
   }
 
@@ -224,6 +227,3 @@ export class Publisher {
   }
 }
 
-function isClosedError(error: unknown): boolean {
-  return error instanceof Error && /Channel clos|Connection clos/i.test(error.message);
-}

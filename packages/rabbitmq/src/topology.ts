@@ -1,6 +1,6 @@
 import type { Channel, ChannelModel } from 'amqplib';
 import { FerryError } from '@ferry/core';
-import type { ConnectionManager } from './connection-manager.ts';
+import { isConnectionLoss, type ConnectionManager } from './connection-manager.ts';
 import { names } from './names.ts';
 import { matchesTopic, type ResolvedConfig } from './options.ts';
 
@@ -165,15 +165,21 @@ export class Topology {
 
   private run(step: Step): Promise<void> {
     const next = this.chain.then(async () => {
-      const connection = await this.manager.ready(this.config.publishTimeoutMs);
-      try {
-        await this.onChannel(connection, step);
-      } catch (error) {
-        // The failed RPC closed the channel (or will): start the next declaration on a fresh one.
-        const channel = this.channel;
-        this.channel = undefined;
-        channel?.close().catch(() => undefined);
-        throw error;
+      const deadline = Date.now() + this.config.publishTimeoutMs;
+      for (;;) {
+        const connection = await this.manager.ready(Math.max(1, deadline - Date.now()));
+        try {
+          await this.onChannel(connection, step);
+          return;
+        } catch (error) {
+          // The failed RPC closed the channel (or will): start the next declaration on a fresh one.
+          const channel = this.channel;
+          this.channel = undefined;
+          channel?.close().catch(() => undefined);
+          // The connection dropped under us: declare again once it is back (bounded).
+          if (!isConnectionLoss(error) || Date.now() >= deadline) throw error;
+          await new Promise((r) => setTimeout(r, 50));
+        }
       }
     });
     this.chain = next.catch(() => undefined);

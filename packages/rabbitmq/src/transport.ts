@@ -58,6 +58,11 @@ export class RabbitMqTransport implements Transport {
     this.publisher = new Publisher(this.manager, c);
   }
 
+  /** How many times the connection was re-established after a loss (for logs and tests). */
+  get reconnects(): number {
+    return Math.max(0, this.manager.generation - 1);
+  }
+
   async connect(): Promise<void> {
     if (this.closing) throw new ClosedError('rabbitmq transport');
     await this.manager.connect();

@@ -1,0 +1,96 @@
+/**
+ * Connection loss on the real broker: the adapter reconnects, redeclares, resumes its consumers
+ * and resends what was not confirmed, so a stream of 10,000 messages arrives whole.
+ */
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Delivery } from '@ferry/core';
+import { startTcpProxy, uniqueName } from '../harness/index.ts';
+import { amqpUrl, message, rabbit, sleep, spec, topicName } from './helpers.ts';
+
+const run = promisify(execFile);
+const vhost = uniqueName('ferry-rmq-reconnect');
+
+beforeAll(async () => {
+  await run('rabbitmqctl', ['-q', 'add_vhost', vhost]);
+  await run('rabbitmqctl', ['-q', 'set_permissions', '-p', vhost, 'guest', '.*', '.*', '.*']);
+});
+afterAll(async () => {
+  await run('rabbitmqctl', ['-q', 'delete_vhost', vhost]);
+});
+
+function vhostUrl(port?: number): string {
+  const url = new URL(amqpUrl());
+  url.pathname = `/${encodeURIComponent(vhost)}`;
+  if (port) url.port = String(port);
+  return url.toString();
+}
+
+const TOTAL = 10_000;
+
+/** Publishes TOTAL messages in sends of 100 while `cut` runs once along the way; all must arrive. */
+async function streamThroughCuts(url: string, cut: () => Promise<void>): Promise<void> {
+  const name = topicName('reconnect');
+  const options = { reconnect: { initialDelayMs: 50, maxDelayMs: 1_000 }, publishTimeoutMs: 60_000 };
+  const producer = rabbit(options, url);
+  const consumer = rabbit(options, url);
+  const ids = new Set<string>();
+  let deliveries = 0;
+  await consumer.subscribe(spec(name, 'g', { maxInFlight: 100 }), (d: Delivery) => {
+    deliveries++;
+    ids.add(d.envelope.id);
+    void d.ack();
+  });
+  let cutDone: Promise<void> | undefined;
+  for (let i = 0; i < TOTAL; i += 100) {
+    if (i === 3_000) cutDone = cut();
+    if (i === 5_000) await cutDone; // half the stream goes out after the cut
+    await producer.send(Array.from({ length: 100 }, (_, j) => message(name, { id: `${name}-${i + j}` })));
+  }
+  await cutDone;
+  const deadline = Date.now() + 60_000;
+  while (ids.size < TOTAL && Date.now() < deadline) await sleep(100);
+  expect(ids.size).toBe(TOTAL); // none lost (duplicates allowed: at-least-once)
+  expect(deliveries).toBeGreaterThanOrEqual(TOTAL);
+  expect(producer.reconnects).toBeGreaterThanOrEqual(1);
+  expect(consumer.reconnects).toBeGreaterThanOrEqual(1);
+  await Promise.all([producer.close(), consumer.close()]);
+}
+
+describe('rabbitmq reconnect', () => {
+  it('survives the broker closing every connection (rabbitmqctl close_all_connections) mid-stream', async () => {
+    await streamThroughCuts(vhostUrl(), async () => {
+      await run('rabbitmqctl', ['-q', 'close_all_connections', '--vhost', vhost, 'ferry reconnect test']);
+    });
+  });
+
+  it('survives a cut TCP connection (proxy reset) twice mid-stream', async () => {
+    const target = new URL(amqpUrl());
+    const proxy = await startTcpProxy({ targetHost: target.hostname, targetPort: Number(target.port || 5672) });
+    try {
+      await streamThroughCuts(vhostUrl(proxy.port), async () => {
+        proxy.cutAll();
+        await sleep(500);
+        proxy.cutAll();
+      });
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it('makes a send during an outage wait for the connection, and fail clearly when it does not come back', async () => {
+    const target = new URL(amqpUrl());
+    const proxy = await startTcpProxy({ targetHost: target.hostname, targetPort: Number(target.port || 5672) });
+    const name = topicName('outage');
+    const t = rabbit({ publishTimeoutMs: 1_500, reconnect: { initialDelayMs: 50, maxDelayMs: 200 } }, vhostUrl(proxy.port));
+    const c = await t.subscribe(spec(name, 'g'), (d) => void d.ack());
+    await t.send([message(name)]);
+    await proxy.close(); // connection cut and nothing listens any more
+    const started = Date.now();
+    await expect(t.send([message(name)])).rejects.toThrow(/within 1500 ms|connection to RabbitMQ is down|No connection/);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1_000);
+    await c.close();
+    await t.close();
+  });
+});
