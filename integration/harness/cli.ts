@@ -2,7 +2,8 @@
  * `pnpm brokers [start|stop|status] [kafka|rabbitmq|sqs ...]`
  *   start   (default) make the brokers answer; prints FERRY_* lines on stdout (eval-able) and
  *           each broker's source and start time on stderr
- *   stop    stop the Kafka and ElasticMQ processes the harness started (RabbitMQ is the machine's)
+ *   stop    stop the Kafka and ElasticMQ processes this checkout's harness started (RabbitMQ is
+ *           the machine's service and is left running)
  *   status  what answers where
  */
 // The SDK's notice that its 2027 releases need Node 22 (pinned versions are unaffected; see docs/testing.md).
@@ -50,7 +51,7 @@ async function main(argv: string[]): Promise<number> {
       await start(which.length > 0 ? which : [...ALL_BROKERS]);
       return 0;
     case 'stop': {
-      const stopped = await stopLocalBrokers();
+      const stopped = await stopLocalBrokers(which.length > 0 ? which : ALL_BROKERS);
       log(stopped.length > 0 ? `stopped ${stopped.join(', ')}` : 'no harness-started broker was running');
       return 0;
     }

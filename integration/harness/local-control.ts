@@ -6,7 +6,7 @@ import { pidFileOf, type LocalJavaBroker } from './local-java.ts';
 import { runningPid, stopPid } from './process.ts';
 import { answers, probeAmqp, probeKafka, probeSqs } from './probes.ts';
 import { RABBITMQ_LOCAL_ENDPOINT } from './rabbitmq-local.ts';
-import type { BrokerName } from './types.ts';
+import { ALL_BROKERS, type BrokerName } from './types.ts';
 
 export interface BrokerStatus {
   broker: BrokerName;
@@ -42,11 +42,12 @@ export async function brokerStatus(): Promise<BrokerStatus[]> {
  * Stops the Kafka and ElasticMQ processes the harness started (found by their pid files).
  * The machine's RabbitMQ is a shared service and is left alone. Returns what was stopped.
  */
-export async function stopLocalBrokers(): Promise<BrokerName[]> {
+export async function stopLocalBrokers(which: readonly BrokerName[] = ALL_BROKERS): Promise<BrokerName[]> {
   const stopped: BrokerName[] = [];
   await Promise.all(
-    Object.entries(LOCAL_JAVA).map(async ([broker, b]) => {
-      if (await stopPid(pidFileOf(b), b.mainClass)) stopped.push(broker as BrokerName);
+    which.map(async (broker) => {
+      const b = LOCAL_JAVA[broker];
+      if (b && (await stopPid(pidFileOf(b), b.mainClass))) stopped.push(broker);
     }),
   );
   return stopped;
