@@ -6,7 +6,7 @@
  */
 import { CONTAINER_PROBE_TIMEOUT_MS, ELASTICMQ_PORT, IMAGES, READY_DEADLINE_MS, SQS_DEFAULT_REGION } from './config.ts';
 import { elasticmqConf } from './elasticmq-local.ts';
-import { sqsEndpoint } from './env.ts';
+import { redactUrl, sqsEndpoint } from './env.ts';
 import { warmUpKafka } from './kafka-warmup.ts';
 import { log } from './log.ts';
 import { probeAmqp, probeKafka, probeSqs, withTimeout } from './probes.ts';
@@ -110,13 +110,13 @@ export async function startContainers(which: readonly BrokerName[]): Promise<Sta
       const { container, report } = await timedStart(
         'rabbitmq',
         () => new RabbitMQContainer(IMAGES.rabbitmq).withStartupTimeout(120_000).start(),
-        amqpUrl,
+        (c) => redactUrl(amqpUrl(c)),
         (c) => probeAmqp({ url: amqpUrl(c) }),
       );
       started.push(container);
       reports.push(report);
-      endpoints.amqp = { url: report.address };
-      await ensureConsistentHashPlugin(report.address, async () => {
+      endpoints.amqp = { url: amqpUrl(container) };
+      await ensureConsistentHashPlugin(endpoints.amqp.url, async () => {
         const result = await container.exec(['rabbitmq-plugins', 'enable', CONSISTENT_HASH_PLUGIN]);
         return result.exitCode;
       });

@@ -5,7 +5,7 @@
 import { READY_DEADLINE_MS, sourcePreference } from './config.ts';
 import { containerRuntimeAvailable, startContainers } from './containers.ts';
 import { elasticmqLocal, SQS_LOCAL_ENDPOINT } from './elasticmq-local.ts';
-import { amqpFromEnv, ENV, kafkaFromEnv, sqsFromEnv } from './env.ts';
+import { amqpFromEnv, ENV, kafkaFromEnv, redactUrl, sqsFromEnv } from './env.ts';
 import { KAFKA_ENDPOINT, kafkaLocal } from './kafka-local.ts';
 import { ensureLocalJavaBroker } from './local-java.ts';
 import { log } from './log.ts';
@@ -36,7 +36,7 @@ async function checkEnvBroker(broker: BrokerName, endpoints: Partial<BrokerEndpo
     broker === 'kafka'
       ? [endpoints.kafka!.brokers.join(','), () => probeKafka(endpoints.kafka!)]
       : broker === 'rabbitmq'
-        ? [endpoints.amqp!.url, () => probeAmqp(endpoints.amqp!)]
+        ? [redactUrl(endpoints.amqp!.url), () => probeAmqp(endpoints.amqp!)]
         : [endpoints.sqs!.endpoint, () => probeSqs(endpoints.sqs!)];
   await waitUntilReady({ what: `${broker} from ${ENV_VAR[broker]} (${address})`, probe, deadlineMs: READY_DEADLINE_MS });
   return { broker, source: 'env', address, provisionMs: 0, startMs: Math.round(performance.now() - t0) };

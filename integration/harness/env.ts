@@ -67,6 +67,18 @@ export function brokerFromEnv(broker: BrokerName): string | undefined {
   }
 }
 
+/** A URL fit for logs: any password replaced by `***`. */
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (!parsed.password) return url;
+    parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return url.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@');
+  }
+}
+
 function missing(name: string): never {
   throw new Error(
     `${name} is not set. Run the tests through the vitest "integration" project (its globalSetup ` +

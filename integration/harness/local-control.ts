@@ -1,6 +1,6 @@
 /** `pnpm brokers status` / `stop`: what answers where, and stopping the processes the harness started. */
 import { elasticmqLocal, SQS_LOCAL_ENDPOINT } from './elasticmq-local.ts';
-import { amqpFromEnv, kafkaFromEnv, sqsFromEnv } from './env.ts';
+import { amqpFromEnv, kafkaFromEnv, redactUrl, sqsFromEnv } from './env.ts';
 import { KAFKA_ENDPOINT, kafkaLocal } from './kafka-local.ts';
 import { pidFileOf, type LocalJavaBroker } from './local-java.ts';
 import { runningPid, stopPid } from './process.ts';
@@ -26,7 +26,7 @@ export async function brokerStatus(): Promise<BrokerStatus[]> {
   const sqs = sqsFromEnv();
   const rows: Array<Omit<BrokerStatus, 'answering' | 'pid'> & { probe: () => Promise<void> }> = [
     { broker: 'kafka', source: kafka ? 'env' : 'local', address: (kafka ?? KAFKA_ENDPOINT).brokers.join(','), probe: () => probeKafka(kafka ?? KAFKA_ENDPOINT) },
-    { broker: 'rabbitmq', source: amqp ? 'env' : 'local', address: (amqp ?? RABBITMQ_LOCAL_ENDPOINT).url, probe: () => probeAmqp(amqp ?? RABBITMQ_LOCAL_ENDPOINT) },
+    { broker: 'rabbitmq', source: amqp ? 'env' : 'local', address: redactUrl((amqp ?? RABBITMQ_LOCAL_ENDPOINT).url), probe: () => probeAmqp(amqp ?? RABBITMQ_LOCAL_ENDPOINT) },
     { broker: 'sqs', source: sqs ? 'env' : 'local', address: (sqs ?? SQS_LOCAL_ENDPOINT).endpoint, probe: () => probeSqs(sqs ?? SQS_LOCAL_ENDPOINT) },
   ];
   return Promise.all(
