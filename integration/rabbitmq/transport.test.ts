@@ -18,7 +18,7 @@ describe('rabbitmq transport', () => {
     const c = await new Collector().start(t, spec(name, 'g'));
     const binary = new Uint8Array(256).map((_, i) => i);
     const sent = [
-      message(name, { payload: binary, key: 'k-1', headers: { a: '1', 'x-request-id': 'r', uni: 'ünï😀' } }),
+      message(name, { payload: binary, key: 'k-1', headers: { a: '1', 'x-request-id': 'r', uni: 'ünï😀', 'ferry-content-type': 'application/json' } }),
       message(name, { payload: new TextEncoder().encode('😀 ünicode'), type: 'order.placed', key: '' }),
       message(name, { payload: new Uint8Array(0), id: 'x'.repeat(300) }),
     ];

@@ -1,5 +1,5 @@
 import type { ConsumeMessage, Options } from 'amqplib';
-import type { Envelope, OutgoingMessage } from '@ferry/core';
+import { HEADERS, type Envelope, type OutgoingMessage } from '@ferry/core';
 
 /**
  * Envelope <-> AMQP message. id and type go to the standard `message-id` / `type` properties (seen
@@ -11,6 +11,7 @@ export const H = {
   id: 'x-ferry-id',
   type: 'x-ferry-type',
   key: 'x-ferry-key',
+  /** Read if present (older publishers); not written: a queue's messages are of its topic. */
   topic: 'x-ferry-topic',
   timestamp: 'x-ferry-timestamp',
   /** Attempt number of a republished retry copy (RabbitMQ's redelivered flag is only a boolean). */
@@ -38,8 +39,15 @@ const BROKER_HEADERS = new Set([
 const SHORTSTR_MAX = 255;
 
 export function encode(message: OutgoingMessage): { content: Buffer; options: Options.Publish } {
-  const headers: Record<string, unknown> = { ...message.headers };
-  headers[H.topic] = message.topic;
+  // Every header costs encoding on both ends and bytes in the queue: the topic is known from the
+  // queue a message is read from, and the content type has an AMQP property of its own.
+  const headers: Record<string, unknown> = {};
+  let contentType: string | undefined;
+  const given = message.headers;
+  for (const name in given) {
+    if (name === HEADERS.contentType) contentType = given[name];
+    else headers[name] = given[name];
+  }
   headers[H.timestamp] = message.timestamp;
   if (message.key !== undefined) headers[H.key] = message.key;
   const options: Options.Publish = {
@@ -47,10 +55,11 @@ export function encode(message: OutgoingMessage): { content: Buffer; options: Op
     mandatory: true,
     headers,
     timestamp: Math.floor(message.timestamp / 1000),
+    contentType,
   };
-  if (Buffer.byteLength(message.id) <= SHORTSTR_MAX) options.messageId = message.id;
+  if (fitsShortString(message.id)) options.messageId = message.id;
   else headers[H.id] = message.id;
-  if (Buffer.byteLength(message.type) <= SHORTSTR_MAX) options.type = message.type;
+  if (fitsShortString(message.type)) options.type = message.type;
   else headers[H.type] = message.type;
   if (message.priority !== undefined) options.priority = message.priority;
   const p = message.payload;
@@ -59,7 +68,13 @@ export function encode(message: OutgoingMessage): { content: Buffer; options: Op
   return { content, options };
 }
 
-export function decode(msg: ConsumeMessage, fallbackTopic: string): Envelope {
+/** At most 255 UTF-8 bytes (a UTF-16 unit is at most 3 bytes: short strings skip the count). */
+export function fitsShortString(value: string): boolean {
+  return value.length <= 85 || Buffer.byteLength(value) <= SHORTSTR_MAX;
+}
+
+/** `topic`: the subscription's; a message in a group queue or stream is of the queue's topic. */
+export function decode(msg: ConsumeMessage, topic: string): Envelope {
   const raw = (msg.properties.headers ?? {}) as Record<string, unknown>;
   const headers: Record<string, string> = {};
   for (const name of Object.keys(raw)) {
@@ -69,11 +84,12 @@ export function decode(msg: ConsumeMessage, fallbackTopic: string): Envelope {
     else if (typeof value === 'number' || typeof value === 'boolean') headers[name] = String(value);
     else if (Buffer.isBuffer(value)) headers[name] = value.toString('utf8');
   }
+  if (typeof msg.properties.contentType === 'string') headers[HEADERS.contentType] = msg.properties.contentType;
   const c = msg.content;
   const envelope: Envelope = {
     id: str(raw[H.id]) ?? str(msg.properties.messageId) ?? '',
     type: str(raw[H.type]) ?? str(msg.properties.type) ?? '',
-    topic: str(raw[H.topic]) ?? fallbackTopic,
+    topic: str(raw[H.topic]) ?? topic,
     key: str(raw[H.key]),
     headers,
     payload: new Uint8Array(c.buffer, c.byteOffset, c.byteLength),

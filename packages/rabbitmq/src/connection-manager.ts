@@ -1,6 +1,7 @@
 import amqp, { type ChannelModel } from 'amqplib';
 import { ClosedError, FerryError, redactText, redactUrl } from '@ferry/core';
 import type { ResolvedConfig } from './options.ts';
+import { batchSocketWrites } from './write-batching.ts';
 
 /** Runs after every re-open, in registration order, before sends and consumers resume. */
 export type ReopenHook = (connection: ChannelModel) => Promise<void>;
@@ -147,6 +148,7 @@ export class ConnectionManager {
         await connection.close().catch(() => undefined);
         return;
       }
+      batchSocketWrites(connection);
       connection.on('error', () => undefined); // 'close' follows; handled there
       connection.on('close', () => this.handleLost(connection!));
       this.connection = connection;

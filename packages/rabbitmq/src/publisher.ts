@@ -3,20 +3,25 @@ import { ClosedError, PublishError, redactText } from '@ferry/core';
 import { ConnectionError, isConnectionLoss, type ConnectionManager } from './connection-manager.ts';
 import type { ResolvedConfig } from './options.ts';
 
-export interface Publication {
-  readonly exchange: string;
-  readonly routingKey: string;
-  readonly content: Buffer;
-  readonly options: Options.Publish;
-  /** For error messages: which message, to where. */
-  readonly what: string;
-}
+/** One message on its way: what to publish, and the caller's promise. */
+class Pending {
+  returned: string | undefined;
+  constructor(
+    readonly exchange: string,
+    readonly routingKey: string,
+    readonly content: Buffer,
+    readonly options: Options.Publish,
+    private readonly message: { readonly id: string; readonly topic: string } | string,
+    readonly resolve: () => void,
+    readonly reject: (error: Error) => void,
+    readonly deadline: number,
+  ) {}
 
-interface Pending extends Publication {
-  readonly resolve: () => void;
-  readonly reject: (error: Error) => void;
-  readonly deadline: number;
-  returned?: string;
+  /** For error messages: which message, to where (built only when needed). */
+  get what(): string {
+    const m = this.message;
+    return typeof m === 'string' ? m : `message ${m.id} to topic \`${m.topic}\``;
+  }
 }
 
 const SWEEP_MS = 250;
@@ -44,10 +49,11 @@ export class Publisher {
     private readonly config: ResolvedConfig,
   ) {}
 
-  publish(publication: Publication): Promise<void> {
+  /** `about`: the envelope (or a description) the error messages name. */
+  publish(exchange: string, routingKey: string, content: Buffer, options: Options.Publish, about: { readonly id: string; readonly topic: string } | string): Promise<void> {
     if (this.closed) return Promise.reject(new ClosedError('rabbitmq transport'));
     return new Promise<void>((resolve, reject) => {
-      this.queue.push({ ...publication, resolve, reject, deadline: Date.now() + this.config.publishTimeoutMs });
+      this.queue.push(new Pending(exchange, routingKey, content, options, about, resolve, reject, Date.now() + this.config.publishTimeoutMs));
       this.pump();
     });
   }

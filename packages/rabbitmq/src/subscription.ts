@@ -215,7 +215,7 @@ export class AmqpSubscription implements Subscription {
     if (p.priority !== undefined) options.priority = p.priority;
     if (expiration !== undefined) options.expiration = expiration;
     try {
-      await publisher.publish({ exchange: '', routingKey, content: msg.content, options, what: `the retry of message ${delivery.envelope.id}` });
+      await publisher.publish('', routingKey, msg.content, options, `the retry of message ${delivery.envelope.id}`);
     } catch {
       // The copy was not accepted: hand the original back instead (redelivered now, not delayed).
       safe(() => channel.nack(msg, false, true));

@@ -20,6 +20,8 @@ type Step = (channel: Channel) => Promise<void>;
  */
 export class Topology {
   private readonly declared = new Map<string, Promise<void>>();
+  /** Topics whose exchange (and stream) are declared: sends to them skip the await. */
+  private readonly readyTopics = new Set<string>();
   private readonly replay: Step[] = [];
   private channel: Channel | undefined;
   private chain: Promise<unknown> = Promise.resolve();
@@ -47,8 +49,14 @@ export class Topology {
       if (this.existing) await check(ch.checkExchange(exchange), `exchange \`${exchange}\``);
       else await declare(ch.assertExchange(exchange, 'topic', { durable: true }), `exchange \`${exchange}\``);
     });
-    if (!this.keepsStream(topic)) return done;
-    return done.then(() => this.ensureStream(topic));
+    const all = this.keepsStream(topic) ? done.then(() => this.ensureStream(topic)) : done;
+    return all.then(() => {
+      this.readyTopics.add(topic);
+    });
+  }
+
+  isTopicReady(topic: string): boolean {
+    return this.readyTopics.has(topic);
   }
 
   keepsStream(topic: string): boolean {

@@ -14,7 +14,8 @@ import {
   type SubscriptionSpec,
   type Transport,
 } from '@ferry/core';
-import { encode, H } from './codec.ts';
+import type { Options } from 'amqplib';
+import { encode, fitsShortString, H } from './codec.ts';
 import { ConnectionManager } from './connection-manager.ts';
 import { names, tierFor } from './names.ts';
 import { resolveConfig, type ResolvedConfig } from './options.ts';
@@ -68,29 +69,44 @@ export class RabbitMqTransport implements Transport {
     await this.manager.connect();
   }
 
-  async send(messages: readonly OutgoingMessage[]): Promise<void> {
-    if (this.closing) throw new ClosedError('rabbitmq transport');
-    for (const m of messages) this.check(m);
+  send(messages: readonly OutgoingMessage[]): Promise<void> {
+    if (this.closing) return Promise.reject(new ClosedError('rabbitmq transport'));
+    try {
+      for (const m of messages) this.check(m);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    // The common case, one message to a topic already declared, takes no extra promise hops.
+    if (messages.length === 1 && this.topology.isTopicReady(messages[0]!.topic)) return this.publishOne(messages[0]!);
+    return this.sendMany(messages);
+  }
+
+  private async sendMany(messages: readonly OutgoingMessage[]): Promise<void> {
     const topics = new Set(messages.map((m) => m.topic));
     await Promise.all([...topics].map((t) => this.topology.ensureTopic(t)));
     await Promise.all(messages.map((m) => this.publishOne(m)));
   }
 
-  private async publishOne(message: OutgoingMessage): Promise<void> {
-    const { content, options } = encode(message);
+  private publishOne(message: OutgoingMessage): Promise<void> {
     const routingKey = this.routingKeyOf(message);
-    if (Buffer.byteLength(routingKey) > 255) {
-      throw new PublishError(`The routing key of message ${message.id} (its ${this.config.routingKey}) is longer than AMQP's 255 bytes. Use a shorter ${this.config.routingKey}, or another rabbitmq option \`routingKey\`.`);
+    if (!fitsShortString(routingKey)) {
+      return Promise.reject(
+        new PublishError(`The routing key of message ${message.id} (its ${this.config.routingKey}) is longer than AMQP's 255 bytes. Use a shorter ${this.config.routingKey}, or another rabbitmq option \`routingKey\`.`),
+      );
     }
-    const what = `message ${message.id} to topic \`${message.topic}\``;
-    let exchange = names.exchange(message.topic);
-    if (message.delayMs !== undefined && message.delayMs > 0) {
-      const tier = tierFor(this.config.delayTiersMs, message.delayMs)!;
-      exchange = await this.topology.ensureDelayTier(message.topic, tier);
-      options.headers![H.delayTier] = String(tier);
-      if (message.delayMs < tier) options.expiration = String(Math.ceil(message.delayMs));
-    }
-    await this.publisher.publish({ exchange, routingKey, content, options, what });
+    const { content, options } = encode(message);
+    if (message.delayMs !== undefined && message.delayMs > 0) return this.publishDelayed(message, routingKey, content, options);
+    return this.publisher.publish(names.exchange(message.topic), routingKey, content, options, message);
+  }
+
+  /** Through the topic's delay exchange: the tier's queue holds it, then dead-letters it to the topic. */
+  private async publishDelayed(message: OutgoingMessage, routingKey: string, content: Buffer, options: Options.Publish): Promise<void> {
+    const delayMs = message.delayMs!;
+    const tier = tierFor(this.config.delayTiersMs, delayMs)!;
+    const exchange = await this.topology.ensureDelayTier(message.topic, tier);
+    options.headers![H.delayTier] = String(tier);
+    if (delayMs < tier) options.expiration = String(Math.ceil(delayMs));
+    await this.publisher.publish(exchange, routingKey, content, options, message);
   }
 
   private routingKeyOf(message: OutgoingMessage): string {
