@@ -4,7 +4,9 @@
  *
  *   pnpm exec tsx integration/bench/memory.ts [messages=20000] [concurrency=16]
  *
- * Prints messages/s and publish→handle latency (p50/p99) for each, and the SDK/raw ratio.
+ * Prints messages/s with concurrent publishers (the queue fills, so those latencies include waiting
+ * in it), then the latency of one message at a time through the stack (p50/p99), and the SDK/raw
+ * ratios.
  */
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
@@ -31,7 +33,8 @@ function summarize(latencies: number[], elapsedMs: number): Result {
 }
 
 /** Full SDK: typed publish (schema + encode) → consumer (decode, schema, idempotency, retry, dead-letter wrappers) → handler. */
-async function sdk(): Promise<Result> {
+async function sdk(publishers = concurrency, total = count): Promise<Result> {
+  const count = total;
   const client = await createClient(new MemoryTransport({ broker: `bench-sdk-${randomUUID()}` }));
   const latencies: number[] = [];
   let done!: () => void;
@@ -43,10 +46,15 @@ async function sdk(): Promise<Result> {
   await consumer.start();
   const producer = client.producer();
   const start = performance.now();
-  const publishers = Array.from({ length: concurrency }, async (_, p) => {
-    for (let n = p; n < count; n += concurrency) await producer.publish(Tick, { n, sentAt: performance.now() }, { key: `k${n % 64}` });
-  });
-  await Promise.all(publishers);
+  await Promise.all(
+    Array.from({ length: publishers }, async (_, p) => {
+      for (let n = p; n < count; n += publishers) {
+        const handled = latencies.length;
+        await producer.publish(Tick, { n, sentAt: performance.now() }, { key: `k${n % 64}` });
+        if (publishers === 1) while (latencies.length === handled) await new Promise((r) => setImmediate(r));
+      }
+    }),
+  );
   await finished;
   const elapsed = performance.now() - start;
   await client.close();
@@ -54,7 +62,8 @@ async function sdk(): Promise<Result> {
 }
 
 /** Raw transport: hand-built envelopes, JSON by hand, ack on arrival: the floor core adds to. */
-async function raw(): Promise<Result> {
+async function raw(publishers = concurrency, total = count): Promise<Result> {
+  const count = total;
   const transport = new MemoryTransport({ broker: `bench-raw-${randomUUID()}` });
   await transport.connect();
   const latencies: number[] = [];
@@ -72,13 +81,15 @@ async function raw(): Promise<Result> {
     },
   );
   const start = performance.now();
-  const publishers = Array.from({ length: concurrency }, async (_, p) => {
-    for (let n = p; n < count; n += concurrency) {
+  const sending = Array.from({ length: publishers }, async (_, p) => {
+    for (let n = p; n < count; n += publishers) {
+      const handled = latencies.length;
       const message: OutgoingMessage = { id: randomUUID(), type: Tick.type, topic: Tick.topic, key: `k${n % 64}`, headers: {}, payload: encoder.encode(JSON.stringify({ n, sentAt: performance.now() })), timestamp: Date.now() };
       await transport.send([message]);
+      if (publishers === 1) while (latencies.length === handled) await new Promise((r) => setImmediate(r));
     }
   });
-  await Promise.all(publishers);
+  await Promise.all(sending);
   await finished;
   const elapsed = performance.now() - start;
   await subscription.close();
@@ -86,11 +97,18 @@ async function raw(): Promise<Result> {
   return summarize(latencies, elapsed);
 }
 
-const fmt = (r: Result) => `${r.perSecond.toLocaleString('en')} msg/s, p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms`;
+const fmt = (r: Result) => `${r.perSecond.toLocaleString('en').padStart(8)} msg/s, p50 ${r.p50.toFixed(3)} ms, p99 ${r.p99.toFixed(3)} ms`;
 await raw(); // warm-up: JIT and allocator, so the first measured run is not penalised
-const rawResult = await raw();
-const sdkResult = await sdk();
-console.log(`memory, ${count} messages, ${concurrency} publishers, consumer concurrency ${concurrency}`);
-console.log(`  raw transport           ${fmt(rawResult)}`);
-console.log(`  SDK (full middleware)   ${fmt(sdkResult)}`);
-console.log(`  SDK / raw throughput    ${(sdkResult.perSecond / rawResult.perSecond).toFixed(2)}x`);
+await sdk();
+const rawLoad = await raw();
+const sdkLoad = await sdk();
+const latencyCount = Math.min(count, 5000);
+const rawOne = await raw(1, latencyCount);
+const sdkOne = await sdk(1, latencyCount);
+console.log(`memory: ${count} messages from ${concurrency} publishers, consumer concurrency ${concurrency}`);
+console.log(`  raw transport           ${fmt(rawLoad)}`);
+console.log(`  SDK (full middleware)   ${fmt(sdkLoad)}`);
+console.log(`  SDK / raw throughput    ${(sdkLoad.perSecond / rawLoad.perSecond).toFixed(2)}x`);
+console.log(`memory: ${latencyCount} messages one at a time (publish → handled, then the next)`);
+console.log(`  raw transport           ${fmt(rawOne)}`);
+console.log(`  SDK (full middleware)   ${fmt(sdkOne)}`);
