@@ -3,6 +3,7 @@ import { jsonCodec, type Codec } from '../codec.ts';
 import type { ConsumerOptions } from '../config/consumer-options.ts';
 import { parseOptions } from '../config/parse.ts';
 import { Consumer } from '../consumer/consumer.ts';
+import { MemoryIdempotencyStore } from '../idempotency/memory-store.ts';
 import { ClosedError, ConfigError } from '../errors.ts';
 import { Producer } from '../producer/producer.ts';
 import type { Capabilities } from '../spi/capabilities.ts';
@@ -26,6 +27,8 @@ export class Client {
   private closed = false;
   private readonly producers = new Set<Producer>();
   private readonly consumers = new Set<Consumer>();
+  /** One in-memory idempotency store for this client's consumers (duplicates across them are seen). */
+  private readonly idempotencyStore = new MemoryIdempotencyStore();
 
   constructor(
     readonly transport: Transport,
@@ -47,7 +50,7 @@ export class Client {
   /** Validates `options` now: a bad option fails here, not at the first message. */
   consumer(options: ConsumerOptions): Consumer {
     this.assertOpen();
-    const consumer = new Consumer(this.transport, this.codec, options);
+    const consumer = new Consumer(this.transport, this.codec, options, this.idempotencyStore);
     this.consumers.add(consumer);
     return consumer;
   }

@@ -4,6 +4,7 @@ import { consumerOptionsSchema, retrySchema, type ConsumerOptions, type Resolved
 import { parseOptions } from '../config/parse.ts';
 import { ClosedError, ConfigError, FerryError } from '../errors.ts';
 import { MemoryIdempotencyStore } from '../idempotency/memory-store.ts';
+import type { IdempotencyStore } from '../idempotency/store.ts';
 import type { MessageDefinition, PayloadOut } from '../message.ts';
 import { compose } from '../middleware/compose.ts';
 import { deadLetter } from '../middleware/dead-letter.ts';
@@ -44,6 +45,8 @@ export class Consumer {
     private readonly transport: Transport,
     private readonly codec: Codec,
     options: ConsumerOptions,
+    /** The client's store, shared by its consumers, used when exactly-once is asked without one. */
+    private readonly defaultStore: IdempotencyStore = new MemoryIdempotencyStore(),
   ) {
     this.options = parseOptions(consumerOptionsSchema, options, 'consumer');
     this.checkAgainstTransport();
@@ -168,7 +171,7 @@ export class Consumer {
     if (o.idempotency === false) return undefined;
     if (o.idempotency === undefined && o.delivery !== 'exactly-once') return undefined;
     const given = o.idempotency ?? { ttlMs: 24 * 60 * 60 * 1000, leaseMs: 5 * 60 * 1000 };
-    return { store: given.store ?? new MemoryIdempotencyStore(), ttlMs: given.ttlMs, leaseMs: given.leaseMs };
+    return { store: given.store ?? this.defaultStore, ttlMs: given.ttlMs, leaseMs: given.leaseMs };
   }
 
   /** Refuses, at configuration, what this transport or delivery mode cannot do. */

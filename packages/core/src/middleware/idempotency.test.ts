@@ -46,3 +46,17 @@ describe('idempotency middleware', () => {
     expect(effects).toBe(2);
   });
 });
+
+describe('idempotency middleware, abandoned attempts', () => {
+  it('releases the key when the attempt is abandoned, so a redelivery runs at once', async () => {
+    const store = new MemoryIdempotencyStore();
+    const mw = idempotency({ store, ttlMs: 60_000, leaseMs: 60_000 });
+    const abort = new AbortController();
+    void mw(() => new Promise(() => undefined))(fakeContext({ id: 'stuck', signal: abort.signal }));
+    await sleep(1);
+    expect(await store.claim('g:stuck', 60_000)).toBe('in-progress');
+    abort.abort();
+    await sleep(1);
+    expect(await store.claim('g:stuck', 60_000)).toBe('claimed');
+  });
+});

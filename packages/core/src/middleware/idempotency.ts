@@ -32,11 +32,17 @@ export function idempotency(options: IdempotencyOptions): Middleware {
       return;
     }
     if (state === 'in-progress') throw new Error(`Message key ${JSON.stringify(key)} is still being handled elsewhere`);
+    // An attempt abandoned at close (its signal aborts) gives the key up, so the redelivery runs
+    // at once instead of waiting out the lease.
+    const giveUp = () => void options.store.release(key);
+    ctx.signal.addEventListener('abort', giveUp, { once: true });
     try {
       await next(ctx);
     } catch (error) {
       await options.store.release(key);
       throw error;
+    } finally {
+      ctx.signal.removeEventListener('abort', giveUp);
     }
     ctx.onCommit(() => options.store.complete(key, options.ttlMs));
   };
