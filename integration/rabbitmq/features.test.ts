@@ -102,7 +102,7 @@ describe('rabbitmq features', () => {
   it('replays a stream from the first message, an offset and a timestamp', async () => {
     const name = topic('stream');
     const t = rabbit({ streamTopics: [name] });
-    expect(t.capabilities.replay).toEqual(['earliest', 'offset', 'timestamp']);
+    expect(t.capabilities.replay).toEqual(['earliest', 'timestamp']);
     await t.send(Array.from({ length: 10 }, (_, i) => message(name, { payload: new TextEncoder().encode(`a${i}`) })));
     await sleep(1_100);
     const middle = Date.now();
@@ -133,5 +133,36 @@ describe('rabbitmq features', () => {
     while (seen.length < 2) await sleep(20);
     expect(seen.map((d) => [text(d), d.attempt])).toEqual([['b9', 1], ['b9', 2]]);
     await t.close();
+  });
+
+  it('keeps key order across consumers of a group with single active consumer, and fails over on close', async () => {
+    const name = topic('sac');
+    const options = { singleActiveConsumer: 'ordered' as const };
+    const [a, b] = [rabbit(options), rabbit(options)];
+    expect(a.capabilities.orderingByKey).toBe(true);
+    expect(rabbit().capabilities.orderingByKey).toBe(false);
+    const first = await new Collector().start(a, spec(name, 'g', { orderedByKey: true }));
+    const second = await new Collector().start(b, spec(name, 'g', { orderedByKey: true }));
+    const sendKeys = (from: number, to: number) =>
+      Promise.all(
+        Array.from({ length: 8 }, async (_, k) => {
+          for (let n = from; n < to; n++) await a.send([message(name, { key: `k${k}`, payload: new TextEncoder().encode(`k${k}:${n}`) })]);
+        }),
+      );
+    await sendKeys(0, 25);
+    await first.waitFor(200);
+    await sleep(200);
+    expect(second.deliveries).toHaveLength(0); // standing by
+    const perKey = new Map<string, number[]>();
+    for (const t of first.texts()) {
+      const [k, n] = t.split(':');
+      perKey.set(k!, [...(perKey.get(k!) ?? []), Number(n)]);
+    }
+    for (const seq of perKey.values()) expect(seq).toEqual(Array.from({ length: 25 }, (_, i) => i));
+    await first.subscription!.close();
+    await sendKeys(25, 30);
+    await second.waitFor(40);
+    expect(second.texts().filter((t) => t.startsWith('k0:'))).toEqual(['k0:25', 'k0:26', 'k0:27', 'k0:28', 'k0:29']);
+    await Promise.all([a.close(), b.close()]);
   });
 });

@@ -43,10 +43,13 @@ export const optionsSchema = z
     /** `declare`: assert exchanges and queues on first use. `existing`: only check they exist. */
     topology: z.enum(['declare', 'existing']).default('declare'),
     /**
-     * Single active consumer on group queues, which keeps per-key order across several consumers
-     * of a group: `ordered` when the subscription asks for key order, `always`, or `never`.
+     * Single active consumer on group queues: one consumer of a group receives while the others
+     * stand by, which keeps per-key order across consumers (capabilities.orderingByKey) but stops
+     * them from sharing the work. `ordered`: for subscriptions that ask for key order (core's
+     * default), `always`, or `never` (default: consumers of a group compete; key order holds
+     * within one consumer only).
      */
-    singleActiveConsumer: z.enum(['ordered', 'always', 'never']).default('ordered'),
+    singleActiveConsumer: z.enum(['ordered', 'always', 'never']).default('never'),
     delayTiersMs: z.array(z.number().int().positive()).min(1).default(DEFAULT_DELAY_TIERS_MS),
     /** Most publishes awaiting a broker confirm at once (the pipelined confirm window). */
     confirmWindow: z.number().int().min(1).max(100_000).default(2_000),

@@ -47,7 +47,9 @@ export class RabbitMqTransport implements Transport {
     this.capabilities = {
       orderingByKey: c.singleActiveConsumer !== 'never',
       fanOut: true,
-      replay: c.streamTopics.length > 0 ? ['earliest', 'offset', 'timestamp'] : [],
+      // Offsets exist in the stream only: a group queue's deliveries carry none to replay from,
+      // so 'offset' is not declared (the transport still accepts it, with offsets of replays).
+      replay: c.streamTopics.length > 0 ? ['earliest', 'timestamp'] : [],
       delay: { maxMs: c.delayTiersMs[c.delayTiersMs.length - 1]! },
       priority: c.priorityTopics.length > 0 ? { max: c.maxPriority } : false,
       nativeDeadLetter: false,
