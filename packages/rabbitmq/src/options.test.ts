@@ -15,6 +15,11 @@ describe('rabbitmq options', () => {
     expect(c.delayTiersMs[0]).toBe(50);
   });
 
+  it('takes the heartbeat from the URL unless the options set it', () => {
+    expect(resolveConfig(new URL('amqp://h/?heartbeat=30'), {}).heartbeatSeconds).toBe(30);
+    expect(resolveConfig(new URL('amqp://h/?heartbeat=30'), { heartbeatSeconds: 5 }).heartbeatSeconds).toBe(5);
+  });
+
   it('names the bad option in a ConfigError', () => {
     expect(() => resolveConfig(url, { queueType: 'stream' })).toThrow(ConfigError);
     expect(() => resolveConfig(url, { queueType: 'stream' })).toThrow(/rabbitmq\.queueType/);

@@ -96,7 +96,10 @@ export function resolveConfig(url: URL, options: Readonly<Record<string, unknown
   if (url.protocol !== 'amqp:' && url.protocol !== 'amqps:') {
     throw new ConfigError('url', `scheme \`${url.protocol}\` is not AMQP`, 'Use amqp://user:pass@host:5672/vhost or amqps://.');
   }
-  const parsed = parseOptions(optionsSchema, options, 'rabbitmq');
+  // amqplib's URL convention `?heartbeat=<s>`; an option given in code wins.
+  const heartbeat = url.searchParams.get('heartbeat');
+  const input = heartbeat !== null && options.heartbeatSeconds === undefined ? { ...options, heartbeatSeconds: Number(heartbeat) } : options;
+  const parsed = parseOptions(optionsSchema, input, 'rabbitmq');
   if (parsed.tls && url.protocol !== 'amqps:') {
     throw new ConfigError('rabbitmq.tls', 'TLS options given for a plain amqp:// URL', 'Use an amqps:// URL.');
   }
