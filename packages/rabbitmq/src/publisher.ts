@@ -61,7 +61,8 @@ export class Publisher {
   /** Waits (bounded) for everything queued to be confirmed, then closes the channel. */
   async close(timeoutMs: number): Promise<void> {
     if (this.closed) return;
-    if (this.queue.length + this.outstanding.size > 0) {
+    // Waiting makes sense only while connected: during an outage close() must not hang.
+    if (this.queue.length + this.outstanding.size > 0 && this.manager.isReady) {
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, timeoutMs);
         this.idle.push(() => {

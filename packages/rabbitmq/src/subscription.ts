@@ -27,6 +27,8 @@ interface SourceState {
   /** Streams: resume point after a reconnect (nothing delivered and unsettled is skipped). */
   lastOffset: number | undefined;
   readonly unsettledOffsets: Set<number>;
+  /** A channel is being opened for this source (one at a time: a reconnect and a channel error may race). */
+  attaching: boolean;
 }
 
 export interface SubscriptionDeps {
@@ -59,7 +61,7 @@ export class AmqpSubscription implements Subscription {
     private readonly onDelivery: (delivery: Delivery) => void,
     sources: readonly Source[],
   ) {
-    this.states = sources.map((source) => ({ source, channel: undefined, consumerTag: undefined, lastOffset: undefined, unsettledOffsets: new Set() }));
+    this.states = sources.map((source) => ({ source, channel: undefined, consumerTag: undefined, lastOffset: undefined, unsettledOffsets: new Set(), attaching: false }));
     this.removeHook = deps.manager.onReopen((connection) => this.resume(connection));
   }
 
@@ -106,6 +108,16 @@ export class AmqpSubscription implements Subscription {
   }
 
   private async attach(state: SourceState, connection: ChannelModel): Promise<void> {
+    if (state.attaching) return;
+    state.attaching = true;
+    try {
+      await this.open(state, connection);
+    } finally {
+      state.attaching = false;
+    }
+  }
+
+  private async open(state: SourceState, connection: ChannelModel): Promise<void> {
     const channel = await connection.createChannel();
     channel.on('error', () => undefined); // 'close' follows
     channel.on('close', () => this.channelClosed(state, channel));
@@ -186,35 +198,36 @@ export class AmqpSubscription implements Subscription {
     return work;
   }
 
+  /** Never rejects: when the copy cannot be made, the original goes back to the queue instead. */
   private async republish(delivery: AmqpDelivery, delayMs: number): Promise<void> {
     const { msg, channel } = delivery;
     const { topology, publisher, config } = this.deps;
-    const target = delivery.state.source.retryTarget;
-    let routingKey = target;
-    let expiration: string | undefined;
-    if (delayMs > 0) {
-      const tiers = config.delayTiersMs;
-      const tier = tierFor(tiers, delayMs) ?? tiers[tiers.length - 1]!;
-      routingKey = await topology.ensureRetryQueue(target, tier);
-      if (delayMs < tier) expiration = String(Math.ceil(delayMs));
-    }
-    const p = msg.properties;
-    const options: Options.Publish = {
-      persistent: true,
-      mandatory: true,
-      headers: retryHeaders(msg, delivery.attempt + 1),
-      messageId: p.messageId,
-      type: p.type,
-      timestamp: p.timestamp,
-      contentType: p.contentType,
-      contentEncoding: p.contentEncoding,
-      correlationId: p.correlationId,
-      replyTo: p.replyTo,
-      appId: p.appId,
-    };
-    if (p.priority !== undefined) options.priority = p.priority;
-    if (expiration !== undefined) options.expiration = expiration;
     try {
+      const target = delivery.state.source.retryTarget;
+      let routingKey = target;
+      let expiration: string | undefined;
+      if (delayMs > 0) {
+        const tiers = config.delayTiersMs;
+        const tier = tierFor(tiers, delayMs) ?? tiers[tiers.length - 1]!;
+        routingKey = await topology.ensureRetryQueue(target, tier);
+        if (delayMs < tier) expiration = String(Math.ceil(delayMs));
+      }
+      const p = msg.properties;
+      const options: Options.Publish = {
+        persistent: true,
+        mandatory: true,
+        headers: retryHeaders(msg, delivery.attempt + 1),
+        messageId: p.messageId,
+        type: p.type,
+        timestamp: p.timestamp,
+        contentType: p.contentType,
+        contentEncoding: p.contentEncoding,
+        correlationId: p.correlationId,
+        replyTo: p.replyTo,
+        appId: p.appId,
+      };
+      if (p.priority !== undefined) options.priority = p.priority;
+      if (expiration !== undefined) options.expiration = expiration;
       await publisher.publish('', routingKey, msg.content, options, `the retry of message ${delivery.envelope.id}`);
     } catch {
       // The copy was not accepted: hand the original back instead (redelivered now, not delayed).

@@ -185,7 +185,7 @@ export class RabbitMqTransport implements Transport {
     this.closing ??= (async () => {
       await Promise.allSettled([...this.subscriptions].map((s) => s.close()));
       this.subscriptions.clear();
-      await this.publisher.close(this.config.publishTimeoutMs);
+      await this.publisher.close(Math.min(this.config.publishTimeoutMs, 10_000));
       await this.manager.close();
     })();
     return this.closing;
