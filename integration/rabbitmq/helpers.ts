@@ -21,8 +21,32 @@ export function topicName(prefix: string): string {
   return uniqueName(`rmq-${prefix}`);
 }
 
-/** Deletes every queue and exchange whose name starts with one of the prefixes. */
+let ctl: Promise<boolean> | undefined;
+/**
+ * Whether `rabbitmqctl` here controls the broker the tests use (the machine's own RabbitMQ).
+ * Not with a container or a remote broker: tests that need it say so and skip.
+ */
+export function hasLocalCtl(): Promise<boolean> {
+  ctl ??= (async () => {
+    const host = new URL(amqpUrl()).hostname;
+    if (!['127.0.0.1', 'localhost', '::1', '[::1]'].includes(host)) return false;
+    try {
+      await run('rabbitmqctl', ['-q', 'status'], { timeout: 30_000 });
+      return true;
+    } catch {
+      return false;
+    }
+  })();
+  return ctl;
+}
+
+export async function rabbitmqctl(...args: string[]): Promise<string> {
+  return (await run('rabbitmqctl', ['-q', ...args], { maxBuffer: 64 << 20 })).stdout;
+}
+
+/** Deletes every queue and exchange whose name starts with one of the prefixes (needs rabbitmqctl to list them). */
 export async function cleanup(...prefixes: string[]): Promise<void> {
+  if (!(await hasLocalCtl())) return; // a container broker goes away with its container
   const list = async (what: string) =>
     (await run('rabbitmqctl', ['-q', what, 'name', '--no-table-headers'], { maxBuffer: 64 << 20 })).stdout
       .split('\n')
