@@ -89,3 +89,18 @@ describe('capabilities are refused when configured, with what to do instead', ()
     expect(client.capabilities.maxMessageBytes).toBe(1000);
   });
 });
+
+describe('defaults follow the transport', () => {
+  it('refuses orderedByKey: true where the transport cannot order by key, and defaults it off there', () => {
+    const client = new Client(declaredOnly({ orderingByKey: false }));
+    expect(() => client.consumer({ group: 'g', orderedByKey: true })).toThrowError(/does not support per-key ordering/);
+    expect(() => client.consumer({ group: 'g' })).not.toThrow();
+  });
+
+  it('retries at once by default on a transport without delay, and refuses an explicit backoff there', () => {
+    const client = new Client(declaredOnly({ delay: false }));
+    expect(() => client.consumer({ group: 'g' })).not.toThrow();
+    expect(() => client.consumer({ group: 'g', retry: { attempts: 3, initialDelayMs: 100 } })).toThrowError(/does not support delayed delivery/);
+    expect(() => client.consumer({ group: 'g', retry: { attempts: 3, initialDelayMs: 0, maxDelayMs: 0 } })).not.toThrow();
+  });
+});

@@ -45,8 +45,12 @@ export const consumerOptionsSchema = z
     concurrency: z.number().int().min(1).max(10_000).default(1),
     /** Deliveries held unsettled (running + waiting). Default: 2 x concurrency. */
     prefetch: z.number().int().min(1).max(100_000).optional(),
-    /** Keep per-key order (messages with one key never run concurrently). */
-    orderedByKey: z.boolean().default(true),
+    /**
+     * Keep per-key order (messages with one key never run concurrently, and reach the group in
+     * publish order). Default: what the transport's capabilities.orderingByKey says; true on a
+     * transport without it is refused.
+     */
+    orderedByKey: z.boolean().optional(),
     retry: retrySchema.optional(),
     deadLetter: deadLetterSchema.default({ includeStack: true }),
     idempotency: z

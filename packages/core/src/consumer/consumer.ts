@@ -1,8 +1,8 @@
 import type { Codec } from '../codec.ts';
 import { checkDelay, checkStart } from '../capability-check.ts';
-import { consumerOptionsSchema, retrySchema, type ConsumerOptions, type ResolvedConsumerOptions } from '../config/consumer-options.ts';
+import { consumerOptionsSchema, retrySchema, type ConsumerOptions, type ResolvedConsumerOptions, type RetryOptions } from '../config/consumer-options.ts';
 import { parseOptions } from '../config/parse.ts';
-import { ClosedError, ConfigError, FerryError } from '../errors.ts';
+import { CapabilityError, ClosedError, ConfigError, FerryError } from '../errors.ts';
 import { MemoryIdempotencyStore } from '../idempotency/memory-store.ts';
 import type { IdempotencyStore } from '../idempotency/store.ts';
 import type { MessageDefinition, PayloadOut } from '../message.ts';
@@ -37,6 +37,9 @@ export class Consumer {
   private readonly subscriptions: Subscription[] = [];
   private readonly contexts = new Set<DeliveryContext>();
   private readonly scheduler: KeyedScheduler;
+  private readonly orderedByKey: boolean;
+  /** The retry policy in force (the transport's limits applied to the defaults). */
+  private readonly retryPolicy: RetryOptions;
   private state: 'new' | 'starting' | 'running' | 'closing' | 'closed' = 'new';
   private closing: Promise<void> | undefined;
   private abandoned = false;
@@ -49,6 +52,8 @@ export class Consumer {
     private readonly defaultStore: IdempotencyStore = new MemoryIdempotencyStore(),
   ) {
     this.options = parseOptions(consumerOptionsSchema, options, 'consumer');
+    this.orderedByKey = this.options.orderedByKey ?? transport.capabilities.orderingByKey;
+    this.retryPolicy = this.resolveRetryPolicy();
     this.checkAgainstTransport();
     this.scheduler = new KeyedScheduler(this.options.concurrency);
   }
@@ -80,7 +85,7 @@ export class Consumer {
             start: this.options.start,
             deadLetterTopic: this.deadLetterTopic(topic),
             handlerTimeoutMs: this.options.handlerTimeoutMs,
-            orderedByKey: this.options.orderedByKey,
+            orderedByKey: this.orderedByKey,
           },
           (delivery) => this.onDelivery(delivery, settings),
         );
@@ -121,7 +126,7 @@ export class Consumer {
   }
 
   private onDelivery(delivery: Delivery, settings: LoopSettings): void {
-    const key = this.options.orderedByKey && delivery.envelope.key !== undefined ? `${delivery.envelope.topic}\u0000${delivery.envelope.key}` : undefined;
+    const key = this.orderedByKey && delivery.envelope.key !== undefined ? `${delivery.envelope.topic}\u0000${delivery.envelope.key}` : undefined;
     void this.scheduler.schedule(key, async () => {
       if (this.abandoned) return; // released by Subscription.close(), delivered again later
       await processDelivery(delivery, settings, (ctx) => {
@@ -133,7 +138,7 @@ export class Consumer {
 
   private loopSettings(): LoopSettings {
     const o = this.options;
-    const policy = o.retry ? retrySchema.parse(o.retry) : retrySchema.parse({ attempts: o.delivery === 'at-most-once' ? 1 : undefined });
+    const policy = this.retryPolicy;
     const chain: Middleware[] = [];
     if (o.deadLetter !== false) chain.push(deadLetter());
     if (policy.attempts > 1) chain.push(retry(policy));
@@ -174,18 +179,38 @@ export class Consumer {
     return { store: given.store ?? this.defaultStore, ttlMs: given.ttlMs, leaseMs: given.leaseMs };
   }
 
+  /**
+   * The given policy, or the default one: no retry under at-most-once, and immediate retries on a
+   * transport that cannot delay (so a default consumer works everywhere).
+   */
+  private resolveRetryPolicy(): RetryOptions {
+    const o = this.options;
+    if (o.retry) return o.retry;
+    if (o.delivery === 'at-most-once') return retrySchema.parse({ attempts: 1 });
+    if (this.transport.capabilities.delay === false) return retrySchema.parse({ initialDelayMs: 0, maxDelayMs: 0 });
+    return retrySchema.parse({});
+  }
+
   /** Refuses, at configuration, what this transport or delivery mode cannot do. */
   private checkAgainstTransport(): void {
     const o = this.options;
     checkStart(this.transport, o.start);
-    if (o.delivery === 'at-most-once' && o.retry && o.retry.attempts !== undefined && o.retry.attempts > 1) {
+    if (o.orderedByKey === true && !this.transport.capabilities.orderingByKey) {
+      throw new CapabilityError(
+        this.transport.name,
+        'per-key ordering',
+        'consumers of one group may receive messages of one key out of order',
+        'Drop orderedByKey, or configure the adapter for ordering (see its docs: e.g. single active consumer on RabbitMQ, FIFO queues on SQS).',
+      );
+    }
+    if (o.delivery === 'at-most-once' && o.retry && o.retry.attempts > 1) {
       throw new ConfigError('consumer.retry.attempts', 'at-most-once acknowledges before the handler runs, so a failed message cannot come back', "Use delivery: 'at-least-once' for retries, or retry.attempts: 1.");
     }
     if (o.delivery === 'exactly-once' && o.idempotency === false) {
       throw new ConfigError('consumer.idempotency', "exactly-once needs the idempotency store to drop duplicates", 'Remove idempotency: false, or pass { store } for a shared store.');
     }
-    const policy = retrySchema.parse(o.retry ?? {});
-    if (o.delivery !== 'at-most-once' && policy.attempts > 1 && policy.maxDelayMs > 0) checkDelay(this.transport, Math.min(policy.maxDelayMs, maxBackoff(policy)), 'retry backoff');
+    const longest = maxBackoff(this.retryPolicy);
+    if (o.delivery !== 'at-most-once' && this.retryPolicy.attempts > 1 && longest > 0) checkDelay(this.transport, longest, 'retry backoff');
   }
 }
 
