@@ -38,17 +38,23 @@ export async function resolveFactory(url: URL): Promise<TransportFactory> {
 
 /**
  * Imports an adapter package: first as core sees it (npm/yarn hoisting), then as the application
- * sees it (pnpm keeps packages apart, so core cannot see the app's dependencies).
+ * sees it (pnpm keeps packages apart, so core cannot see the app's dependencies): from the
+ * entry script's folder, then from the working directory.
  */
 async function importAdapter(pkg: string): Promise<unknown> {
   try {
     return await import(pkg);
   } catch {
+    // not visible from core: look from the application's side
+  }
+  const bases = [process.argv[1], join(process.cwd(), 'package.json')].filter((b): b is string => Boolean(b));
+  for (const base of bases) {
     try {
-      const fromApp = createRequire(join(process.cwd(), 'package.json')).resolve(pkg);
-      return await import(pathToFileURL(fromApp).href);
+      const resolved = createRequire(base).resolve(pkg);
+      return await import(pathToFileURL(resolved).href);
     } catch {
-      return undefined;
+      // try the next base
     }
   }
+  return undefined;
 }

@@ -1,0 +1,75 @@
+import { parseArgs } from 'node:util';
+import { createClient, FerryError, redactUrl, type Capabilities } from '@ferry/core';
+
+const USAGE = `ferry: operate Ferry topics from the shell
+
+  ferry capabilities <url>
+      What the transport behind <url> can do (ordering, replay, delay, priority, limits).
+
+  ferry redrive <url> <dead-letter-topic> [--limit N] [--idle-ms MS]
+      Moves dead letters back to the topic they came from, then stops when none arrived for
+      --idle-ms (default 2000) or after --limit messages.
+
+URLs: memory://  kafka://host:9092  amqp://user:pass@host:5672/vhost  sqs://region?endpoint=...`;
+
+/** Runs one command; returns the process exit code. Output goes to `out`, errors to `err`. */
+export async function main(argv: string[], out: (line: string) => void = console.log, err: (line: string) => void = console.error): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { limit: { type: 'string' }, 'idle-ms': { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+  });
+  const [command, url, topic] = positionals;
+  if (values.help || !command) {
+    out(USAGE);
+    return command || values.help ? 0 : 2;
+  }
+  try {
+    if (command === 'capabilities' && url) {
+      const client = await createClient(url);
+      try {
+        out(`${client.transport.name} (${redactUrl(url)})`);
+        for (const line of describe(client.capabilities)) out(`  ${line}`);
+      } finally {
+        await client.close();
+      }
+      return 0;
+    }
+    if (command === 'redrive' && url && topic) {
+      const limit = values.limit === undefined ? undefined : positiveInt(values.limit, '--limit');
+      const idleMs = values['idle-ms'] === undefined ? 2000 : positiveInt(values['idle-ms'], '--idle-ms');
+      const client = await createClient(url);
+      try {
+        const result = await client.redrive({ deadLetterTopic: topic, idleMs, ...(limit === undefined ? {} : { limit }) });
+        out(`redriven ${result.redriven}, left ${result.skipped}, from ${topic}`);
+      } finally {
+        await client.close();
+      }
+      return 0;
+    }
+    err(`Unknown or incomplete command: ${argv.join(' ')}\n\n${USAGE}`);
+    return 2;
+  } catch (error) {
+    err(error instanceof FerryError ? `${error.code}: ${error.message}` : `error: ${(error as Error).message}`);
+    return 1;
+  }
+}
+
+function positiveInt(text: string, flag: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1) throw new FerryError('FERRY_CONFIG', `${flag} must be a whole number >= 1, got ${JSON.stringify(text)}.`);
+  return n;
+}
+
+export function describe(c: Capabilities): string[] {
+  return [
+    `per-key ordering   ${c.orderingByKey ? 'yes' : 'no'}`,
+    `fan-out (groups)   ${c.fanOut ? 'yes' : 'no: one group per topic'}`,
+    `replay             ${c.replay.length ? c.replay.join(', ') : 'no'}`,
+    `delay              ${c.delay ? `up to ${c.delay.maxMs} ms` : 'no'}`,
+    `priority           ${c.priority ? `0..${c.priority.max}` : 'no'}`,
+    `native dead letter ${c.nativeDeadLetter ? 'yes' : 'no (Ferry dead-letter topic)'}`,
+    `transactions       ${c.transactions ? 'yes' : 'no'}`,
+    `max message        ${c.maxMessageBytes} bytes`,
+  ];
+}
