@@ -126,7 +126,7 @@ export class Consumer {
   }
 
   private onDelivery(delivery: Delivery, settings: LoopSettings): void {
-    const key = this.orderedByKey && delivery.envelope.key !== undefined ? `${delivery.envelope.topic}\u0000${delivery.envelope.key}` : undefined;
+    const key = this.schedulingKey(delivery);
     void this.scheduler.schedule(key, async () => {
       if (this.abandoned) return; // released by Subscription.close(), delivered again later
       await processDelivery(delivery, settings, (ctx) => {
@@ -134,6 +134,13 @@ export class Consumer {
         return () => this.contexts.delete(ctx);
       });
     });
+  }
+
+  /** Deliveries with one key run one at a time, in order: per partition under transactions, else per message key. */
+  private schedulingKey(delivery: Delivery): string | undefined {
+    if (this.options.delivery === 'exactly-once' && delivery.transact && delivery.serialKey !== undefined) return `\u0001${delivery.serialKey}`;
+    if (this.orderedByKey && delivery.envelope.key !== undefined) return `${delivery.envelope.topic}\u0000${delivery.envelope.key}`;
+    return undefined;
   }
 
   private loopSettings(): LoopSettings {

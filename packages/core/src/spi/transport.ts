@@ -91,6 +91,11 @@ export interface Delivery {
    * this delivery's ack commit atomically, or none does.
    */
   transact?(work: (send: (messages: readonly OutgoingMessage[]) => Promise<void>) => Promise<void>): Promise<void>;
+  /**
+   * With `transact`: deliveries sharing this key (a Kafka partition) must commit in order, so core
+   * runs them one at a time, in arrival order, when it uses transactions.
+   */
+  readonly serialKey?: string;
 }
 
 /**
