@@ -1,6 +1,6 @@
 /** RabbitMQ's own strengths through the adapter: routing patterns, priority, delay tiers, streams. */
 import { afterAll, describe, expect, it } from 'vitest';
-import { PublishError, type Delivery } from '@ferry/core';
+import { DEAD_LETTER_GROUP, HEADERS, PublishError, type Delivery } from '@ferry/core';
 import { Collector, cleanup, message, rabbit, sleep, spec, topicName } from './helpers.ts';
 
 const prefixes: string[] = [];
@@ -164,5 +164,38 @@ describe('rabbitmq features', () => {
     await second.waitFor(40);
     expect(second.texts().filter((t) => t.startsWith('k0:'))).toEqual(['k0:25', 'k0:26', 'k0:27', 'k0:28', 'k0:29']);
     await Promise.all([a.close(), b.close()]);
+  });
+
+  it('dead-letters natively at the delivery limit (a consumer that dies on a message never nacks it)', async () => {
+    const name = topic('limit');
+    const t = rabbit({ deliveryLimit: 2 });
+    expect(t.capabilities.nativeDeadLetter).toBe(true);
+    const sent = message(name, { headers: { trace: 't-1' } });
+    const attempts: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      // Takes the message and "dies" (closes without settling): the queue counts a release.
+      const c = await new Collector('none').start(t, spec(name, 'g'));
+      if (i === 0) await t.send([sent]);
+      await c.waitFor(1, 5_000);
+      attempts.push(c.deliveries[0]!.attempt);
+      await c.subscription!.close();
+    }
+    expect(attempts).toEqual([1, 2, 3]);
+    const dl = await new Collector().start(t, spec(`${name}.dlq`, DEAD_LETTER_GROUP));
+    await dl.waitFor(1);
+    const { envelope } = dl.deliveries[0]!;
+    expect(envelope.id).toBe(sent.id);
+    expect(envelope.topic).toBe(`${name}.dlq`);
+    expect(envelope.headers).toMatchObject({
+      trace: 't-1',
+      [HEADERS.deadLetterKind]: 'delivery-limit',
+      [HEADERS.originalTopic]: name,
+      [HEADERS.originalGroup]: 'g',
+    });
+    expect(envelope.headers[HEADERS.deadLetterReason]).toMatch(/delivery limit/);
+    const again = await new Collector().start(t, spec(name, 'g'));
+    await sleep(300);
+    expect(again.deliveries).toHaveLength(0);
+    await t.close();
   });
 });

@@ -68,8 +68,8 @@ describe('rabbitmq codec', () => {
     expect(attemptOf(asDelivered(base, { 'x-delivery-count': 2 }, true))).toBe(3);
     expect(attemptOf(asDelivered(base, { 'x-ferry-attempt': 3 }))).toBe(3);
     expect(attemptOf(asDelivered(base, { 'x-ferry-attempt': 3, 'x-delivery-count': 1 }, true))).toBe(4);
-    const copy = retryHeaders(asDelivered(base, { 'x-death': [], 'x-delivery-count': 1 }), 5);
-    expect(copy).toMatchObject({ 'x-ferry-attempt': 5, 'x-request-id': 'r-1' });
+    const copy = retryHeaders(asDelivered(base, { 'x-death': [], 'x-delivery-count': 1 }), 5, 'orders');
+    expect(copy).toMatchObject({ 'x-ferry-attempt': 5, 'x-ferry-topic': 'orders', 'x-request-id': 'r-1' });
     expect(copy).not.toHaveProperty('x-death');
     expect(copy).not.toHaveProperty('x-delivery-count');
   });

@@ -11,7 +11,7 @@ export const H = {
   id: 'x-ferry-id',
   type: 'x-ferry-type',
   key: 'x-ferry-key',
-  /** Read if present (older publishers); not written: a queue's messages are of its topic. */
+  /** Only on retry copies (they name no exchange); a queue's messages are otherwise of its topic. */
   topic: 'x-ferry-topic',
   timestamp: 'x-ferry-timestamp',
   /** Attempt number of a republished retry copy (RabbitMQ's redelivered flag is only a boolean). */
@@ -85,17 +85,43 @@ export function decode(msg: ConsumeMessage, topic: string): Envelope {
     else if (Buffer.isBuffer(value)) headers[name] = value.toString('utf8');
   }
   if (typeof msg.properties.contentType === 'string') headers[HEADERS.contentType] = msg.properties.contentType;
+  if (raw['x-death'] !== undefined && headers[HEADERS.deadLetterReason] === undefined) describeBrokerDeadLetter(raw, headers);
   const c = msg.content;
   const envelope: Envelope = {
     id: str(raw[H.id]) ?? str(msg.properties.messageId) ?? '',
     type: str(raw[H.type]) ?? str(msg.properties.type) ?? '',
-    topic: str(raw[H.topic]) ?? topic,
+    topic,
     key: str(raw[H.key]),
     headers,
     payload: new Uint8Array(c.buffer, c.byteOffset, c.byteLength),
     timestamp: num(raw[H.timestamp]) ?? timestampSeconds(msg.properties.timestamp) ?? 0,
   };
   return envelope;
+}
+
+interface Death {
+  readonly reason?: unknown;
+  readonly queue?: unknown;
+  readonly exchange?: unknown;
+  readonly count?: unknown;
+}
+
+/**
+ * A message the broker itself dead-lettered (the delivery limit of a quorum queue) carries only
+ * `x-death`: describe it with Ferry's dead-letter headers, so it reads like core's dead letters
+ * (reason, kind, origin) and redrive finds its topic.
+ */
+function describeBrokerDeadLetter(raw: Record<string, unknown>, headers: Record<string, string>): void {
+  const deaths = Array.isArray(raw['x-death']) ? (raw['x-death'] as Death[]) : [];
+  const death = deaths.find((d) => d.reason === 'delivery_limit');
+  if (!death) return; // expiries of Ferry's own delay queues are not dead letters
+  const queue = str(death.queue) ?? '';
+  const topic = str(raw[H.topic]) ?? str(death.exchange) ?? '';
+  headers[HEADERS.deadLetterReason] = `RabbitMQ dead-lettered the message: queue \`${queue}\` reached its delivery limit`;
+  headers[HEADERS.deadLetterKind] = 'delivery-limit';
+  if (topic) headers[HEADERS.originalTopic] = topic;
+  if (topic && queue.startsWith(`${topic}.`)) headers[HEADERS.originalGroup] = queue.slice(topic.length + 1);
+  headers[HEADERS.originalCoordinates] = JSON.stringify({ queue, exchange: str(death.exchange) ?? '' });
 }
 
 /**
@@ -110,12 +136,16 @@ export function attemptOf(msg: ConsumeMessage): number {
   return base + (msg.fields.redelivered ? 1 : 0);
 }
 
-/** Headers of a retry copy: the original's minus what the broker added, with the next attempt. */
-export function retryHeaders(msg: ConsumeMessage, nextAttempt: number): Record<string, unknown> {
+/**
+ * Headers of a retry copy: the original's minus what the broker added, with the next attempt and
+ * the topic (the copy travels through the default exchange, which names no topic).
+ */
+export function retryHeaders(msg: ConsumeMessage, nextAttempt: number, topic: string): Record<string, unknown> {
   const raw = (msg.properties.headers ?? {}) as Record<string, unknown>;
   const headers: Record<string, unknown> = {};
   for (const name of Object.keys(raw)) if (!BROKER_HEADERS.has(name)) headers[name] = raw[name];
   headers[H.attempt] = nextAttempt;
+  headers[H.topic] = topic;
   return headers;
 }
 

@@ -51,6 +51,12 @@ export const optionsSchema = z
      */
     singleActiveConsumer: z.enum(['ordered', 'always', 'never']).default('never'),
     delayTiersMs: z.array(z.number().int().positive()).min(1).default(DEFAULT_DELAY_TIERS_MS),
+    /**
+     * Broker-side safety net for messages that are released again and again (a consumer that
+     * crashes on them never gets to nack): after this many deliveries a quorum group queue
+     * dead-letters the message to the subscription's dead-letter topic (`x-delivery-limit`).
+     */
+    deliveryLimit: z.number().int().min(1).optional(),
     /** Most publishes awaiting a broker confirm at once (the pipelined confirm window). */
     confirmWindow: z.number().int().min(1).max(100_000).default(2_000),
     /** Longest a send waits for a connection (during an outage) and for its confirm. */

@@ -1,7 +1,7 @@
 import type { Channel, ChannelModel, ConsumeMessage, Options } from 'amqplib';
 import type { Coordinates, Delivery, Envelope, Subscription, SubscriptionSpec } from '@ferry/core';
 import { attemptOf, decode, retryHeaders } from './codec.ts';
-import type { ConnectionManager } from './connection-manager.ts';
+import { isConnectionLoss, type ConnectionManager } from './connection-manager.ts';
 import { tierFor } from './names.ts';
 import type { ResolvedConfig } from './options.ts';
 import type { Publisher } from './publisher.ts';
@@ -66,8 +66,7 @@ export class AmqpSubscription implements Subscription {
   }
 
   async start(): Promise<void> {
-    const connection = await this.deps.manager.ready(this.deps.config.connectTimeoutMs);
-    for (const state of this.states) await this.attach(state, connection);
+    for (const state of this.states) await this.attach(state);
   }
 
   async stop(): Promise<void> {
@@ -107,11 +106,28 @@ export class AmqpSubscription implements Subscription {
     }
   }
 
-  private async attach(state: SourceState, connection: ChannelModel): Promise<void> {
+  /**
+   * Opens the source's channel and consumer. With a `connection` (a reopen hook: the manager is not
+   * ready yet) one try; without, on whatever connection is up, trying again while the connection
+   * drops under it (RabbitMQ 3.10 can even close the connection when a consume reaches a quorum
+   * queue whose replica is still starting), up to connectTimeoutMs.
+   */
+  private async attach(state: SourceState, connection?: ChannelModel): Promise<void> {
     if (state.attaching) return;
     state.attaching = true;
     try {
-      await this.open(state, connection);
+      const deadline = Date.now() + this.deps.config.connectTimeoutMs;
+      for (;;) {
+        if (this.stopped) return;
+        const current = connection ?? (await this.deps.manager.ready(Math.max(1, deadline - Date.now())));
+        try {
+          await this.open(state, current);
+          return;
+        } catch (error) {
+          if (connection || !isConnectionLoss(error) || Date.now() >= deadline) throw error;
+          await new Promise((r) => setTimeout(r, 50));
+        }
+      }
     } finally {
       state.attaching = false;
     }
@@ -142,7 +158,7 @@ export class AmqpSubscription implements Subscription {
     if (this.stopped) return;
     const connection = this.deps.manager.current;
     if (connection) setTimeout(() => {
-      if (!this.stopped && !state.channel && this.deps.manager.current === connection) void this.attach(state, connection).catch(() => undefined);
+      if (!this.stopped && !state.channel && this.deps.manager.current === connection) void this.attach(state).catch(() => undefined);
     }, 100);
   }
 
@@ -216,7 +232,7 @@ export class AmqpSubscription implements Subscription {
       const options: Options.Publish = {
         persistent: true,
         mandatory: true,
-        headers: retryHeaders(msg, delivery.attempt + 1),
+        headers: retryHeaders(msg, delivery.attempt + 1, delivery.envelope.topic),
         messageId: p.messageId,
         type: p.type,
         timestamp: p.timestamp,

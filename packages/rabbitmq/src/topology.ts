@@ -68,14 +68,21 @@ export class Topology {
   }
 
   /** The group's durable queue bound to the topic exchange. Returns its name. */
-  async ensureGroupQueue(topic: string, group: string, orderedByKey: boolean): Promise<string> {
+  async ensureGroupQueue(topic: string, group: string, orderedByKey: boolean, deadLetterTopic?: string): Promise<string> {
     await this.ensureTopic(topic);
     const queue = names.groupQueue(topic, group);
     const args: Record<string, unknown> = {};
     if (this.isPriorityTopic(topic)) {
       args['x-queue-type'] = 'classic';
       args['x-max-priority'] = this.config.maxPriority;
-    } else args['x-queue-type'] = this.config.queueType;
+    } else {
+      args['x-queue-type'] = this.config.queueType;
+      // The delivery limit exists on quorum queues only.
+      if (this.config.deliveryLimit !== undefined && this.config.queueType === 'quorum' && deadLetterTopic) {
+        args['x-delivery-limit'] = this.config.deliveryLimit;
+        args['x-dead-letter-exchange'] = names.exchange(deadLetterTopic);
+      }
+    }
     const sac = this.config.singleActiveConsumer;
     if (sac === 'always' || (sac === 'ordered' && orderedByKey)) args['x-single-active-consumer'] = true;
     const patterns = this.patternsFor(topic, group);

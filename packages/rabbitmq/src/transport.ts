@@ -52,7 +52,7 @@ export class RabbitMqTransport implements Transport {
       replay: c.streamTopics.length > 0 ? ['earliest', 'timestamp'] : [],
       delay: { maxMs: c.delayTiersMs[c.delayTiersMs.length - 1]! },
       priority: c.priorityTopics.length > 0 ? { max: c.maxPriority } : false,
-      nativeDeadLetter: false,
+      nativeDeadLetter: c.deliveryLimit !== undefined && c.queueType === 'quorum',
       transactions: false,
       maxMessageBytes: c.maxMessageBytes,
     };
@@ -137,8 +137,9 @@ export class RabbitMqTransport implements Transport {
 
   async subscribe(spec: SubscriptionSpec, onDelivery: (delivery: Delivery) => void): Promise<Subscription> {
     if (this.closing) throw new ClosedError('rabbitmq transport');
-    const sources = await this.sourcesFor(spec);
+    // The dead-letter topic first: a group queue with a delivery limit dead-letters into it.
     if (spec.deadLetterTopic) await this.topology.ensureGroupQueue(spec.deadLetterTopic, DEAD_LETTER_GROUP, false);
+    const sources = await this.sourcesFor(spec);
     const subscription = new AmqpSubscription(
       { manager: this.manager, topology: this.topology, publisher: this.publisher, config: this.config },
       spec,
@@ -161,7 +162,7 @@ export class RabbitMqTransport implements Transport {
   private async sourcesFor(spec: SubscriptionSpec): Promise<Source[]> {
     const start = spec.start;
     if (start.from === 'stored') {
-      const queue = await this.topology.ensureGroupQueue(spec.topic, spec.group, spec.orderedByKey);
+      const queue = await this.topology.ensureGroupQueue(spec.topic, spec.group, spec.orderedByKey, spec.deadLetterTopic);
       return [{ queue, retryTarget: queue }];
     }
     if (!this.topology.keepsStream(spec.topic)) {
