@@ -1,0 +1,42 @@
+/** Shared by the SQS integration tests: transports on the harness's SQS endpoint (ElasticMQ), raw client, cleanup. */
+import { DeleteQueueCommand, ListQueuesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { SqsTransport, type SqsOptions } from '@ferry/sqs';
+import { endpointsFromEnv, uniqueName } from '../harness/index.ts';
+
+export function sqsEndpoint() {
+  return endpointsFromEnv().sqs;
+}
+
+/** `sqs://<region>?endpoint=<endpoint>`; credentials go in the options. */
+export function sqsUrl(endpoint: string = sqsEndpoint().endpoint): string {
+  return `sqs://${sqsEndpoint().region}?endpoint=${encodeURIComponent(endpoint)}`;
+}
+
+/** Test defaults: short long polls so closing a consumer takes about a second, not 20. */
+export const TEST_OPTIONS: SqsOptions = { waitTimeSeconds: 1 };
+
+export function sqs(options: SqsOptions = {}, endpoint?: string): SqsTransport {
+  const { accessKeyId, secretAccessKey } = sqsEndpoint();
+  return new SqsTransport(new URL(sqsUrl(endpoint)), { credentials: { accessKeyId, secretAccessKey }, ...TEST_OPTIONS, ...options } as Record<string, unknown>);
+}
+
+/** The raw SDK client, for checks under the adapter (queue attributes, tags, counts). */
+export function rawClient(): SQSClient {
+  const e = sqsEndpoint();
+  return new SQSClient({ endpoint: e.endpoint, region: e.region, credentials: { accessKeyId: e.accessKeyId, secretAccessKey: e.secretAccessKey } });
+}
+
+export function topicName(prefix: string): string {
+  return uniqueName(`sqs-${prefix}`);
+}
+
+/** Deletes every queue whose name starts with `prefix`. */
+export async function cleanup(prefix: string): Promise<void> {
+  const client = rawClient();
+  try {
+    const { QueueUrls = [] } = await client.send(new ListQueuesCommand({ QueueNamePrefix: prefix, MaxResults: 1000 }));
+    await Promise.all(QueueUrls.map((QueueUrl) => client.send(new DeleteQueueCommand({ QueueUrl })).catch(() => undefined)));
+  } finally {
+    client.destroy();
+  }
+}

@@ -1,0 +1,33 @@
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+import type { ResolvedConfig } from './options.ts';
+
+/**
+ * One SQS client per transport, tuned for throughput: keep-alive sockets (no TCP/TLS handshake per
+ * request), enough of them for every long poll plus the publishers (the SDK's default is 50, and
+ * each long poll holds one for up to 20 s), and timeouts that turn a hung request into an error
+ * instead of a stalled consumer (the SDK sets no request timeout and only warns by default).
+ */
+export function createSqsClient(config: ResolvedConfig): SQSClient {
+  const agentOptions = { keepAlive: true, keepAliveMsecs: 1_000, maxSockets: config.maxSockets, maxFreeSockets: config.maxSockets };
+  return new SQSClient({
+    ...(config.region ? { region: config.region } : {}),
+    ...(config.endpoint ? { endpoint: config.endpoint } : {}),
+    ...(config.credentials ? { credentials: config.credentials } : {}),
+    maxAttempts: config.maxAttempts,
+    requestHandler: new NodeHttpHandler({
+      httpAgent: new HttpAgent(agentOptions),
+      httpsAgent: new HttpsAgent(agentOptions),
+      connectionTimeout: config.connectionTimeoutMs,
+      requestTimeout: config.requestTimeoutMs,
+      throwOnRequestTimeout: true,
+    }),
+  });
+}
+
+/** The request timeout of a long poll: the wait itself plus the normal request budget. */
+export function pollTimeoutMs(config: ResolvedConfig): number {
+  return config.waitTimeSeconds * 1000 + config.requestTimeoutMs;
+}

@@ -1,0 +1,108 @@
+import { isUtf8 } from 'node:buffer';
+import type { Message, MessageAttributeValue } from '@aws-sdk/client-sqs';
+import type { Envelope } from '@ferry/core';
+
+/**
+ * How an envelope travels in an SQS message. SQS allows 10 message attributes and only some
+ * characters in bodies and string attributes, so Ferry packs the envelope's fields and all its
+ * headers into ONE string attribute (`ferry`, JSON) and carries the payload:
+ *   - as the body, when the bytes are UTF-8 text SQS accepts (JSON payloads: readable in the console);
+ *   - else in a Binary attribute `ferry-payload` (raw bytes count against the size limit, no base64
+ *     inflation), with a one-character placeholder body (SQS refuses an empty body);
+ *   - an empty payload: placeholder body, marked in the metadata.
+ */
+export const ATTR_META = 'ferry';
+export const ATTR_PAYLOAD = 'ferry-payload';
+const PLACEHOLDER_BODY = '-';
+
+interface Meta {
+  /** id, type, topic, key, timestamp, headers */
+  i: string;
+  t: string;
+  o: string;
+  k?: string;
+  s: number;
+  h: Readonly<Record<string, string>>;
+  /** Where the payload is: absent = body, `a` = the binary attribute, `e` = empty. */
+  p?: 'a' | 'e';
+}
+
+/** Characters SQS refuses in bodies and string attributes (outside #x9 #xA #xD #x20-#xD7FF #xE000-#xFFFD #x10000-#x10FFFF). */
+const REFUSED_CHARS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/;
+
+export interface EncodedMessage {
+  readonly body: string;
+  readonly attributes: Record<string, MessageAttributeValue>;
+  /** Size as SQS counts it: body plus attribute names, types and values, in bytes. */
+  readonly size: number;
+}
+
+/** The payload as an SQS body if the bytes are text SQS accepts unchanged, else undefined. */
+export function asBody(payload: Uint8Array): string | undefined {
+  if (payload.byteLength === 0) return undefined;
+  const bytes = Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
+  // isUtf8 refuses invalid sequences and encoded surrogates; toString keeps a BOM (round trip exact).
+  if (!isUtf8(bytes)) return undefined;
+  const text = bytes.toString('utf8');
+  return REFUSED_CHARS.test(text) ? undefined : text;
+}
+
+/** JSON that SQS accepts in a string attribute: JSON escapes control characters; escape the two it does not. */
+function safeJson(value: unknown): string {
+  return JSON.stringify(value).replace(/[\uFFFE\uFFFF]/g, (c) => `\\u${c.charCodeAt(0).toString(16)}`);
+}
+
+export function encode(message: Envelope): EncodedMessage {
+  const meta: Meta = { i: message.id, t: message.type, o: message.topic, s: message.timestamp, h: message.headers };
+  if (message.key !== undefined) meta.k = message.key;
+  let body = asBody(message.payload);
+  const attributes: Record<string, MessageAttributeValue> = {};
+  let size = 0;
+  if (body === undefined) {
+    body = PLACEHOLDER_BODY;
+    if (message.payload.byteLength === 0) {
+      meta.p = 'e';
+    } else {
+      meta.p = 'a';
+      attributes[ATTR_PAYLOAD] = { DataType: 'Binary', BinaryValue: message.payload };
+      size += ATTR_PAYLOAD.length + 'Binary'.length + message.payload.byteLength;
+    }
+  }
+  const json = safeJson(meta);
+  attributes[ATTR_META] = { DataType: 'String', StringValue: json };
+  size += ATTR_META.length + 'String'.length + Buffer.byteLength(json) + Buffer.byteLength(body);
+  return { body, attributes, size };
+}
+
+/**
+ * The envelope of a received message. Messages without Ferry's attribute (sent by other tools)
+ * still arrive: id = MessageId, type = a `type` string attribute if any, headers = the other
+ * string attributes, payload = the body's bytes.
+ */
+export function decode(message: Message, topic: string): Envelope {
+  const attrs = message.MessageAttributes ?? {};
+  const packed = attrs[ATTR_META]?.StringValue;
+  if (packed !== undefined) {
+    const meta = JSON.parse(packed) as Meta;
+    let payload: Uint8Array;
+    if (meta.p === 'e') payload = new Uint8Array(0);
+    else if (meta.p === 'a') payload = attrs[ATTR_PAYLOAD]?.BinaryValue ?? new Uint8Array(0);
+    else payload = textBytes(message.Body ?? '');
+    return { id: meta.i, type: meta.t, topic: meta.o, key: meta.k, headers: meta.h, payload, timestamp: meta.s };
+  }
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(attrs)) if (value.StringValue !== undefined) headers[name] = value.StringValue;
+  return {
+    id: message.MessageId ?? '',
+    type: headers.type ?? '',
+    topic,
+    headers,
+    payload: textBytes(message.Body ?? ''),
+    timestamp: Number(message.Attributes?.SentTimestamp ?? Date.now()),
+  };
+}
+
+function textBytes(text: string): Uint8Array {
+  const buffer = Buffer.from(text, 'utf8');
+  return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+}

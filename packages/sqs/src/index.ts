@@ -1,0 +1,12 @@
+import type { Transport } from '@ferry/core';
+import { SqsTransport } from './transport.ts';
+
+export { SqsTransport } from './transport.ts';
+export { QueueError, GROUP_TAG } from './queues.ts';
+export { queueNameFor } from './names.ts';
+export { SQS_LIMITS, type SqsOptions } from './options.ts';
+
+/** Entry point for `createClient('sqs://region?endpoint=...')`. */
+export function createTransport(url: URL, options: Readonly<Record<string, unknown>> = {}): Transport {
+  return new SqsTransport(url, options);
+}

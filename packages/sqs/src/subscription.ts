@@ -1,0 +1,226 @@
+import { ReceiveMessageCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
+import { redactText, type Coordinates, type Delivery, type Envelope, type Subscription, type SubscriptionSpec } from '@ferry/core';
+import { pollTimeoutMs } from './client.ts';
+import { decode } from './codec.ts';
+import { SQS_LIMITS, type ResolvedConfig } from './options.ts';
+import type { QueueInfo } from './queues.ts';
+import { Settler } from './settler.ts';
+
+/** One received SQS message, settled by core. */
+class SqsDelivery implements Delivery {
+  readonly attempt: number;
+  readonly coordinates: Coordinates;
+  /** When the visibility timeout runs out, as far as we know (extended by the heartbeat). */
+  visibleAt: number;
+  private done = false;
+
+  constructor(
+    private readonly owner: SqsSubscription,
+    readonly envelope: Envelope,
+    readonly receiptHandle: string,
+    readonly receivedAt: number,
+    message: Message,
+    queue: QueueInfo,
+    visibilityMs: number,
+  ) {
+    // SQS counts receives itself: release, nack and a crashed consumer's expiry all count up.
+    this.attempt = Math.max(1, Number(message.Attributes?.ApproximateReceiveCount ?? 1));
+    this.coordinates = { queue: queue.name, messageId: message.MessageId ?? '', receiveCount: this.attempt };
+    this.visibleAt = receivedAt + visibilityMs;
+  }
+
+  get settled(): boolean {
+    return this.done;
+  }
+
+  /** Marks it settled; false if it already was (settled, or released by close). */
+  settle(): boolean {
+    if (this.done) return false;
+    this.done = true;
+    this.owner.forget(this);
+    return true;
+  }
+
+  async ack(): Promise<void> {
+    if (!this.settle()) return; // released by close: it comes back to the group, nothing to do
+    await this.owner.settler.ack(this.receiptHandle);
+  }
+
+  async nack(delayMs: number): Promise<void> {
+    if (!this.settle()) return;
+    // The retry is the message becoming visible again: after `delayMs`, rounded up to SQS's seconds.
+    await this.owner.settler.setVisibility(this.receiptHandle, Math.max(0, delayMs) / 1000);
+  }
+}
+
+/**
+ * Receives one queue for one group: enough concurrent long polls to keep `maxInFlight` deliveries
+ * busy (never more than that unsettled), a heartbeat that extends the visibility of deliveries
+ * still being handled, and batched settlement.
+ */
+export class SqsSubscription implements Subscription {
+  readonly settler: Settler;
+  private readonly unsettled = new Set<SqsDelivery>();
+  /** Messages asked for by polls in flight: counted so the bound holds before they arrive. */
+  private reserved = 0;
+  private state: 'running' | 'stopped' | 'closed' = 'running';
+  private readonly loops: Promise<void>[] = [];
+  private capacityWaiters: Array<() => void> = [];
+  private heartbeat: NodeJS.Timeout | undefined;
+  private readonly releases = new Set<Promise<void>>();
+  private closing: Promise<void> | undefined;
+  private readonly visibilityMs: number;
+  onClosed: (() => void) | undefined;
+
+  constructor(
+    private readonly sqs: SQSClient,
+    private readonly queue: QueueInfo,
+    private readonly spec: SubscriptionSpec,
+    private readonly config: ResolvedConfig,
+    private readonly onDelivery: (delivery: Delivery) => void,
+  ) {
+    this.settler = new Settler(sqs, queue, config);
+    this.visibilityMs = config.visibilityTimeoutSeconds * 1000;
+  }
+
+  start(): void {
+    const pollers = Math.min(this.config.maxPollers, Math.ceil(this.spec.maxInFlight / SQS_LIMITS.batchEntries));
+    for (let i = 0; i < pollers; i++) this.loops.push(this.poll());
+    // Ticks several times per visibility timeout, so a lease is renewed well before it runs out.
+    const tick = Math.max(200, Math.floor(this.visibilityMs / 4));
+    this.heartbeat = setInterval(() => this.extendLeases(tick), tick);
+    this.heartbeat.unref();
+  }
+
+  /** Called by a delivery when core settles it: frees its slot. */
+  forget(delivery: SqsDelivery): void {
+    if (this.unsettled.delete(delivery)) this.wake();
+  }
+
+  private wake(): void {
+    const waiters = this.capacityWaiters;
+    this.capacityWaiters = [];
+    for (const w of waiters) w();
+  }
+
+  private async poll(): Promise<void> {
+    let failures = 0;
+    while (this.state === 'running') {
+      const free = this.spec.maxInFlight - this.unsettled.size - this.reserved;
+      if (free <= 0) {
+        await new Promise<void>((resolve) => this.capacityWaiters.push(resolve));
+        continue;
+      }
+      const ask = Math.min(SQS_LIMITS.batchEntries, free);
+      this.reserved += ask;
+      // The lease starts when SQS hands the messages out, at the latest now.
+      const askedAt = Date.now();
+      let messages: Message[];
+      try {
+        // Not aborted on stop/close: a long poll cut on the client side can still take messages on
+        // the server (measured on ElasticMQ), which then stay invisible for a whole visibility
+        // timeout. It ends by itself within waitTimeSeconds instead; what it brings back after
+        // stop() is released at once.
+        const response = await this.sqs.send(
+          new ReceiveMessageCommand({
+            QueueUrl: this.queue.url,
+            MaxNumberOfMessages: ask,
+            WaitTimeSeconds: this.config.waitTimeSeconds,
+            VisibilityTimeout: this.config.visibilityTimeoutSeconds,
+            MessageAttributeNames: ['All'],
+            MessageSystemAttributeNames: ['ApproximateReceiveCount', 'SentTimestamp'],
+          }),
+          { requestTimeout: pollTimeoutMs(this.config) },
+        );
+        messages = response.Messages ?? [];
+        failures = 0;
+      } catch (error) {
+        this.reserved -= ask;
+        if (this.state !== 'running') break;
+        failures++;
+        if (failures === 1 || failures % 50 === 0) {
+          console.warn(`[ferry:sqs] receiving from queue \`${this.queue.name}\` failed (${failures}x), retrying: ${redactText(error instanceof Error ? error.message : String(error))}`);
+        }
+        await this.pause(Math.min(5_000, 100 * 2 ** Math.min(failures - 1, 6)));
+        continue;
+      }
+      this.reserved -= ask;
+      for (const message of messages) this.accept(message, askedAt);
+    }
+  }
+
+  private accept(message: Message, askedAt: number): void {
+    const handle = message.ReceiptHandle;
+    if (!handle) return;
+    if (this.state !== 'running') {
+      this.track(this.settler.setVisibility(handle, 0)); // arrived after stop(): back to the group now
+      return;
+    }
+    let envelope: Envelope;
+    try {
+      envelope = decode(message, this.spec.topic);
+    } catch {
+      // Ferry's attribute that is not valid JSON: deliver the raw body so core dead-letters it as undecodable.
+      envelope = { id: message.MessageId ?? '', type: '', topic: this.spec.topic, headers: {}, payload: Buffer.from(message.Body ?? ''), timestamp: Date.now() };
+    }
+    const delivery = new SqsDelivery(this, envelope, handle, askedAt, message, this.queue, this.visibilityMs);
+    this.unsettled.add(delivery);
+    this.onDelivery(delivery);
+  }
+
+  /**
+   * The heartbeat: a delivery core still holds gets a fresh visibility timeout before the old one
+   * runs out, so a slow handler is not redelivered to another consumer meanwhile. Up to
+   * `handlerTimeoutMs` (core fails the handler then); after that SQS's own timeout applies.
+   */
+  private extendLeases(tick: number): void {
+    const now = Date.now();
+    for (const d of this.unsettled) {
+      if (d.visibleAt - now > 2 * tick) continue;
+      if (now - d.receivedAt > this.spec.handlerTimeoutMs + this.visibilityMs) continue;
+      d.visibleAt = now + this.visibilityMs;
+      this.track(this.settler.setVisibility(d.receiptHandle, this.config.visibilityTimeoutSeconds));
+    }
+  }
+
+  /** Best-effort broker calls that nobody awaits: errors are ignored (SQS's timeout applies), close waits for them. */
+  private track(operation: Promise<void>): void {
+    const tracked = operation.catch(() => undefined);
+    this.releases.add(tracked);
+    void tracked.finally(() => this.releases.delete(tracked));
+  }
+
+  private pause(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      // stop() ends the pause early.
+      this.capacityWaiters.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
+  async stop(): Promise<void> {
+    if (this.state === 'running') this.state = 'stopped';
+    this.wake();
+  }
+
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      await this.stop();
+      this.state = 'closed';
+      // Polls in flight end within waitTimeSeconds; what they bring is released (see poll()).
+      await Promise.allSettled(this.loops);
+      clearInterval(this.heartbeat);
+      // Whatever core still holds goes back to the group now rather than after the visibility timeout.
+      for (const d of [...this.unsettled]) {
+        if (d.settle()) this.track(this.settler.setVisibility(d.receiptHandle, 0));
+      }
+      await Promise.allSettled([...this.releases]);
+      await this.settler.drain().catch(() => undefined);
+      this.onClosed?.();
+    })();
+    return this.closing;
+  }
+}

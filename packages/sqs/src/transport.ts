@@ -1,0 +1,153 @@
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import {
+  CapabilityError,
+  checkDelay,
+  checkPriority,
+  checkStart,
+  ClosedError,
+  DEAD_LETTER_GROUP,
+  envelopeSize,
+  MessageTooLargeError,
+  PublishError,
+  redactText,
+  type Capabilities,
+  type Delivery,
+  type OutgoingMessage,
+  type Subscription,
+  type SubscriptionSpec,
+  type Transport,
+} from '@ferry/core';
+import { createSqsClient } from './client.ts';
+import { encode } from './codec.ts';
+import { resolveConfig, SQS_LIMITS, type ResolvedConfig } from './options.ts';
+import { Publisher } from './publisher.ts';
+import { Queues, type QueueInfo } from './queues.ts';
+import { SqsSubscription } from './subscription.ts';
+
+const NAME = 'sqs';
+
+/**
+ * Ferry's Amazon SQS transport on @aws-sdk/client-sqs v3. One queue per topic (standard, or FIFO
+ * for the `fifoTopics`), owned by one consumer group; publishes are coalesced into
+ * SendMessageBatch, receives are long polls, acks DeleteMessageBatch, retries visibility changes.
+ * Delivery semantics (retry policy, dead-lettering, ack timing, idempotency) stay in core.
+ */
+export class SqsTransport implements Transport {
+  readonly name = NAME;
+  readonly capabilities: Capabilities;
+  readonly config: ResolvedConfig;
+  private readonly sqs: SQSClient;
+  private readonly queues: Queues;
+  private readonly publisher: Publisher;
+  private readonly subscriptions = new Set<SqsSubscription>();
+  private closing: Promise<void> | undefined;
+
+  constructor(url: URL, options: Readonly<Record<string, unknown>> = {}) {
+    this.config = resolveConfig(url, options);
+    this.capabilities = {
+      // FIFO queues keep per-key order across consumers (one message group per key in flight at a time).
+      orderingByKey: this.config.fifoTopics.length > 0,
+      fanOut: false,
+      replay: [],
+      delay: { maxMs: SQS_LIMITS.delaySeconds * 1000 },
+      priority: false,
+      nativeDeadLetter: true,
+      transactions: false,
+      maxMessageBytes: this.config.maxEnvelopeBytes,
+    };
+    this.sqs = createSqsClient(this.config);
+    this.queues = new Queues(this.sqs, this.config);
+    this.publisher = new Publisher(this.config, Publisher.sendingWith(this.sqs));
+  }
+
+  /** The queue name a topic maps to (FIFO names end in `.fifo`). */
+  queueNameOf(topic: string): string {
+    return this.queues.nameOf(topic);
+  }
+
+  async connect(): Promise<void> {
+    if (this.closing) throw new ClosedError('sqs transport');
+    // The SDK connects per request; queues are resolved on first use.
+  }
+
+  send(messages: readonly OutgoingMessage[]): Promise<void> {
+    if (this.closing) return Promise.reject(new ClosedError('sqs transport'));
+    const entries = [];
+    try {
+      for (const message of messages) entries.push({ message, encoded: this.check(message) });
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    if (entries.length === 1) {
+      const entry = entries[0]!;
+      const queue = this.queues.known(entry.message.topic);
+      if (queue) return this.publisher.publish(queue, entry).catch((error: unknown) => Promise.reject(publishError(error, [entry.message.id])));
+    }
+    return this.sendAll(entries);
+  }
+
+  private async sendAll(entries: Array<{ message: OutgoingMessage; encoded: ReturnType<typeof encode> }>): Promise<void> {
+    const results = await Promise.allSettled(
+      entries.map(async (entry) => this.publisher.publish(await this.queues.get(entry.message.topic), entry)),
+    );
+    const failed = results.flatMap((r, i) => (r.status === 'rejected' ? [{ id: entries[i]!.message.id, reason: r.reason as unknown }] : []));
+    if (failed.length === 0) return;
+    if (failed.length === 1 && entries.length === 1) throw publishError(failed[0]!.reason, [failed[0]!.id]);
+    const reasons = failed.slice(0, 3).map((f) => `${f.id}: ${f.reason instanceof Error ? f.reason.message : String(f.reason)}`);
+    throw new PublishError(`SQS did not accept ${failed.length} of ${entries.length} messages (${reasons.join('; ')}${failed.length > 3 ? '; ...' : ''}); the others were sent.`, { cause: failed[0]!.reason });
+  }
+
+  /** Refuses, before anything is sent, what SQS cannot carry; returns the encoded message. */
+  private check(m: OutgoingMessage): ReturnType<typeof encode> {
+    const size = envelopeSize(m);
+    if (size > this.config.maxEnvelopeBytes) throw new MessageTooLargeError(NAME, size, this.config.maxEnvelopeBytes);
+    if (m.priority !== undefined) checkPriority(this, m.priority);
+    if (m.delayMs !== undefined && m.delayMs > 0) {
+      checkDelay(this, m.delayMs, `message ${m.id}`);
+      if (this.queues.isFifo(m.topic)) {
+        throw new CapabilityError(NAME, 'per-message delay on FIFO queues', `topic \`${m.topic}\` is a FIFO queue and message ${m.id} asks for ${m.delayMs} ms`, 'Publish delayed messages to a standard-queue topic, or set a DelaySeconds on the FIFO queue itself.');
+      }
+    }
+    const encoded = encode(m);
+    // Headers are JSON-escaped on the wire: check what SQS will count, too.
+    if (encoded.size > this.config.maxMessageBytes) throw new MessageTooLargeError(NAME, encoded.size, this.config.maxMessageBytes);
+    return encoded;
+  }
+
+  async subscribe(spec: SubscriptionSpec, onDelivery: (delivery: Delivery) => void): Promise<Subscription> {
+    if (this.closing) throw new ClosedError('sqs transport');
+    checkStart(this, spec.start);
+    const queue = await this.queues.get(spec.topic);
+    await this.queues.claim(queue, spec.group);
+    if (spec.group !== DEAD_LETTER_GROUP && spec.deadLetterTopic) await this.declareDeadLetter(queue, spec.deadLetterTopic);
+    if (this.closing) throw new ClosedError('sqs transport');
+    const subscription = new SqsSubscription(this.sqs, queue, spec, this.config, onDelivery);
+    this.subscriptions.add(subscription);
+    subscription.onClosed = () => this.subscriptions.delete(subscription);
+    subscription.start();
+    return subscription;
+  }
+
+  /** The dead-letter topic's queue, kept for DEAD_LETTER_GROUP, and the redrive policy pointing at it. */
+  private async declareDeadLetter(queue: QueueInfo, deadLetterTopic: string): Promise<void> {
+    const deadLetter = await this.queues.get(deadLetterTopic);
+    await this.queues.claim(deadLetter, DEAD_LETTER_GROUP);
+    await this.queues.setRedrive(queue, deadLetter);
+  }
+
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      await Promise.allSettled([...this.subscriptions].map((s) => s.close()));
+      this.subscriptions.clear();
+      await this.publisher.drain();
+      this.sqs.destroy();
+    })();
+    return this.closing;
+  }
+}
+
+function publishError(error: unknown, ids: string[]): Error {
+  if (error instanceof PublishError) return error;
+  const text = redactText(error instanceof Error ? error.message : String(error));
+  return new PublishError(`SQS did not accept message ${ids.join(', ')}: ${text}`, { cause: error });
+}
