@@ -1,0 +1,80 @@
+import { describe, expect, it } from 'vitest';
+import type { Message } from '@aws-sdk/client-sqs';
+import type { Envelope } from '@ferry/core';
+import { asBody, ATTR_META, ATTR_PAYLOAD, decode, encode } from './codec.ts';
+
+const envelope = (payload: Uint8Array, extra: Partial<Envelope> = {}): Envelope => ({
+  id: 'id-1',
+  type: 'order.placed',
+  topic: 'orders.placed',
+  key: 'k-ü',
+  headers: { 'x-a': 'grüße 🚀', 'x-empty': '', 'x-ctl': 'nul \u0000 \u0001 \uffff' },
+  payload,
+  timestamp: 1_700_000_000_123,
+  ...extra,
+});
+
+/** What SQS hands back for an encoded message. */
+function received(e: Envelope): Message {
+  const { body, attributes } = encode(e);
+  return { MessageId: 'm-1', ReceiptHandle: 'r', Body: body, MessageAttributes: attributes, Attributes: { ApproximateReceiveCount: '1' } };
+}
+
+describe('codec', () => {
+  it('packs every header into one attribute, however many there are (SQS allows 10)', () => {
+    const headers = Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`h${i}`, `v${i}`]));
+    const { attributes } = encode(envelope(Buffer.from('{}'), { headers }));
+    expect(Object.keys(attributes)).toEqual([ATTR_META]);
+    expect(decode(received(envelope(Buffer.from('{}'), { headers })), 't').headers).toEqual(headers);
+  });
+
+  it('round-trips text payloads as the body, byte-exact (BOM and CR/LF kept)', () => {
+    for (const text of ['{"a":1}', '\uFEFF{"bom":true}', 'line\r\nbreak\r', '日本語 👩‍👩‍👧', '"nul \\u0000 escaped"']) {
+      const e = envelope(Buffer.from(text, 'utf8'));
+      const { body, attributes } = encode(e);
+      expect(body).toBe(text);
+      expect(attributes[ATTR_PAYLOAD]).toBeUndefined();
+      expect(Buffer.from(decode(received(e), 't').payload).equals(Buffer.from(text, 'utf8'))).toBe(true);
+    }
+  });
+
+  it('carries bytes SQS would refuse or change in a binary attribute', () => {
+    const cases = [Uint8Array.from({ length: 256 }, (_, i) => i), Uint8Array.of(0x7b, 0xff, 0xfe), Buffer.from('a\u0001b'), Buffer.from('x\uffffy'), Uint8Array.of(0xed, 0xa0, 0x80)];
+    for (const payload of cases) {
+      expect(asBody(payload)).toBeUndefined();
+      const e = envelope(payload);
+      const { body, attributes } = encode(e);
+      expect(body).toBe('-');
+      expect(attributes[ATTR_PAYLOAD]?.BinaryValue).toEqual(payload);
+      expect(Buffer.from(decode(received(e), 't').payload).equals(Buffer.from(payload))).toBe(true);
+    }
+  });
+
+  it('round-trips an empty payload (SQS refuses an empty body) and keeps every envelope field', () => {
+    const e = envelope(new Uint8Array(0));
+    expect(encode(e).body).toBe('-');
+    const back = decode(received(e), 'ignored');
+    expect(back).toEqual({ ...e, payload: new Uint8Array(0) });
+    expect(decode(received(envelope(Buffer.from('x'), { key: undefined })), 't').key).toBeUndefined();
+  });
+
+  it('escapes in the packed JSON the characters SQS refuses in string attributes', () => {
+    const json = encode(envelope(Buffer.from('x'))).attributes[ATTR_META]!.StringValue!;
+    expect(json).not.toMatch(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/);
+    expect(JSON.parse(json).h['x-ctl']).toBe('nul \u0000 \u0001 \uffff');
+  });
+
+  it('counts the size as SQS does: body plus attribute names, types and values', () => {
+    const text = encode(envelope(Buffer.from('hello')));
+    const meta = text.attributes[ATTR_META]!.StringValue!;
+    expect(text.size).toBe(5 + ATTR_META.length + 'String'.length + Buffer.byteLength(meta));
+    const binary = encode(envelope(new Uint8Array(1000)));
+    expect(binary.size).toBe(1 + ATTR_META.length + 6 + Buffer.byteLength(binary.attributes[ATTR_META]!.StringValue!) + ATTR_PAYLOAD.length + 'Binary'.length + 1000);
+  });
+
+  it('decodes messages from other producers: body as payload, string attributes as headers', () => {
+    const e = decode({ MessageId: 'm-9', Body: 'plain', MessageAttributes: { type: { DataType: 'String', StringValue: 'legacy.event' } }, Attributes: { SentTimestamp: '42' } }, 'legacy');
+    expect(e).toMatchObject({ id: 'm-9', type: 'legacy.event', topic: 'legacy', headers: { type: 'legacy.event' }, timestamp: 42 });
+    expect(Buffer.from(e.payload).toString()).toBe('plain');
+  });
+});
