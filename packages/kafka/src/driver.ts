@@ -1,0 +1,167 @@
+/**
+ * The one module that talks to kafkajs. Everything else in the adapter uses the narrow types
+ * below, which are the subset of the KafkaJS API the adapter needs; a client with a
+ * KafkaJS-compatible API (@confluentinc/kafka-javascript's `KafkaJS` namespace,
+ * @platformatic/kafka's compat layer) can replace kafkajs by reimplementing this file.
+ */
+import net from 'node:net';
+import tls from 'node:tls';
+import {
+  AssignerProtocol,
+  Kafka,
+  logLevel as KafkaLogLevel,
+  Partitioners,
+  type Admin,
+  type Batch,
+  type Consumer,
+  type IHeaders,
+  type ISocketFactory,
+  type KafkaMessage,
+  type LogEntry,
+  type PartitionAssigner,
+  type Producer,
+  type SASLOptions,
+  type Transaction,
+} from 'kafkajs';
+import { redactText } from '@ferry/core';
+import { assignPartitions } from './assigner.ts';
+import type { ResolvedConfig } from './options.ts';
+
+export type DriverAdmin = Pick<Admin, 'connect' | 'disconnect' | 'createTopics' | 'fetchTopicMetadata' | 'fetchTopicOffsets' | 'fetchTopicOffsetsByTimestamp' | 'describeConfigs'>;
+export type DriverProducer = Pick<Producer, 'connect' | 'disconnect' | 'sendBatch' | 'transaction'>;
+export type DriverTransaction = Pick<Transaction, 'send' | 'sendBatch' | 'sendOffsets' | 'commit' | 'abort'>;
+export type DriverConsumer = Pick<Consumer, 'connect' | 'disconnect' | 'subscribe' | 'run' | 'commitOffsets' | 'seek' | 'pause' | 'resume' | 'on' | 'events'>;
+export type DriverBatch = Pick<Batch, 'topic' | 'partition' | 'messages'>;
+export type DriverMessage = KafkaMessage;
+export type DriverHeaders = IHeaders;
+/** One record to produce: the shape `sendBatch` takes. */
+export interface ProducerRecord {
+  readonly topic: string;
+  readonly key: Buffer | null;
+  readonly value: Buffer;
+  readonly headers: Record<string, Buffer>;
+  readonly timestamp: string;
+}
+export interface GroupJoin {
+  readonly memberAssignment: Readonly<Record<string, readonly number[]>>;
+}
+
+export interface ConsumerSettings {
+  readonly groupId: string;
+  readonly sessionTimeoutMs: number;
+  readonly heartbeatIntervalMs: number;
+  readonly rebalanceTimeoutMs: number;
+  readonly maxBytesPerPartition: number;
+  readonly maxWaitTimeMs: number;
+  /** Read only committed transactional messages. */
+  readonly readCommitted: boolean;
+}
+
+export interface Driver {
+  admin(): DriverAdmin;
+  producer(settings: { idempotent: boolean; transactionalId?: string; transactionTimeoutMs?: number }): DriverProducer;
+  consumer(settings: ConsumerSettings): DriverConsumer;
+}
+
+const LEVELS = {
+  nothing: KafkaLogLevel.NOTHING,
+  error: KafkaLogLevel.ERROR,
+  warn: KafkaLogLevel.WARN,
+  info: KafkaLogLevel.INFO,
+  debug: KafkaLogLevel.DEBUG,
+} as const;
+
+export function createDriver(config: ResolvedConfig): Driver {
+  const secret = config.sasl?.password;
+  const redact = (text: string) => {
+    const out = redactText(text);
+    return secret ? out.split(secret).join('***') : out;
+  };
+  const kafka = new Kafka({
+    clientId: config.clientId,
+    brokers: [...config.bootstrap].map((b) => config.addressMap[b] ?? b),
+    ssl: config.tls === false ? undefined : config.tls === true ? true : { ...config.tls },
+    sasl: config.sasl as SASLOptions | undefined,
+    connectionTimeout: config.connectionTimeoutMs,
+    requestTimeout: config.requestTimeoutMs,
+    retry: { retries: config.retry.retries, initialRetryTime: config.retry.initialRetryTimeMs, maxRetryTime: config.retry.maxRetryTimeMs },
+    socketFactory: socketFactory(config.addressMap),
+    logLevel: LEVELS[config.logLevel as keyof typeof LEVELS],
+    // kafkajs logs connection errors with broker addresses and sometimes SASL details: redact.
+    logCreator: () => (entry: LogEntry) => {
+      const { message, ...extra } = entry.log;
+      const level = ['', 'ERROR', 'WARN', 'INFO', 'DEBUG'][entry.level] ?? 'LOG';
+      process.stderr.write(redact(`[ferry:kafka] ${level} ${entry.namespace}: ${message} ${JSON.stringify(extra)}`) + '\n');
+    },
+  });
+  return {
+    admin: () => kafka.admin(),
+    producer: (settings) =>
+      kafka.producer({
+        idempotent: settings.idempotent || settings.transactionalId !== undefined,
+        transactionalId: settings.transactionalId,
+        transactionTimeout: settings.transactionTimeoutMs,
+        maxInFlightRequests: settings.idempotent || settings.transactionalId ? 1 : undefined,
+        allowAutoTopicCreation: false,
+        createPartitioner: Partitioners.DefaultPartitioner,
+        // The idempotent producer needs unlimited retries for its guarantees; sends are bounded by
+        // the transport's publish timeout instead.
+        retry: settings.idempotent || settings.transactionalId ? { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: config.retry.initialRetryTimeMs, maxRetryTime: config.retry.maxRetryTimeMs } : undefined,
+      }),
+    consumer: (s) =>
+      kafka.consumer({
+        groupId: s.groupId,
+        sessionTimeout: s.sessionTimeoutMs,
+        heartbeatInterval: s.heartbeatIntervalMs,
+        rebalanceTimeout: s.rebalanceTimeoutMs,
+        maxBytesPerPartition: s.maxBytesPerPartition,
+        maxWaitTimeInMs: s.maxWaitTimeMs,
+        readUncommitted: !s.readCommitted,
+        allowAutoTopicCreation: false,
+        partitionAssigners: [subscriptionAwareAssigner],
+      }),
+  };
+}
+
+/** Our assigner in kafkajs's shape (see assigner.ts for why it exists). */
+const subscriptionAwareAssigner: PartitionAssigner = ({ cluster }) => ({
+  name: 'FerrySubscriptionAware',
+  version: 0,
+  async assign({ members, topics }) {
+    const subscriptions = members.map((m) => {
+      const metadata = AssignerProtocol.MemberMetadata.decode(m.memberMetadata);
+      return { memberId: m.memberId, topics: (metadata?.topics ?? topics).filter((t) => topics.includes(t)) };
+    });
+    const assignment = assignPartitions(subscriptions, (topic) => cluster.findTopicPartitionMetadata(topic).map((p) => p.partitionId));
+    return [...assignment].map(([memberId, byTopic]) => ({
+      memberId,
+      memberAssignment: AssignerProtocol.MemberAssignment.encode({ version: 0, assignment: byTopic, userData: Buffer.alloc(0) }),
+    }));
+  },
+  protocol({ topics }) {
+    return { name: 'FerrySubscriptionAware', metadata: AssignerProtocol.MemberMetadata.encode({ version: 0, topics, userData: Buffer.alloc(0) }) };
+  },
+});
+
+/** kafkajs's own socket factory, plus rewriting of advertised broker addresses (addressMap). */
+function socketFactory(addressMap: Readonly<Record<string, string>>): ISocketFactory {
+  return ({ host, port, ssl, onConnect }) => {
+    const mapped = addressMap[`${host}:${port}`];
+    const [h, p] = mapped ? [mapped.slice(0, mapped.lastIndexOf(':')), Number(mapped.slice(mapped.lastIndexOf(':') + 1))] : [host, port];
+    const socket = ssl
+      ? tls.connect({ host: h, port: p, ...(net.isIP(host) ? {} : { servername: host }), ...ssl }, onConnect)
+      : net.connect({ host: h, port: p }, onConnect);
+    socket.setKeepAlive(true, 60_000);
+    return socket;
+  };
+}
+
+/** The group-join event's assignment, in our shape. */
+export function onGroupJoin(consumer: DriverConsumer, listener: (join: GroupJoin) => void): () => void {
+  return consumer.on(consumer.events.GROUP_JOIN, (event) => listener({ memberAssignment: event.payload.memberAssignment }));
+}
+
+/** Consumer crashes that kafkajs will not recover from by itself. */
+export function onCrash(consumer: DriverConsumer, listener: (error: Error, restart: boolean) => void): () => void {
+  return consumer.on(consumer.events.CRASH, (event) => listener(event.payload.error, event.payload.restart));
+}

@@ -1,0 +1,99 @@
+import { Batcher, envelopeSize, PublishError, redactText } from '@ferry/core';
+import { recordOverhead } from './codec.ts';
+import type { DriverProducer, ProducerRecord } from './driver.ts';
+import type { ResolvedConfig } from './options.ts';
+
+interface Item {
+  readonly record: ProducerRecord;
+  readonly size: number;
+}
+
+/**
+ * The transport's shared producer: idempotent, acks=all. kafkajs sends one request per `send()`
+ * call and has no linger, so concurrent publishes are coalesced here (core's Batcher) into one
+ * `sendBatch` per linger window / byte cap, with `maxInFlightBatches` requests in flight
+ * (1 by default, which keeps publish order per key across batches).
+ */
+export class BatchingProducer {
+  private readonly batcher: Batcher<Item>;
+  private connecting: Promise<void> | undefined;
+
+  constructor(
+    private readonly producer: DriverProducer,
+    private readonly config: ResolvedConfig,
+  ) {
+    const p = config.producer;
+    this.batcher = new Batcher<Item>({
+      maxItems: p.batchMessages,
+      maxBytes: p.batchBytes,
+      lingerMs: p.lingerMs,
+      maxConcurrentFlushes: p.maxInFlightBatches,
+      sizeOf: (item) => item.size,
+      flush: (items) => this.flush(items),
+    });
+  }
+
+  connect(): Promise<void> {
+    this.connecting ??= this.producer.connect().catch((error: unknown) => {
+      this.connecting = undefined;
+      throw error;
+    });
+    return this.connecting;
+  }
+
+  /** Resolves when the broker acknowledged every record (acks=all); rejects with PublishError otherwise or after the publish timeout. */
+  async send(records: readonly { record: ProducerRecord; envelope: Parameters<typeof envelopeSize>[0] }[]): Promise<void> {
+    await this.connect();
+    const sent = Promise.all(records.map(({ record, envelope }) => this.batcher.add({ record, size: envelopeSize(envelope) + recordOverhead(envelope) })));
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new PublishError(`Kafka did not acknowledge the publish within ${this.config.producer.timeoutMs} ms (kafka.producer.timeoutMs); it may still be written. Publish again with the same id: consumers drop the duplicate with an idempotency store.`)),
+        this.config.producer.timeoutMs,
+      );
+    });
+    try {
+      await Promise.race([sent, timeout]);
+    } finally {
+      clearTimeout(timer);
+      sent.catch(() => undefined);
+    }
+  }
+
+  /** Waits for queued and in-flight batches. */
+  drain(): Promise<void> {
+    return this.batcher.drain();
+  }
+
+  async disconnect(): Promise<void> {
+    await this.drain().catch(() => undefined);
+    await this.producer.disconnect().catch(() => undefined);
+  }
+
+  private async flush(items: Item[]): Promise<void> {
+    const byTopic = new Map<string, ProducerRecord[]>();
+    for (const { record } of items) {
+      const list = byTopic.get(record.topic);
+      if (list) list.push(record);
+      else byTopic.set(record.topic, [record]);
+    }
+    try {
+      await this.producer.sendBatch({
+        acks: -1,
+        topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages: messages.map((m) => ({ key: m.key, value: m.value, headers: m.headers, timestamp: m.timestamp })) })),
+      });
+    } catch (error) {
+      throw publishError(error, this.config.maxMessageBytes);
+    }
+  }
+}
+
+/** A kafkajs send error as a PublishError (redacted), naming the size limit when the broker refused a size. */
+export function publishError(error: unknown, limit: number): PublishError {
+  const message = redactText(error instanceof Error ? error.message : String(error));
+  const type = (error as { type?: string } | undefined)?.type;
+  if (type === 'MESSAGE_TOO_LARGE' || type === 'RECORD_LIST_TOO_LARGE') {
+    return new PublishError(`Kafka refused the publish as too large (${message}); the transport accepts messages up to ${limit} bytes (kafka.maxMessageBytes), which must stay below the topic's max.message.bytes.`, { cause: error });
+  }
+  return new PublishError(`Kafka did not accept the publish: ${message}`, { cause: error });
+}
