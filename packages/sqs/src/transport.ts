@@ -65,6 +65,11 @@ export class SqsTransport implements Transport {
     return this.queues.nameOf(topic);
   }
 
+  /** The queue of a topic (created first with `topology: 'declare'`): its name, URL and kind. */
+  queueOf(topic: string): Promise<QueueInfo> {
+    return this.queues.get(topic);
+  }
+
   async connect(): Promise<void> {
     if (this.closing) throw new ClosedError('sqs transport');
     // The SDK connects per request; queues are resolved on first use.
