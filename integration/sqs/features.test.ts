@@ -8,7 +8,8 @@ import { CapabilityError, createClient, DEAD_LETTER_GROUP, defineMessage, type D
 import { encode, GROUP_TAG, Publisher, QueueError } from '@ferry/sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { cleanup, rawClient, sqs, topicName } from './helpers.ts';
+import { startTcpProxy } from '../harness/index.ts';
+import { cleanup, rawClient, sqs, sqsEndpoint, topicName } from './helpers.ts';
 
 const Item = (topic: string) => defineMessage('sqs.item', z.object({ n: z.number(), tag: z.string().optional() }), { topic });
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -141,6 +142,58 @@ describe('sqs on ElasticMQ', () => {
       await transport.close();
     }
   });
+
+  it('resent batches are not duplicated: FIFO publishes through connections cut mid-stream arrive exactly once', async () => {
+    const topic = topicName('resend');
+    const message = Item(topic);
+    const options = { fifoTopics: [topic] };
+    const broker = new URL(sqsEndpoint().endpoint);
+    const proxy = await startTcpProxy({ targetHost: broker.hostname, targetPort: Number(broker.port) });
+    const received = new Map<number, number>();
+    const consumer = await createClient(sqs(options));
+    // No SDK retries: every cut request surfaces, and is resent by the application with the same ids.
+    const producer = await createClient(sqs({ ...options, maxAttempts: 1 }, `http://${proxy.host}:${proxy.port}`));
+    try {
+      await consumer.consumer({ group: 'g', concurrency: 8, orderedByKey: false }).handle(message, (item) => void received.set(item.n, (received.get(item.n) ?? 0) + 1)).start();
+      const COUNT = 300;
+      let retries = 0;
+      proxy.setDelay(15); // requests stay in flight long enough to be cut
+      let cuts = 0;
+      const cutter = setInterval(() => {
+        proxy.cutAll();
+        cuts++;
+      }, 100);
+      // 30 publishers at once, so requests are cut while batches are in flight; an application
+      // retries a failed publish with the same id, as the SDK retries a cut request.
+      await Promise.all(
+        Array.from({ length: 30 }, async (_, p) => {
+          for (let n = p; n < COUNT; n += 30) {
+            for (let tries = 0; ; tries++) {
+              try {
+                await producer.producer().publish(message, { n }, { id: `${topic}-${n}`, key: `k${n % 7}` });
+                break;
+              } catch (error) {
+                retries++;
+                if (tries > 50) throw error;
+                await sleep(50);
+              }
+            }
+          }
+        }),
+      );
+      clearInterval(cutter);
+      await waitFor(() => received.size >= COUNT, 20_000, `${COUNT} messages (${received.size})`);
+      await sleep(1_500);
+      expect(received.size).toBe(COUNT);
+      expect([...received.entries()].filter(([, times]) => times !== 1)).toEqual([]);
+      expect(cuts).toBeGreaterThan(3);
+      expect(retries, 'cuts hit requests in flight').toBeGreaterThan(0);
+      console.log(`resend test: ${cuts} cuts, ${retries} publishes retried by the application`);
+    } finally {
+      await Promise.all([consumer.close({ timeoutMs: 0 }), producer.close()]);
+      await proxy.close();
+    }
+  }, 60_000);
 
   it('delay: a delayed message arrives no earlier than delayMs, after a later undelayed one; over 15 minutes is refused', async () => {
     const topic = topicName('delay');
