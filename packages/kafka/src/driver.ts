@@ -90,6 +90,9 @@ export function createDriver(config: ResolvedConfig): Driver {
     // kafkajs logs connection errors with broker addresses and sometimes SASL details: redact.
     logCreator: () => (entry: LogEntry) => {
       const { message, ...extra } = entry.log;
+      // Error responses are errors of the request they answer, which kafkajs retries or the
+      // adapter reports itself (an existing topic, a leader moving): debug noise, not errors.
+      if (entry.namespace === 'Connection' && message.startsWith('Response') && entry.level !== KafkaLogLevel.DEBUG) return;
       const level = ['', 'ERROR', 'WARN', 'INFO', 'DEBUG'][entry.level] ?? 'LOG';
       process.stderr.write(redact(`[ferry:kafka] ${level} ${entry.namespace}: ${message} ${JSON.stringify(extra)}`) + '\n');
     },

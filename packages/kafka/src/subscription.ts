@@ -1,0 +1,422 @@
+import { FerryError, redactText, type Delivery, type OutgoingMessage, type Subscription, type SubscriptionSpec } from '@ferry/core';
+import { decode, encode, type Decoded } from './codec.ts';
+import { onCrash, onGroupJoin, type Driver, type DriverBatch, type DriverConsumer, type GroupJoin } from './driver.ts';
+import { delayTopic, retryTopic } from './names.ts';
+import type { ResolvedConfig } from './options.ts';
+import type { BatchingProducer } from './producer.ts';
+import { OffsetTracker } from './tracker.ts';
+import type { TransactionalProducers } from './transactions.ts';
+
+/** What a subscription needs from its transport. */
+export interface SubscriptionDeps {
+  readonly driver: Driver;
+  readonly config: ResolvedConfig;
+  readonly producer: BatchingProducer;
+  readonly transactions: TransactionalProducers;
+  /** Checks and encodes what a handler publishes inside a transaction (same rules as `send`). */
+  readonly prepare: (messages: readonly OutgoingMessage[]) => Promise<ReturnType<typeof encode>[]>;
+  /** Replay targets of the main topic: partition -> offset to start from (empty: stored). */
+  readonly seekTo: ReadonlyMap<number, number>;
+}
+
+/** One assigned partition of one of the subscription's topics. */
+class Partition {
+  readonly tracker = new OffsetTracker();
+  /** Last position committed by this consumer (-1: none yet). */
+  committed = -1;
+  /** Revoked by a rebalance or released by close: its deliveries can no longer be committed. */
+  released = false;
+
+  constructor(
+    readonly topic: string,
+    readonly partition: number,
+    /** Retry and delay topics: records wait until their due time. */
+    readonly held: boolean,
+  ) {}
+
+  get key(): string {
+    return `${this.topic}:${this.partition}`;
+  }
+}
+
+interface Entry {
+  readonly part: Partition;
+  readonly offset: number;
+  readonly decoded: Decoded;
+  attempt: number;
+  state: 'holding' | 'ready' | 'handed' | 'settled';
+  timer?: NodeJS.Timeout | undefined;
+}
+
+/**
+ * One Ferry subscription = one kafkajs consumer in the Kafka group named after the Ferry group,
+ * reading the topic, this group's retry topic and the topic's delay topic.
+ *
+ * Flow: `eachBatch` takes records in offset order and hands them to core while fewer than
+ * `maxInFlight` are unsettled; when full it waits inside `eachBatch` (heartbeating), which holds
+ * back fetching without refetching. Records of retry and delay topics wait in memory until due
+ * (timers), without blocking anything else. Offsets are committed per partition up to the lowest
+ * unfinished offset (OffsetTracker), so concurrency and out-of-order completion never commit past
+ * a message still in flight.
+ */
+export class KafkaSubscription implements Subscription {
+  private consumer: DriverConsumer | undefined;
+  private readonly parts = new Map<string, Partition>();
+  private readonly ready: Entry[] = [];
+  private inFlight = 0;
+  private held = 0;
+  private stopped = false;
+  private closing: Promise<void> | undefined;
+  private readonly wakers = new Set<() => void>();
+  private readonly commits: Committer;
+  private readonly retryTopic: string;
+  private readonly delayTopic: string;
+  private joinedOnce = false;
+  private readonly removers: Array<() => void> = [];
+
+  constructor(
+    private readonly spec: SubscriptionSpec,
+    private readonly onDelivery: (delivery: Delivery) => void,
+    private readonly deps: SubscriptionDeps,
+  ) {
+    this.retryTopic = retryTopic(spec.topic, spec.group);
+    this.delayTopic = delayTopic(spec.topic);
+    this.commits = new Committer(() => this.consumer);
+  }
+
+  /** The topics this subscription reads; all must exist before it starts. */
+  get topics(): string[] {
+    return [this.spec.topic, this.retryTopic, this.delayTopic];
+  }
+
+  /** Joins the group and starts fetching; resolves once this member has its first assignment. */
+  async start(): Promise<void> {
+    const c = this.deps.config.consumer;
+    const consumer = this.deps.driver.consumer({
+      groupId: this.spec.group,
+      sessionTimeoutMs: c.sessionTimeoutMs,
+      heartbeatIntervalMs: c.heartbeatIntervalMs,
+      rebalanceTimeoutMs: c.rebalanceTimeoutMs,
+      maxBytesPerPartition: c.maxBytesPerPartition,
+      maxWaitTimeMs: c.maxWaitTimeMs,
+      readCommitted: true,
+    });
+    this.consumer = consumer;
+    let joined!: () => void;
+    let failed!: (error: Error) => void;
+    const firstJoin = new Promise<void>((resolve, reject) => {
+      joined = resolve;
+      failed = reject;
+    });
+    this.removers.push(
+      onGroupJoin(consumer, (join) => {
+        this.onJoin(join);
+        joined();
+      }),
+      onCrash(consumer, (error, restart) => {
+        if (!restart) failed(new FerryError('FERRY_KAFKA_CONSUMER', `Kafka consumer of group ${this.spec.group} on ${this.spec.topic} stopped: ${redactText(error.message)}`, { cause: error }));
+      }),
+    );
+    await consumer.connect();
+    // A new group starts at the earliest retained record (spec.start 'stored' for a new group).
+    await consumer.subscribe({ topics: this.topics, fromBeginning: true });
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      // Batches of different partitions are taken concurrently: one waiting partition does not hold the others.
+      partitionsConsumedConcurrently: Math.min(64, this.deps.config.partitions * 3),
+      eachBatch: (payload) => this.eachBatch(payload.batch, payload.resolveOffset, payload.heartbeat, () => payload.isRunning() && !payload.isStale()),
+    });
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new FerryError('FERRY_KAFKA_CONSUMER', `Kafka consumer group ${this.spec.group} did not assign partitions of ${this.spec.topic} within ${c.rebalanceTimeoutMs} ms`)), c.rebalanceTimeoutMs);
+    });
+    try {
+      await Promise.race([firstJoin, timeout]);
+    } catch (error) {
+      await this.close();
+      throw error;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    // No more fetching; the consumer stays in the group so acks of unsettled deliveries still commit.
+    try {
+      this.consumer?.pause(this.topics.map((topic) => ({ topic })));
+    } catch {
+      // not running (start failed)
+    }
+    this.wake();
+  }
+
+  close(): Promise<void> {
+    this.closing ??= this.shutdown();
+    return this.closing;
+  }
+
+  private async shutdown(): Promise<void> {
+    await this.stop();
+    // Commit what finished, then release the rest: unsettled offsets stay uncommitted and go to the next owner.
+    await this.commits.flush([...this.parts.values()]);
+    for (const part of this.parts.values()) this.release(part);
+    this.parts.clear();
+    for (const remove of this.removers.splice(0)) remove();
+    await this.consumer?.disconnect().catch(() => undefined);
+    await this.deps.transactions.closeAll();
+  }
+
+  private onJoin(join: GroupJoin): void {
+    const assigned = new Set<string>();
+    for (const [topic, partitions] of Object.entries(join.memberAssignment)) for (const p of partitions) assigned.add(`${topic}:${p}`);
+    // Partitions given up: whatever is unsettled there is not committed and goes to the new owner.
+    for (const [key, part] of this.parts) {
+      if (!assigned.has(key)) {
+        this.release(part);
+        this.parts.delete(key);
+        void this.deps.transactions.release(part.topic, part.partition);
+      }
+    }
+    if (!this.joinedOnce) {
+      this.joinedOnce = true;
+      // Replay: the main topic's partitions this member got start from the asked position.
+      for (const p of join.memberAssignment[this.spec.topic] ?? []) {
+        const offset = this.deps.seekTo.get(p);
+        if (offset === undefined) continue;
+        this.consumer!.seek({ topic: this.spec.topic, partition: p, offset: String(offset) });
+        const part = this.partition(this.spec.topic, p);
+        part.tracker.next = offset;
+        // Stored as the group's position too, once the consumer runs (commits before that are dropped by kafkajs).
+        setTimeout(() => void this.commits.request(part), 0).unref();
+      }
+    }
+    this.wake();
+  }
+
+  private partition(topic: string, partition: number): Partition {
+    const key = `${topic}:${partition}`;
+    let part = this.parts.get(key);
+    if (!part) {
+      part = new Partition(topic, partition, topic !== this.spec.topic);
+      this.parts.set(key, part);
+    }
+    return part;
+  }
+
+  private release(part: Partition): void {
+    part.released = true;
+    for (let i = this.ready.length - 1; i >= 0; i--) if (this.ready[i]!.part === part) this.ready.splice(i, 1);
+    this.wake();
+  }
+
+  private async eachBatch(batch: DriverBatch, resolveOffset: (offset: string) => void, heartbeat: () => Promise<void>, current: () => boolean): Promise<void> {
+    if (this.stopped) return;
+    const part = this.partition(batch.topic, batch.partition);
+    const maxHeld = this.deps.config.consumer.maxHeld;
+    for (const message of batch.messages) {
+      if (this.stopped || part.released || !current()) return;
+      const offset = Number(message.offset);
+      if (part.tracker.seen(offset)) {
+        // Refetched after a rebalance kept this partition here: already taken.
+        resolveOffset(message.offset);
+        continue;
+      }
+      const decoded = decode(batch.topic, message);
+      const entry: Entry = { part, offset, decoded, attempt: decoded.attempt, state: 'ready' };
+      part.tracker.take(offset);
+      resolveOffset(message.offset);
+      if (part.held && decoded.dueAt > Date.now()) {
+        this.hold(entry, decoded.dueAt - Date.now());
+        await this.waitUntil(() => this.held < maxHeld, heartbeat, part);
+      } else {
+        this.ready.push(entry);
+        this.pump();
+        await this.waitUntil(() => entry.state !== 'ready', heartbeat, part);
+      }
+    }
+  }
+
+  /** Waits (heartbeating, so the group keeps us) until `done`, or until there is no point: stopped, revoked. */
+  private async waitUntil(done: () => boolean, heartbeat: () => Promise<void>, part: Partition): Promise<void> {
+    const interval = this.deps.config.consumer.heartbeatIntervalMs;
+    while (!done() && !this.stopped && !part.released) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(finish, interval);
+        function finish() {
+          clearTimeout(timer);
+          resolve();
+        }
+        this.wakers.add(finish);
+      });
+      // Throws when the group rebalances: kafkajs then rejoins (the batch's rest is fetched again).
+      if (!done() && !this.stopped && !part.released) await heartbeat();
+    }
+  }
+
+  private wake(): void {
+    const wakers = [...this.wakers];
+    this.wakers.clear();
+    for (const w of wakers) w();
+  }
+
+  private hold(entry: Entry, delayMs: number): void {
+    entry.state = 'holding';
+    this.held++;
+    entry.timer = setTimeout(() => {
+      entry.timer = undefined;
+      this.held--;
+      if (entry.part.released) return;
+      entry.state = 'ready';
+      this.ready.push(entry);
+      this.pump();
+    }, delayMs);
+    entry.timer.unref();
+  }
+
+  /** Hands ready records to core while the in-flight bound allows. */
+  private pump(): void {
+    while (!this.stopped && this.inFlight < this.spec.maxInFlight && this.ready.length > 0) {
+      const entry = this.ready.shift()!;
+      if (entry.part.released || entry.state !== 'ready') continue;
+      entry.state = 'handed';
+      this.inFlight++;
+      this.onDelivery(this.delivery(entry));
+    }
+    this.wake();
+  }
+
+  private delivery(entry: Entry): Delivery {
+    const { part } = entry;
+    return {
+      envelope: entry.decoded.envelope,
+      attempt: entry.attempt,
+      coordinates: { topic: part.topic, partition: part.partition, offset: entry.offset },
+      serialKey: part.key,
+      ack: () => this.ack(entry),
+      nack: (delayMs) => this.nack(entry, delayMs),
+      transact: (work) => this.transact(entry, work),
+    };
+  }
+
+  /** Marks a delivery settled (once); frees its in-flight slot. */
+  private settle(entry: Entry): boolean {
+    if (entry.state !== 'handed') return false;
+    entry.state = 'settled';
+    this.inFlight--;
+    this.pump();
+    return true;
+  }
+
+  private async ack(entry: Entry): Promise<void> {
+    if (!this.settle(entry) || entry.part.released) return;
+    entry.part.tracker.finish(entry.offset);
+    await this.commits.request(entry.part);
+  }
+
+  /**
+   * Redelivery to this group only: a copy with attempt+1 and a due time goes to the group's retry
+   * topic (read back by this subscription, held until due); the original's offset is then done.
+   */
+  private async nack(entry: Entry, delayMs: number): Promise<void> {
+    if (!this.settle(entry) || entry.part.released) return;
+    const { envelope } = entry.decoded;
+    try {
+      const record = encode(envelope, { recordTopic: this.retryTopic, attempt: entry.attempt + 1, dueAt: Date.now() + delayMs });
+      await this.deps.producer.send([{ record, envelope }]);
+    } catch {
+      // The copy was not written: redeliver the original from memory instead (its offset stays unfinished).
+      if (entry.part.released || this.stopped) return;
+      entry.attempt++;
+      this.hold(entry, delayMs);
+      return;
+    }
+    entry.part.tracker.finish(entry.offset);
+    await this.commits.request(entry.part);
+  }
+
+  /**
+   * Consume-transform-produce: what `work` sends and this delivery's position commit in one Kafka
+   * transaction of the partition's transactional producer. Core runs a partition's transactional
+   * deliveries one at a time (serialKey), so every earlier offset is settled and the committed
+   * position is exactly this offset + 1.
+   */
+  private async transact(entry: Entry, work: (send: (messages: readonly OutgoingMessage[]) => Promise<void>) => Promise<void>): Promise<void> {
+    const { part } = entry;
+    if (entry.state !== 'handed') throw new FerryError('FERRY_KAFKA_TRANSACTION', 'This delivery was already settled.');
+    if (part.released) throw new FerryError('FERRY_KAFKA_TRANSACTION', `Partition ${part.key} was given to another consumer; the message will be delivered there.`);
+    // A plain commit of this partition still under way must not land after (and undo) the transaction's.
+    await this.commits.idle();
+    const tx = await this.deps.transactions.begin(part.topic, part.partition);
+    try {
+      await work(async (messages) => {
+        await tx.send(await this.deps.prepare(messages));
+      });
+      if (part.released) throw new FerryError('FERRY_KAFKA_TRANSACTION', `Partition ${part.key} was given to another consumer during the transaction.`);
+      const position = part.tracker.positionWith(entry.offset);
+      await tx.commit({ topic: part.topic, partition: part.partition, offset: position });
+      part.tracker.finish(entry.offset);
+      part.committed = Math.max(part.committed, position);
+    } catch (error) {
+      await tx.abort().catch(() => undefined);
+      // A fenced or failed producer cannot be reused.
+      await this.deps.transactions.release(part.topic, part.partition);
+      throw error;
+    }
+    this.settle(entry);
+  }
+}
+
+/**
+ * Commits partition positions with one OffsetCommit at a time; acks that arrive meanwhile are
+ * covered by the next one. An ack resolves when the commit after it is done (or failed: a failed
+ * commit, e.g. during a rebalance, leaves the offsets to the next commit or to the next owner).
+ */
+class Committer {
+  private readonly dirty = new Set<Partition>();
+  private waiters: Array<() => void> = [];
+  private running: Promise<void> | undefined;
+
+  constructor(private readonly consumer: () => DriverConsumer | undefined) {}
+
+  request(part: Partition): Promise<void> {
+    this.dirty.add(part);
+    const done = new Promise<void>((resolve) => this.waiters.push(resolve));
+    this.running ??= this.loop().finally(() => (this.running = undefined));
+    return done;
+  }
+
+  /** Commits these partitions' finished positions now (close). */
+  async flush(parts: readonly Partition[]): Promise<void> {
+    await this.idle();
+    if (parts.length === 0) return;
+    for (const p of parts) this.dirty.add(p);
+    await this.request(parts[0]!);
+  }
+
+  async idle(): Promise<void> {
+    while (this.running) await this.running;
+  }
+
+  private async loop(): Promise<void> {
+    while (this.dirty.size > 0) {
+      const parts = [...this.dirty];
+      this.dirty.clear();
+      const waiters = this.waiters;
+      this.waiters = [];
+      const commits = parts.filter((p) => !p.released).map((p) => ({ p, offset: p.tracker.position() })).filter(({ p, offset }) => offset >= 0 && offset > p.committed);
+      const consumer = this.consumer();
+      if (commits.length > 0 && consumer) {
+        try {
+          await consumer.commitOffsets(commits.map(({ p, offset }) => ({ topic: p.topic, partition: p.partition, offset: String(offset) })));
+          for (const { p, offset } of commits) p.committed = Math.max(p.committed, offset);
+        } catch {
+          // Rebalance or connection loss: not committed. A later commit covers it, or the next owner redelivers.
+        }
+      }
+      for (const w of waiters) w();
+    }
+  }
+}

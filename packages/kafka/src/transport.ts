@@ -1,0 +1,153 @@
+import {
+  CapabilityError,
+  checkDelay,
+  checkPriority,
+  ClosedError,
+  MessageTooLargeError,
+  PublishError,
+  envelopeSize,
+  type Capabilities,
+  type Delivery,
+  type OutgoingMessage,
+  type Subscription,
+  type SubscriptionSpec,
+  type Transport,
+} from '@ferry/core';
+import { encode } from './codec.ts';
+import { createDriver, type Driver, type DriverAdmin, type ProducerRecord } from './driver.ts';
+import { delayTopic, retryTopic } from './names.ts';
+import { resolveConfig, type ResolvedConfig } from './options.ts';
+import { BatchingProducer, publishError } from './producer.ts';
+import { replayPositions } from './replay.ts';
+import { KafkaSubscription } from './subscription.ts';
+import { Topics } from './topics.ts';
+import { TransactionalProducers } from './transactions.ts';
+
+const NAME = 'kafka';
+
+/**
+ * Ferry's Kafka transport on kafkajs: topics are Kafka topics (created on first use), Ferry groups
+ * are consumer groups, the ordering key is the record key (so the partition), nack(delay) goes
+ * through a per-group retry topic, delayed publishes through a per-topic delay topic, and
+ * `transact` is a Kafka transaction with the consumed offset in it. Delivery semantics stay in core.
+ */
+export class KafkaTransport implements Transport {
+  readonly name = NAME;
+  readonly capabilities: Capabilities;
+  private readonly config: ResolvedConfig;
+  private readonly driver: Driver;
+  private readonly topics: Topics;
+  private readonly producer: BatchingProducer;
+  private adminClient: Promise<DriverAdmin> | undefined;
+  private readonly subscriptions = new Set<KafkaSubscription>();
+  private closing: Promise<void> | undefined;
+
+  constructor(url: URL, options: Readonly<Record<string, unknown>> = {}) {
+    this.config = resolveConfig(url, options);
+    this.capabilities = {
+      orderingByKey: true,
+      fanOut: true,
+      replay: ['earliest', 'offset', 'timestamp'],
+      delay: { maxMs: this.config.maxDelayMs },
+      priority: false,
+      nativeDeadLetter: false,
+      transactions: true,
+      maxMessageBytes: this.config.maxMessageBytes,
+    };
+    this.driver = createDriver(this.config);
+    this.topics = new Topics(() => this.admin(), this.config);
+    this.producer = new BatchingProducer(this.driver.producer({ idempotent: this.config.producer.idempotent }), this.config);
+  }
+
+  async connect(): Promise<void> {
+    if (this.closing) throw new ClosedError('kafka transport');
+    await Promise.all([this.admin(), this.producer.connect()]);
+  }
+
+  async send(messages: readonly OutgoingMessage[]): Promise<void> {
+    if (this.closing) throw new ClosedError('kafka transport');
+    if (messages.length === 0) return;
+    const records = await this.prepare(messages);
+    try {
+      await this.producer.send(records.map((record, i) => ({ record, envelope: messages[i]! })));
+    } catch (error) {
+      throw error instanceof PublishError ? error : publishError(error, this.config.maxMessageBytes);
+    }
+  }
+
+  async subscribe(spec: SubscriptionSpec, onDelivery: (delivery: Delivery) => void): Promise<Subscription> {
+    if (this.closing) throw new ClosedError('kafka transport');
+    if (spec.start.from !== 'stored' && !this.capabilities.replay.includes(spec.start.from)) {
+      throw new CapabilityError(NAME, `replay from ${spec.start.from}`, 'not supported', 'Use earliest, offset or timestamp.');
+    }
+    // The dead-letter topic too, so dead letters never wait for a topic to be created.
+    await this.topics.ensure([spec.topic, retryTopic(spec.topic, spec.group), delayTopic(spec.topic), spec.deadLetterTopic]);
+    const started = new KafkaSubscription(spec, onDelivery, {
+      driver: this.driver,
+      config: this.config,
+      producer: this.producer,
+      transactions: new TransactionalProducers(this.driver, spec.group, this.config.transactionTimeoutMs),
+      prepare: (messages) => this.prepare(messages),
+      seekTo: await replayPositions(await this.admin(), spec.topic, spec.start),
+    });
+    this.subscriptions.add(started);
+    try {
+      await started.start();
+    } catch (error) {
+      this.subscriptions.delete(started);
+      throw error;
+    }
+    return {
+      stop: () => started.stop(),
+      close: async () => {
+        await started.close();
+        this.subscriptions.delete(started);
+      },
+    };
+  }
+
+  close(): Promise<void> {
+    this.closing ??= this.shutdown();
+    return this.closing;
+  }
+
+  private async shutdown(): Promise<void> {
+    await Promise.allSettled([...this.subscriptions].map((s) => s.close()));
+    this.subscriptions.clear();
+    await this.producer.disconnect();
+    const admin = this.adminClient;
+    this.adminClient = undefined;
+    if (admin) await (await admin.catch(() => undefined))?.disconnect().catch(() => undefined);
+  }
+
+  /** Checks (size, priority, delay) and encodes messages, creating their topics on first use. */
+  private async prepare(messages: readonly OutgoingMessage[]): Promise<ProducerRecord[]> {
+    const topics = new Set<string>();
+    for (const m of messages) {
+      const size = envelopeSize(m);
+      if (size > this.config.maxMessageBytes) throw new MessageTooLargeError(NAME, size, this.config.maxMessageBytes);
+      if (m.priority !== undefined) checkPriority(this, m.priority);
+      if (m.delayMs !== undefined && m.delayMs > 0) {
+        checkDelay(this, m.delayMs, 'a publish');
+        topics.add(delayTopic(m.topic));
+      } else {
+        topics.add(m.topic);
+      }
+    }
+    await this.topics.ensure([...topics]);
+    const now = Date.now();
+    return messages.map((m) => (m.delayMs !== undefined && m.delayMs > 0 ? encode(m, { recordTopic: delayTopic(m.topic), dueAt: now + m.delayMs }) : encode(m)));
+  }
+
+  private admin(): Promise<DriverAdmin> {
+    this.adminClient ??= (async () => {
+      const admin = this.driver.admin();
+      await admin.connect();
+      return admin;
+    })().catch((error: unknown) => {
+      this.adminClient = undefined;
+      throw error;
+    });
+    return this.adminClient;
+  }
+}
