@@ -1,7 +1,7 @@
 /**
  * RabbitMQ: the SDK against raw amqplib on the same broker, in one run.
  *
- *   pnpm exec tsx integration/bench/rabbitmq.ts [messages=20000] [window=1000] [concurrency=64] [rounds=3]
+ *   pnpm exec tsx integration/bench/rabbitmq.ts [messages=20000] [window=1000] [concurrency=64] [rounds=5]
  *
  * Publish (persistent, mandatory, topic exchange -> quorum queue, every message confirmed):
  *   - SDK: producer.publish() per message, `window` publishes in flight, each awaiting its confirm
@@ -22,7 +22,7 @@ const url = process.env.FERRY_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 const count = Number(process.argv[2] ?? 20_000);
 const window = Number(process.argv[3] ?? 1_000);
 const concurrency = Number(process.argv[4] ?? 64);
-const rounds = Number(process.argv[5] ?? 3);
+const rounds = Number(process.argv[5] ?? 5);
 const slowCount = Math.min(count, 2_000); // waitForConfirms per message is slow: a smaller sample
 
 const topic = `bench-rmq-${randomUUID().slice(0, 8)}`;
@@ -107,10 +107,12 @@ async function main(): Promise<void> {
   for (let round = 0; round < rounds; round++) {
     rawWaitEach.push(await rawWaitEachRound());
     await purge();
-    rawWindow.push(await rawWindowRound());
-    await purge();
-    sdkPublish.push(await sdkPublishRound());
-    await purge();
+    // Alternate which of the two close contenders goes first, so drift does not favour one.
+    const pair = round % 2 === 0 ? [rawWindowRound, sdkPublishRound] : [sdkPublishRound, rawWindowRound];
+    for (const variant of pair) {
+      (variant === rawWindowRound ? rawWindow : sdkPublish).push(await variant());
+      await purge();
+    }
   }
 
   // --- consume ---------------------------------------------------------------------------
@@ -156,8 +158,13 @@ async function main(): Promise<void> {
   const sdkConsume: number[] = [];
   for (let round = 0; round < rounds; round++) {
     await fill();
-    rawConsume.push(await rawConsumeRound());
-    sdkConsume.push(await sdkConsumeRound());
+    if (round % 2 === 0) {
+      rawConsume.push(await rawConsumeRound());
+      sdkConsume.push(await sdkConsumeRound());
+    } else {
+      sdkConsume.push(await sdkConsumeRound());
+      rawConsume.push(await rawConsumeRound());
+    }
   }
 
   await client.close();

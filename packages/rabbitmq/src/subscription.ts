@@ -1,5 +1,6 @@
 import type { Channel, ChannelModel, ConsumeMessage, Options } from 'amqplib';
 import type { Coordinates, Delivery, Envelope, Subscription, SubscriptionSpec } from '@ferry/core';
+import { AckBatcher } from './ack-batcher.ts';
 import { attemptOf, decode, retryHeaders } from './codec.ts';
 import { isConnectionLoss, type ConnectionManager } from './connection-manager.ts';
 import { tierFor } from './names.ts';
@@ -29,6 +30,8 @@ interface SourceState {
   readonly unsettledOffsets: Set<number>;
   /** A channel is being opened for this source (one at a time: a reconnect and a channel error may race). */
   attaching: boolean;
+  /** Acks of the current channel. */
+  acks: AckBatcher | undefined;
 }
 
 export interface SubscriptionDeps {
@@ -61,7 +64,7 @@ export class AmqpSubscription implements Subscription {
     private readonly onDelivery: (delivery: Delivery) => void,
     sources: readonly Source[],
   ) {
-    this.states = sources.map((source) => ({ source, channel: undefined, consumerTag: undefined, lastOffset: undefined, unsettledOffsets: new Set(), attaching: false }));
+    this.states = sources.map((source) => ({ source, channel: undefined, consumerTag: undefined, lastOffset: undefined, unsettledOffsets: new Set(), attaching: false, acks: undefined }));
     this.removeHook = deps.manager.onReopen((connection) => this.resume(connection));
   }
 
@@ -90,6 +93,7 @@ export class AmqpSubscription implements Subscription {
     for (const state of this.states) {
       const channel = state.channel;
       state.channel = undefined;
+      state.acks?.flush();
       // Closing the channel hands every unacked message back to the queue.
       await channel?.close().catch(() => undefined);
     }
@@ -139,13 +143,15 @@ export class AmqpSubscription implements Subscription {
     channel.on('close', () => this.channelClosed(state, channel));
     await channel.prefetch(this.spec.maxInFlight);
     state.channel = channel;
+    const acks = new AckBatcher(channel);
+    state.acks = acks;
     const options: Options.Consume = { noAck: false };
     const stream = state.source.stream;
     if (stream) {
       const resumeAt = resumeOffset(state);
       options.arguments = { 'x-stream-offset': resumeAt ?? stream.offset };
     }
-    const ok = await channel.consume(state.source.queue, (msg) => this.received(state, channel, msg), options);
+    const ok = await channel.consume(state.source.queue, (msg) => this.received(state, channel, acks, msg), options);
     state.consumerTag = ok.consumerTag;
     if (this.stopped) await channel.cancel(ok.consumerTag).catch(() => undefined);
   }
@@ -162,7 +168,7 @@ export class AmqpSubscription implements Subscription {
     }, 100);
   }
 
-  private received(state: SourceState, channel: Channel, msg: ConsumeMessage | null): void {
+  private received(state: SourceState, channel: Channel, acks: AckBatcher, msg: ConsumeMessage | null): void {
     if (!msg || this.stopped) return; // null: cancelled by the broker; stopped: held until close
     const envelope = decode(msg, this.spec.topic);
     const coordinates: Record<string, string | number> = {
@@ -176,13 +182,13 @@ export class AmqpSubscription implements Subscription {
       coordinates.offset = offset;
       // Streams start at a chunk boundary: skip what lies before the asked position.
       if ((stream.minOffset !== undefined && offset < stream.minOffset) || (stream.minTimestamp !== undefined && envelope.timestamp < stream.minTimestamp)) {
-        safe(() => channel.ack(msg));
+        acks.ack(msg.fields.deliveryTag);
         return;
       }
       state.lastOffset = offset;
       state.unsettledOffsets.add(offset);
     }
-    const delivery = new AmqpDelivery(this, state, channel, msg, envelope, attemptOf(msg), coordinates);
+    const delivery = new AmqpDelivery(this, state, channel, acks, msg, envelope, attemptOf(msg), coordinates);
     if (this.inFlight < this.spec.maxInFlight) this.hand(delivery);
     else this.waiting.push(delivery);
   }
@@ -216,7 +222,7 @@ export class AmqpSubscription implements Subscription {
 
   /** Never rejects: when the copy cannot be made, the original goes back to the queue instead. */
   private async republish(delivery: AmqpDelivery, delayMs: number): Promise<void> {
-    const { msg, channel } = delivery;
+    const { msg, acks } = delivery;
     const { topology, publisher, config } = this.deps;
     try {
       const target = delivery.state.source.retryTarget;
@@ -247,10 +253,10 @@ export class AmqpSubscription implements Subscription {
       await publisher.publish('', routingKey, msg.content, options, `the retry of message ${delivery.envelope.id}`);
     } catch {
       // The copy was not accepted: hand the original back instead (redelivered now, not delayed).
-      safe(() => channel.nack(msg, false, true));
+      acks.nack(msg.fields.deliveryTag, true);
       return;
     }
-    safe(() => channel.ack(msg));
+    acks.ack(msg.fields.deliveryTag);
   }
 }
 
@@ -262,6 +268,7 @@ export class AmqpDelivery implements Delivery {
     private readonly subscription: AmqpSubscription,
     readonly state: SourceState,
     readonly channel: Channel,
+    readonly acks: AckBatcher,
     readonly msg: ConsumeMessage,
     readonly envelope: Envelope,
     readonly attempt: number,
@@ -274,7 +281,7 @@ export class AmqpDelivery implements Delivery {
     if (this.done) return Promise.resolve();
     this.done = true;
     // On a channel that has closed since, the broker already released the message: nothing to do.
-    safe(() => this.channel.ack(this.msg));
+    this.acks.ack(this.msg.fields.deliveryTag);
     this.subscription.settled(this);
     return Promise.resolve();
   }
@@ -296,14 +303,6 @@ function resumeOffset(state: SourceState): number | undefined {
 function isOpen(channel: Channel): boolean {
   // amqplib marks a closed channel by dropping its pending-RPC queue; no public flag exists.
   return (channel as unknown as { pending: unknown }).pending !== null;
-}
-
-function safe(action: () => void): void {
-  try {
-    action();
-  } catch {
-    // the channel is closed: the broker has released the message already
-  }
 }
 
 async function withTimeout(work: Promise<unknown>, ms: number): Promise<void> {
