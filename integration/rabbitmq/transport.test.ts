@@ -67,6 +67,7 @@ describe('rabbitmq transport', () => {
     await expect(t.send([message(name, { priority: 1 })])).rejects.toThrow(CapabilityError);
     await expect(t.send([message(name, { delayMs: 10 * 86_400_000 })])).rejects.toThrow(CapabilityError);
     await expect(t.send([message(name, { type: 't'.repeat(300) })])).rejects.toThrow(/longer than AMQP's 255 bytes/);
+    await expect(t.send([message(name, { headers: { ['h'.repeat(300)]: 'v' } })])).rejects.toThrow(/255 bytes/);
     await expect(t.subscribe(spec(name, 'g', { start: { from: 'earliest' } }), () => undefined)).rejects.toThrow(CapabilityError);
     await t.close();
     await t.close();
@@ -105,6 +106,26 @@ describe('rabbitmq transport', () => {
     const t = rabbit({ topology: 'existing' });
     const name = topic('existing');
     await expect(t.send([message(name)])).rejects.toThrow(/does not exist.*topology/);
+    await t.close();
+  });
+
+  it('fails a message AMQP cannot encode (headers beyond the frame size) and keeps publishing the rest', async () => {
+    const t = rabbit();
+    const name = topic('encode');
+    const c = await new Collector().start(t, spec(name, 'g'));
+    const huge: Record<string, string> = {};
+    for (let i = 0; i < 10; i++) huge[`h${i}`] = 'x'.repeat(20_000);
+    const before = Array.from({ length: 50 }, () => message(name));
+    const bad = message(name, { headers: huge });
+    const after = Array.from({ length: 50 }, () => message(name));
+    const results = await Promise.allSettled([t.send(before), t.send([bad]), t.send(after)]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect(String((results[1] as PromiseRejectedResult).reason)).toMatch(/Could not encode/);
+    await c.waitFor(100);
+    await sleep(300);
+    const ids = new Set(c.deliveries.map((d) => d.envelope.id));
+    expect([...before, ...after].every((m) => ids.has(m.id))).toBe(true);
+    expect(ids.has(bad.id)).toBe(false);
     await t.close();
   });
 });

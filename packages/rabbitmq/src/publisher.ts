@@ -96,10 +96,12 @@ export class Publisher {
       } catch (error) {
         // The channel closed under us (IllegalOperationError): the close handler requeues it.
         if (!isConnectionLoss(error)) {
-          // Anything else (e.g. a field AMQP cannot encode) fails this message only.
+          // Anything else (a field AMQP cannot encode) fails this message. amqplib has already
+          // counted it for confirms, so this channel's confirm numbering is off by one: replace
+          // the channel (the others unconfirmed on it are resent on the next one).
           this.outstanding.delete(p);
           p.reject(new PublishError(`Could not encode ${p.what}: ${error instanceof Error ? error.message : String(error)}`, { cause: error }));
-          continue;
+          channel.close().catch(() => undefined);
         }
         return;
       }

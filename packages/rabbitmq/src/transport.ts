@@ -4,6 +4,7 @@ import {
   checkPriority,
   ClosedError,
   DEAD_LETTER_GROUP,
+  HEADERS,
   MessageTooLargeError,
   PublishError,
   envelopeSize,
@@ -133,6 +134,12 @@ export class RabbitMqTransport implements Transport {
       }
     }
     if (m.delayMs !== undefined && m.delayMs > 0) checkDelay(this, m.delayMs, `message ${m.id}`);
+    // AMQP short strings (header names, content-type) hold 255 bytes.
+    for (const name in m.headers) {
+      if (!fitsShortString(name) || (name === HEADERS.contentType && !fitsShortString(m.headers[name]!))) {
+        throw new PublishError(`Message ${m.id} has a header name (or content type) longer than AMQP's 255 bytes: \`${name.slice(0, 40)}...\`. Shorten it.`);
+      }
+    }
   }
 
   async subscribe(spec: SubscriptionSpec, onDelivery: (delivery: Delivery) => void): Promise<Subscription> {
