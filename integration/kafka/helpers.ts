@@ -8,6 +8,7 @@ export const TEST_OPTIONS: KafkaOptions = {
   partitions: 4,
   consumer: { sessionTimeoutMs: 6_000, heartbeatIntervalMs: 200, rebalanceTimeoutMs: 10_000, maxWaitTimeMs: 100 },
   retry: { retries: 5, initialRetryTimeMs: 50, maxRetryTimeMs: 1_000 },
+  requestTimeoutMs: 5_000,
   logLevel: 'error',
 };
 

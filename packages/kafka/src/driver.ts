@@ -27,7 +27,7 @@ import { redactText } from '@ferry/core';
 import { assignPartitions } from './assigner.ts';
 import type { ResolvedConfig } from './options.ts';
 
-export type DriverAdmin = Pick<Admin, 'connect' | 'disconnect' | 'createTopics' | 'fetchTopicMetadata' | 'fetchTopicOffsets' | 'fetchTopicOffsetsByTimestamp' | 'describeConfigs'>;
+export type DriverAdmin = Pick<Admin, 'connect' | 'disconnect' | 'createTopics' | 'listTopics' | 'fetchTopicMetadata' | 'fetchTopicOffsets' | 'fetchTopicOffsetsByTimestamp' | 'describeConfigs'>;
 export type DriverProducer = Pick<Producer, 'connect' | 'disconnect' | 'sendBatch' | 'transaction'>;
 export type DriverTransaction = Pick<Transaction, 'send' | 'sendBatch' | 'sendOffsets' | 'commit' | 'abort'>;
 export type DriverConsumer = Pick<Consumer, 'connect' | 'disconnect' | 'subscribe' | 'run' | 'commitOffsets' | 'seek' | 'pause' | 'resume' | 'on' | 'events'>;
@@ -77,6 +77,7 @@ export function createDriver(config: ResolvedConfig): Driver {
     const out = redactText(text);
     return secret ? out.split(secret).join('***') : out;
   };
+  const threshold = LEVELS[config.logLevel as keyof typeof LEVELS];
   const kafka = new Kafka({
     clientId: config.clientId,
     brokers: [...config.bootstrap].map((b) => config.addressMap[b] ?? b),
@@ -93,6 +94,8 @@ export function createDriver(config: ResolvedConfig): Driver {
       // Error responses are errors of the request they answer, which kafkajs retries or the
       // adapter reports itself (an existing topic, a leader moving): debug noise, not errors.
       if (entry.namespace === 'Connection' && message.startsWith('Response') && entry.level !== KafkaLogLevel.DEBUG) return;
+      // A dropped connection is retried by kafkajs: a warning, unless the retries run out (then the caller gets the error).
+      if (entry.namespace === 'Connection' && entry.level === KafkaLogLevel.ERROR && threshold < KafkaLogLevel.WARN) return;
       const level = ['', 'ERROR', 'WARN', 'INFO', 'DEBUG'][entry.level] ?? 'LOG';
       process.stderr.write(redact(`[ferry:kafka] ${level} ${entry.namespace}: ${message} ${JSON.stringify(extra)}`) + '\n');
     },
@@ -131,10 +134,12 @@ const subscriptionAwareAssigner: PartitionAssigner = ({ cluster }) => ({
   name: 'FerrySubscriptionAware',
   version: 0,
   async assign({ members, topics }) {
+    // kafkajs hands the leader's own topics only; members of one group may read others.
     const subscriptions = members.map((m) => {
       const metadata = AssignerProtocol.MemberMetadata.decode(m.memberMetadata);
-      return { memberId: m.memberId, topics: (metadata?.topics ?? topics).filter((t) => topics.includes(t)) };
+      return { memberId: m.memberId, topics: metadata?.topics ?? topics };
     });
+    await cluster.addMultipleTargetTopics([...new Set(subscriptions.flatMap((s) => s.topics))]);
     const assignment = assignPartitions(subscriptions, (topic) => cluster.findTopicPartitionMetadata(topic).map((p) => p.partitionId));
     return [...assignment].map(([memberId, byTopic]) => ({
       memberId,

@@ -5,7 +5,7 @@ import { delayTopic, retryTopic } from './names.ts';
 import type { ResolvedConfig } from './options.ts';
 import type { BatchingProducer } from './producer.ts';
 import { OffsetTracker } from './tracker.ts';
-import type { TransactionalProducers } from './transactions.ts';
+import type { PartitionTransaction, TransactionalProducers } from './transactions.ts';
 
 /** What a subscription needs from its transport. */
 export interface SubscriptionDeps {
@@ -230,19 +230,20 @@ export class KafkaSubscription implements Subscription {
       resolveOffset(message.offset);
       if (part.held && decoded.dueAt > Date.now()) {
         this.hold(entry, decoded.dueAt - Date.now());
-        await this.waitUntil(() => this.held < maxHeld, heartbeat, part);
+        await this.waitUntil(() => this.held < maxHeld, heartbeat, part, current);
       } else {
         this.ready.push(entry);
         this.pump();
-        await this.waitUntil(() => entry.state !== 'ready', heartbeat, part);
+        await this.waitUntil(() => entry.state !== 'ready', heartbeat, part, current);
       }
     }
   }
 
   /** Waits (heartbeating, so the group keeps us) until `done`, or until there is no point: stopped, revoked. */
-  private async waitUntil(done: () => boolean, heartbeat: () => Promise<void>, part: Partition): Promise<void> {
+  private async waitUntil(done: () => boolean, heartbeat: () => Promise<void>, part: Partition, current: () => boolean): Promise<void> {
     const interval = this.deps.config.consumer.heartbeatIntervalMs;
-    while (!done() && !this.stopped && !part.released) {
+    // Not current: kafkajs is stopping (a crash restart, disconnect) or seeking; it fetches the rest again.
+    while (!done() && !this.stopped && !part.released && current()) {
       await new Promise<void>((resolve) => {
         const timer = setTimeout(finish, interval);
         function finish() {
@@ -252,7 +253,7 @@ export class KafkaSubscription implements Subscription {
         this.wakers.add(finish);
       });
       // Throws when the group rebalances: kafkajs then rejoins (the batch's rest is fetched again).
-      if (!done() && !this.stopped && !part.released) await heartbeat();
+      if (!done() && !this.stopped && !part.released && current()) await heartbeat();
     }
   }
 
@@ -349,20 +350,31 @@ export class KafkaSubscription implements Subscription {
     if (part.released) throw new FerryError('FERRY_KAFKA_TRANSACTION', `Partition ${part.key} was given to another consumer; the message will be delivered there.`);
     // A plain commit of this partition still under way must not land after (and undo) the transaction's.
     await this.commits.idle();
-    const tx = await this.deps.transactions.begin(part.topic, part.partition);
+    // The transaction opens with the first send: a handler that publishes nothing needs only its
+    // offset committed, which one plain commit does atomically (far cheaper than a transaction).
+    let tx: PartitionTransaction | undefined;
     try {
       await work(async (messages) => {
-        await tx.send(await this.deps.prepare(messages));
+        const records = await this.deps.prepare(messages);
+        tx ??= await this.deps.transactions.begin(part.topic, part.partition);
+        await tx.send(records);
       });
       if (part.released) throw new FerryError('FERRY_KAFKA_TRANSACTION', `Partition ${part.key} was given to another consumer during the transaction.`);
-      const position = part.tracker.positionWith(entry.offset);
-      await tx.commit({ topic: part.topic, partition: part.partition, offset: position });
-      part.tracker.finish(entry.offset);
-      part.committed = Math.max(part.committed, position);
+      if (tx) {
+        const position = part.tracker.positionWith(entry.offset);
+        await tx.commit({ topic: part.topic, partition: part.partition, offset: position });
+        part.tracker.finish(entry.offset);
+        part.committed = Math.max(part.committed, position);
+      } else {
+        part.tracker.finish(entry.offset);
+        await this.commits.request(part);
+      }
     } catch (error) {
-      await tx.abort().catch(() => undefined);
-      // A fenced or failed producer cannot be reused.
-      await this.deps.transactions.release(part.topic, part.partition);
+      if (tx) {
+        await tx.abort().catch(() => undefined);
+        // A fenced or failed producer cannot be reused.
+        await this.deps.transactions.release(part.topic, part.partition);
+      }
       throw error;
     }
     this.settle(entry);

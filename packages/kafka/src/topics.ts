@@ -50,39 +50,59 @@ export class Topics {
   private async create(topics: string[]): Promise<void> {
     const admin = await this.admin();
     if (this.config.topics === 'existing') {
-      const existing = await this.existing(admin, topics);
-      const absent = topics.find((t) => !existing.has(t));
+      const [absent] = await this.absent(admin, topics);
       if (absent) throw new TopicMissingError(absent);
       return;
     }
-    try {
-      await admin.createTopics({
-        waitForLeaders: true,
-        topics: topics.map((topic) => ({
-          topic,
-          numPartitions: this.config.partitions,
-          replicationFactor: this.config.replicationFactor,
-          configEntries: Object.entries(this.config.topicConfig).map(([name, value]) => ({ name, value })),
-        })),
-      });
-    } catch (error) {
-      // Another client created it in the meantime: fine. kafkajs reports that per topic.
-      const existing = await this.existing(admin, topics).catch(() => new Set<string>());
-      if (topics.every((t) => existing.has(t))) return;
-      throw new FerryError('FERRY_KAFKA_TOPIC', `Could not create Kafka topics ${topics.join(', ')}: ${redactText(String((error as Error)?.message ?? error))}`, { cause: error });
+    const absent = await this.absent(admin, topics);
+    if (absent.length > 0) {
+      try {
+        await admin.createTopics({
+          // Leaders are awaited below: kafkajs's own wait gives up with a retriable error on a busy broker.
+          waitForLeaders: false,
+          topics: absent.map((topic) => ({
+            topic,
+            numPartitions: this.config.partitions,
+            replicationFactor: this.config.replicationFactor,
+            configEntries: Object.entries(this.config.topicConfig).map(([name, value]) => ({ name, value })),
+          })),
+        });
+      } catch (error) {
+        // Another client may have created some in the meantime; the wait below tells.
+        if ((await this.absent(admin, absent)).length === absent.length) {
+          throw new FerryError('FERRY_KAFKA_TOPIC', `Could not create Kafka topics ${absent.join(', ')}: ${redactText(String((error as Error)?.message ?? error))}`, { cause: error });
+        }
+      }
+    }
+    await this.leadersOf(admin, topics);
+  }
+
+  /** Waits until every partition of the topics has a leader (a produce or fetch before fails). */
+  private async leadersOf(admin: DriverAdmin, topics: string[]): Promise<void> {
+    const deadline = Date.now() + this.config.requestTimeoutMs;
+    let last: unknown;
+    for (;;) {
+      try {
+        const { topics: meta } = await admin.fetchTopicMetadata({ topics });
+        if (meta.length === topics.length && meta.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0))) return;
+      } catch (error) {
+        last = error;
+      }
+      if (Date.now() > deadline) {
+        throw new FerryError('FERRY_KAFKA_TOPIC', `Kafka topics ${topics.join(', ')} have no partition leaders after ${this.config.requestTimeoutMs} ms${last ? `: ${redactText(String((last as Error).message))}` : ''}`, { cause: last });
+      }
+      await new Promise((r) => setTimeout(r, 50));
     }
   }
 
+  private async absent(admin: DriverAdmin, topics: string[]): Promise<string[]> {
+    const existing = await this.existing(admin, topics);
+    return topics.filter((t) => !existing.has(t));
+  }
+
   private async existing(admin: DriverAdmin, topics: string[]): Promise<Set<string>> {
-    const found = new Set<string>();
-    for (const topic of topics) {
-      try {
-        const { topics: meta } = await admin.fetchTopicMetadata({ topics: [topic] });
-        if ((meta[0]?.partitions.length ?? 0) > 0) found.add(topic);
-      } catch {
-        // UNKNOWN_TOPIC_OR_PARTITION: absent
-      }
-    }
-    return found;
+    // listTopics, not a metadata request: that could auto-create the topic on brokers that allow it.
+    const all = new Set(await admin.listTopics());
+    return new Set(topics.filter((t) => all.has(t)));
   }
 }
