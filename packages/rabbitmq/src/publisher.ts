@@ -2,6 +2,7 @@ import type { ConfirmChannel, ConsumeMessage, Options } from 'amqplib';
 import { ClosedError, PublishError, redactText } from '@ferry/core';
 import { ConnectionError, isConnectionLoss, type ConnectionManager } from './connection-manager.ts';
 import type { ResolvedConfig } from './options.ts';
+import { publishFrame } from './publish-frame.ts';
 
 /** One message on its way: what to publish, and the caller's promise. */
 class Pending {
@@ -92,7 +93,7 @@ export class Publisher {
       this.outstanding.add(p);
       let writable: boolean;
       try {
-        writable = channel.publish(p.exchange, p.routingKey, p.content, p.options, (err: unknown) => this.confirmed(channel, p, err));
+        writable = publishFrame(channel, p.exchange, p.routingKey, p.content, p.options, (err: unknown) => this.confirmed(channel, p, err));
       } catch (error) {
         // The channel closed under us (IllegalOperationError): the close handler requeues it.
         if (!isConnectionLoss(error)) {
