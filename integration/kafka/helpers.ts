@@ -1,4 +1,5 @@
 /** Shared by the Kafka integration tests: transports on the harness broker with test-tuned timings. */
+import type { Delivery, OutgoingMessage, SubscriptionSpec } from '@ferry/core';
 import { KafkaTransport, type KafkaOptions } from '@ferry/kafka';
 import { endpointsFromEnv, uniqueName } from '../harness/index.ts';
 
@@ -30,3 +31,43 @@ export function kafka(options: KafkaOptions = {}, url: URL = kafkaUrl()): KafkaT
 export function topicName(prefix: string): string {
   return uniqueName(`kafka-${prefix}`);
 }
+
+let seq = 0;
+/** A raw outgoing message (the SPI level, as core would build it). */
+export function message(topic: string, overrides: Partial<OutgoingMessage> = {}): OutgoingMessage {
+  seq += 1;
+  return {
+    id: `m-${seq}-${Math.random().toString(36).slice(2, 8)}`,
+    type: 'test.event',
+    topic,
+    headers: {},
+    payload: new TextEncoder().encode(`payload-${seq}`),
+    timestamp: Date.now(),
+    ...overrides,
+  };
+}
+
+export function spec(topic: string, group: string, overrides: Partial<SubscriptionSpec> = {}): SubscriptionSpec {
+  return {
+    topic,
+    group,
+    maxInFlight: 10,
+    start: { from: 'stored' },
+    deadLetterTopic: `${topic}.dlq`,
+    handlerTimeoutMs: 30_000,
+    orderedByKey: true,
+    ...overrides,
+  };
+}
+
+export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+export async function waitFor(condition: () => boolean, ms: number, what: () => string): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`Timed out after ${ms} ms waiting for ${what()}`);
+    await sleep(20);
+  }
+}
+
+export const text = (d: Delivery) => new TextDecoder().decode(d.envelope.payload);
