@@ -7,6 +7,7 @@ export { queueNameFor } from './names.ts';
 export { SQS_LIMITS, type SqsOptions } from './options.ts';
 // Building blocks, for tests on a real server and for tooling around the transport.
 export { Publisher, type OutgoingEntry, type SendBatch } from './publisher.ts';
+export { createSqsClient } from './client.ts';
 export { encode, decode, type EncodedMessage } from './codec.ts';
 export type { QueueInfo } from './queues.ts';
 

@@ -1,0 +1,202 @@
+/**
+ * SQS: the SDK against raw @aws-sdk/client-sqs on the same server (ElasticMQ from the harness), in one run.
+ *
+ *   pnpm exec tsx integration/bench/sqs.ts [messages=10000] [window=100] [concurrency=64] [rounds=5]
+ *
+ * Publish (standard queue; `window` messages outstanding in every variant):
+ *   - SDK: producer.publish() per message, `window` publishes in flight (the adapter coalesces them
+ *     into SendMessageBatch)
+ *   - raw SendMessage, one request per message, `window` requests in flight (the naive way)
+ *   - raw SendMessageBatch, hand-batched by 10, window / 10 batches in flight: the body only, and
+ *     with the same envelope attribute the SDK sends (id, type, headers), to tell the cost of the
+ *     batching machinery from the cost of carrying the envelope
+ * Consume (a pre-filled queue):
+ *   - SDK: consumer.handle() with JSON decode + schema validation, at-least-once, `concurrency` handlers
+ *   - raw: as many ReceiveMessage loops as the SDK runs pollers, JSON.parse, DeleteMessageBatch per receive
+ * Uses FERRY_SQS_ENDPOINT / FERRY_SQS_REGION, or ElasticMQ on http://127.0.0.1:9324.
+ */
+import { randomUUID } from 'node:crypto';
+import {
+  DeleteMessageBatchCommand,
+  DeleteQueueCommand,
+  PurgeQueueCommand,
+  ReceiveMessageCommand,
+  SendMessageBatchCommand,
+  SendMessageCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
+import { z } from 'zod';
+import { createClient, defineMessage } from '@ferry/core';
+import { createSqsClient, encode, SqsTransport } from '@ferry/sqs';
+
+const endpoint = process.env.FERRY_SQS_ENDPOINT ?? 'http://127.0.0.1:9324';
+const region = process.env.FERRY_SQS_REGION ?? 'us-east-1';
+const credentials = { accessKeyId: process.env.FERRY_SQS_ACCESS_KEY_ID ?? 'ferry', secretAccessKey: process.env.FERRY_SQS_SECRET_ACCESS_KEY ?? 'ferry' };
+const count = Number(process.argv[2] ?? 10_000);
+const window = Number(process.argv[3] ?? 100);
+const concurrency = Number(process.argv[4] ?? 64);
+const rounds = Number(process.argv[5] ?? 5);
+const naiveCount = Math.min(count, 3_000); // one request per message is slow: a smaller sample
+
+const run = randomUUID().slice(0, 8);
+const rate = (n: number, ms: number) => Math.round((n / ms) * 1000);
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+const body = (n: number) => JSON.stringify({ n, sentAt: Date.now() });
+
+async function main(): Promise<void> {
+  const options = { credentials, waitTimeSeconds: 1 };
+  const url = new URL(`sqs://${region}?endpoint=${encodeURIComponent(endpoint)}`);
+  const transport = new SqsTransport(url, options);
+  const client = await createClient(transport);
+  // The raw client gets the same HTTP tuning (keep-alive, sockets, timeouts) so only the batching differs.
+  const raw: SQSClient = createSqsClient(transport.config);
+  const topics = { sdk: `bench-sqs-${run}-sdk`, naive: `bench-sqs-${run}-naive`, batch: `bench-sqs-${run}-batch`, consumeSdk: `bench-sqs-${run}-csdk`, consumeRaw: `bench-sqs-${run}-craw` };
+  const urls = Object.fromEntries(await Promise.all(Object.entries(topics).map(async ([k, t]) => [k, (await transport.queueOf(t)).url]))) as Record<keyof typeof topics, string>;
+  const Tick = (topic: string) => defineMessage('bench.tick', z.object({ n: z.number(), sentAt: z.number() }), { topic });
+  const producer = client.producer();
+
+  /** Runs `total` jobs with `width` of them in flight. */
+  const inFlight = async (total: number, width: number, job: (i: number) => Promise<unknown>) => {
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: Math.min(width, total) }, async () => {
+        while (next < total) await job(next++);
+      }),
+    );
+  };
+  const fill = async (queueUrl: string) => {
+    await inFlight(Math.ceil(count / 10), 16, async (b) => {
+      const Entries = Array.from({ length: Math.min(10, count - b * 10) }, (_, i) => ({ Id: String(i), MessageBody: body(b * 10 + i) }));
+      await raw.send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries }));
+    });
+  };
+
+  // --- publish ---------------------------------------------------------------------------
+  const sdkPublishRound = async () => {
+    const message = Tick(topics.sdk);
+    const t0 = performance.now();
+    await inFlight(count, window, (n) => producer.publish(message, { n, sentAt: Date.now() }));
+    return rate(count, performance.now() - t0);
+  };
+  const naiveRound = async () => {
+    const t0 = performance.now();
+    await inFlight(naiveCount, window, (n) => raw.send(new SendMessageCommand({ QueueUrl: urls.naive, MessageBody: body(n) })));
+    return rate(naiveCount, performance.now() - t0);
+  };
+  /** Hand-batched by 10; `withEnvelope`: each entry carries what the SDK carries (id, type, headers in one attribute). */
+  const handBatched = (withEnvelope: boolean) => async () => {
+    const t0 = performance.now();
+    await inFlight(Math.ceil(count / 10), Math.max(1, window / 10), async (b) => {
+      const Entries = Array.from({ length: Math.min(10, count - b * 10) }, (_, i) => {
+        if (!withEnvelope) return { Id: String(i), MessageBody: body(b * 10 + i) };
+        const { body: MessageBody, attributes } = encode({ id: randomUUID(), type: 'bench.tick', topic: topics.batch, headers: { 'ferry-content-type': 'application/json' }, payload: Buffer.from(body(b * 10 + i)), timestamp: Date.now() });
+        return { Id: String(i), MessageBody, MessageAttributes: attributes };
+      });
+      const { Failed = [] } = await raw.send(new SendMessageBatchCommand({ QueueUrl: urls.batch, Entries }));
+      if (Failed.length > 0) throw new Error(`batch entries failed: ${JSON.stringify(Failed)}`);
+    });
+    return rate(count, performance.now() - t0);
+  };
+  const handBatchedRound = handBatched(false);
+  const handEnvelopeRound = handBatched(true);
+  // Empty queues between rounds: a growing in-memory queue slows the server down as the run goes on.
+  const purge = () => Promise.all([urls.sdk, urls.naive, urls.batch].map((QueueUrl) => raw.send(new PurgeQueueCommand({ QueueUrl }))));
+  // Warm-up, not counted: sockets open, JIT (ours and the server's) warm, queues known.
+  await naiveRound();
+  await handBatchedRound();
+  await handEnvelopeRound();
+  await sdkPublishRound();
+  await purge();
+
+  const naive: number[] = [];
+  const hand: number[] = [];
+  const handEnvelope: number[] = [];
+  const sdkPublish: number[] = [];
+  const contenders: Array<[() => Promise<number>, number[]]> = [
+    [handBatchedRound, hand],
+    [handEnvelopeRound, handEnvelope],
+    [sdkPublishRound, sdkPublish],
+  ];
+  for (let round = 0; round < rounds; round++) {
+    naive.push(await naiveRound());
+    // Rotate which of the close contenders goes first, so drift does not favour one.
+    for (let i = 0; i < contenders.length; i++) {
+      const [variant, results] = contenders[(round + i) % contenders.length]!;
+      results.push(await variant());
+    }
+    await purge();
+  }
+
+  // --- consume ---------------------------------------------------------------------------
+  const prefetch = concurrency * 2;
+  const pollers = Math.min(transport.config.maxPollers, Math.ceil(prefetch / 10));
+  const rawConsumeRound = async () => {
+    let got = 0;
+    const t0 = performance.now();
+    await Promise.all(
+      Array.from({ length: pollers }, async () => {
+        while (got < count) {
+          const { Messages = [] } = await raw.send(
+            new ReceiveMessageCommand({ QueueUrl: urls.consumeRaw, MaxNumberOfMessages: 10, WaitTimeSeconds: 1, MessageAttributeNames: ['All'], MessageSystemAttributeNames: ['ApproximateReceiveCount'] }),
+          );
+          if (Messages.length === 0) continue;
+          for (const m of Messages) JSON.parse(m.Body!);
+          got += Messages.length;
+          await raw.send(new DeleteMessageBatchCommand({ QueueUrl: urls.consumeRaw, Entries: Messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })) }));
+        }
+      }),
+    );
+    return rate(count, performance.now() - t0);
+  };
+  const sdkConsumeRound = async () => {
+    let handled = 0;
+    let done!: () => void;
+    const finished = new Promise<void>((r) => (done = r));
+    const consumer = client.consumer({ group: 'bench', concurrency, prefetch, orderedByKey: false }).handle(Tick(topics.consumeSdk), () => {
+      if (++handled === count) done();
+    });
+    const t0 = performance.now();
+    await consumer.start();
+    await finished;
+    const result = rate(count, performance.now() - t0);
+    await consumer.close();
+    return result;
+  };
+  // The SDK consumes what the SDK publishes (its attributes); fill its queue through the producer.
+  const fillSdk = () => inFlight(count, window, (n) => producer.publish(Tick(topics.consumeSdk), { n, sentAt: Date.now() }));
+  const rawConsume: number[] = [];
+  const sdkConsume: number[] = [];
+  for (let round = 0; round < rounds; round++) {
+    await Promise.all([fillSdk(), fill(urls.consumeRaw)]);
+    if (round % 2 === 0) {
+      rawConsume.push(await rawConsumeRound());
+      sdkConsume.push(await sdkConsumeRound());
+    } else {
+      sdkConsume.push(await sdkConsumeRound());
+      rawConsume.push(await rawConsumeRound());
+    }
+  }
+
+  const queueUrls = [...Object.values(urls), (await transport.queueOf(`${topics.consumeSdk}.dlq`)).url];
+  await client.close();
+  for (const QueueUrl of queueUrls) await raw.send(new DeleteQueueCommand({ QueueUrl })).catch(() => undefined);
+  raw.destroy();
+
+  const rows: Array<[string, number[]]> = [
+    [`raw SendMessage per message, ${window} in flight (${naiveCount})`, naive],
+    [`raw SendMessageBatch by 10, ${window / 10} batches in flight, body only`, hand],
+    [`raw SendMessageBatch by 10, same envelope attribute as the SDK`, handEnvelope],
+    [`SDK producer.publish, ${window} in flight`, sdkPublish],
+    [`raw ReceiveMessage x${pollers} + DeleteMessageBatch`, rawConsume],
+    [`SDK consumer, concurrency ${concurrency}, prefetch ${prefetch} (${pollers} pollers)`, sdkConsume],
+  ];
+  console.log(`SQS ${endpoint}, ${count} messages, ${rounds} rounds (median msg/s, then each round)`);
+  for (const [label, values] of rows) console.log(`  ${label.padEnd(66)} ${String(median(values)).padStart(8)}   [${values.join(', ')}]`);
+  console.log('ratios of medians (target):');
+  console.log(`  SDK publish / raw SendMessage per message  ${(median(sdkPublish) / median(naive)).toFixed(1)}x   (>= 5x)`);
+  console.log(`  SDK publish / raw hand-batched, body only  ${(median(sdkPublish) / median(hand)).toFixed(2)}x  (>= 0.9x)`);
+  console.log(`  SDK publish / raw hand-batched, envelope   ${(median(sdkPublish) / median(handEnvelope)).toFixed(2)}x  (>= 0.9x)`);
+  console.log(`  SDK consume / raw receive + delete-batch   ${(median(sdkConsume) / median(rawConsume)).toFixed(2)}x  (>= 0.9x)`);
+}
+
+await main();
