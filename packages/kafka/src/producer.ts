@@ -1,4 +1,4 @@
-import { Batcher, envelopeSize, PublishError, redactText } from '@ferry/core';
+import { Batcher, envelopeSize, PublishError, redactText, type Envelope } from '@ferry/core';
 import { recordOverhead } from './codec.ts';
 import type { DriverProducer, ProducerRecord } from './driver.ts';
 import type { ResolvedConfig } from './options.ts';
@@ -33,8 +33,10 @@ export class BatchingProducer {
     });
   }
 
+  private connected = false;
+
   connect(): Promise<void> {
-    this.connecting ??= this.producer.connect().catch((error: unknown) => {
+    this.connecting ??= this.producer.connect().then(() => void (this.connected = true)).catch((error: unknown) => {
       this.connecting = undefined;
       throw error;
     });
@@ -42,22 +44,10 @@ export class BatchingProducer {
   }
 
   /** Resolves when the broker acknowledged every record (acks=all); rejects with PublishError otherwise or after the publish timeout. */
-  async send(records: readonly { record: ProducerRecord; envelope: Parameters<typeof envelopeSize>[0] }[]): Promise<void> {
-    await this.connect();
-    const sent = Promise.all(records.map(({ record, envelope }) => this.batcher.add({ record, size: envelopeSize(envelope) + recordOverhead(envelope) })));
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new PublishError(`Kafka did not acknowledge the publish within ${this.config.producer.timeoutMs} ms (kafka.producer.timeoutMs); it may still be written. Publish again with the same id: consumers drop the duplicate with an idempotency store.`)),
-        this.config.producer.timeoutMs,
-      );
-    });
-    try {
-      await Promise.race([sent, timeout]);
-    } finally {
-      clearTimeout(timer);
-      sent.catch(() => undefined);
-    }
+  send(records: readonly ProducerRecord[], envelopes: readonly Envelope[]): Promise<void> {
+    const item = (i: number): Item => ({ record: records[i]!, size: envelopeSize(envelopes[i]!) + recordOverhead(envelopes[i]!) });
+    const add = () => (records.length === 1 ? this.batcher.add(item(0)) : Promise.all(records.map((_, i) => this.batcher.add(item(i)))).then(() => undefined));
+    return this.connected ? add() : this.connect().then(add);
   }
 
   /** Waits for queued and in-flight batches. */
@@ -77,13 +67,26 @@ export class BatchingProducer {
       if (list) list.push(record);
       else byTopic.set(record.topic, [record]);
     }
+    // One timer per batch, not per publish: a batch the broker has not acknowledged in time fails
+    // (the items queued behind it go out in the next batch).
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new PublishError(`Kafka did not acknowledge the publish within ${this.config.producer.timeoutMs} ms (kafka.producer.timeoutMs); it may still be written. Publish again with the same id: consumers drop the duplicate with an idempotency store.`)),
+        this.config.producer.timeoutMs,
+      );
+    });
+    const sent = this.producer.sendBatch({
+      acks: -1,
+      topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages: messages.map((m) => ({ key: m.key, value: m.value, headers: m.headers, timestamp: m.timestamp })) })),
+    });
     try {
-      await this.producer.sendBatch({
-        acks: -1,
-        topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages: messages.map((m) => ({ key: m.key, value: m.value, headers: m.headers, timestamp: m.timestamp })) })),
-      });
+      await Promise.race([sent, timeout]);
     } catch (error) {
-      throw publishError(error, this.config.maxMessageBytes);
+      sent.catch(() => undefined);
+      throw error instanceof PublishError ? error : publishError(error, this.config.maxMessageBytes);
+    } finally {
+      clearTimeout(timer);
     }
   }
 }

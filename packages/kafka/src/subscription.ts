@@ -314,7 +314,10 @@ export class KafkaSubscription implements Subscription {
   private async ack(entry: Entry): Promise<void> {
     if (!this.settle(entry) || entry.part.released) return;
     entry.part.tracker.finish(entry.offset);
-    await this.commits.request(entry.part);
+    const committed = this.commits.request(entry.part);
+    // Awaited: the offset is stored before ack() resolves, which at-most-once needs (it acks before
+    // the handler). Not awaited: at-least-once throughput without an offset commit per handler slot.
+    if (this.deps.config.consumer.ackAwaitsCommit) await committed;
   }
 
   /**
@@ -326,7 +329,7 @@ export class KafkaSubscription implements Subscription {
     const { envelope } = entry.decoded;
     try {
       const record = encode(envelope, { recordTopic: this.retryTopic, attempt: entry.attempt + 1, dueAt: Date.now() + delayMs });
-      await this.deps.producer.send([{ record, envelope }]);
+      await this.deps.producer.send([record], [envelope]);
     } catch {
       // The copy was not written: redeliver the original from memory instead (its offset stays unfinished).
       if (entry.part.released || this.stopped) return;

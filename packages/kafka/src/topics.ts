@@ -24,6 +24,15 @@ export class Topics {
     private readonly config: ResolvedConfig,
   ) {}
 
+  /** Topics known to exist: the hot publish path skips the promise bookkeeping for them. */
+  private readonly ready = new Set<string>();
+
+  /** Undefined when every topic is known to exist (no await needed), else a promise. */
+  ensureFast(topics: readonly string[]): Promise<void> | undefined {
+    for (const t of topics) if (!this.ready.has(t)) return this.ensure(topics);
+    return undefined;
+  }
+
   ensure(topics: readonly string[]): Promise<void> {
     const missing = topics.filter((t) => !this.known.has(t));
     if (missing.length > 0) {
@@ -37,7 +46,9 @@ export class Topics {
         this.known.set(t, one);
       }
     }
-    return Promise.all(topics.map((t) => this.known.get(t)!)).then(() => undefined);
+    return Promise.all(topics.map((t) => this.known.get(t)!)).then(() => {
+      for (const t of topics) this.ready.add(t);
+    });
   }
 
   /** Partition numbers of a topic (it must exist). */

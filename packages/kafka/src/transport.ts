@@ -67,9 +67,9 @@ export class KafkaTransport implements Transport {
   async send(messages: readonly OutgoingMessage[]): Promise<void> {
     if (this.closing) throw new ClosedError('kafka transport');
     if (messages.length === 0) return;
-    const records = await this.prepare(messages);
+    const records = this.prepareNow(messages) ?? (await this.prepare(messages));
     try {
-      await this.producer.send(records.map((record, i) => ({ record, envelope: messages[i]! })));
+      await this.producer.send(records, messages);
     } catch (error) {
       throw error instanceof PublishError ? error : publishError(error, this.config.maxMessageBytes);
     }
@@ -122,21 +122,35 @@ export class KafkaTransport implements Transport {
 
   /** Checks (size, priority, delay) and encodes messages, creating their topics on first use. */
   private async prepare(messages: readonly OutgoingMessage[]): Promise<ProducerRecord[]> {
-    const topics = new Set<string>();
+    await this.topics.ensure(this.check(messages));
+    return this.encodeAll(messages);
+  }
+
+  /** `prepare` without a promise when every topic is known to exist (the hot publish path). */
+  private prepareNow(messages: readonly OutgoingMessage[]): ProducerRecord[] | undefined {
+    return this.topics.ensureFast(this.check(messages)) === undefined ? this.encodeAll(messages) : undefined;
+  }
+
+  private encodeAll(messages: readonly OutgoingMessage[]): ProducerRecord[] {
+    const now = Date.now();
+    return messages.map((m) => (m.delayMs !== undefined && m.delayMs > 0 ? encode(m, { recordTopic: delayTopic(m.topic), dueAt: now + m.delayMs }) : encode(m)));
+  }
+
+  /** Refuses what the transport cannot send; returns the topics the messages go to. */
+  private check(messages: readonly OutgoingMessage[]): string[] {
+    const topics: string[] = [];
     for (const m of messages) {
       const size = envelopeSize(m);
       if (size > this.config.maxMessageBytes) throw new MessageTooLargeError(NAME, size, this.config.maxMessageBytes);
       if (m.priority !== undefined) checkPriority(this, m.priority);
       if (m.delayMs !== undefined && m.delayMs > 0) {
         checkDelay(this, m.delayMs, 'a publish');
-        topics.add(delayTopic(m.topic));
+        topics.push(delayTopic(m.topic));
       } else {
-        topics.add(m.topic);
+        topics.push(m.topic);
       }
     }
-    await this.topics.ensure([...topics]);
-    const now = Date.now();
-    return messages.map((m) => (m.delayMs !== undefined && m.delayMs > 0 ? encode(m, { recordTopic: delayTopic(m.topic), dueAt: now + m.delayMs }) : encode(m)));
+    return topics;
   }
 
   private admin(): Promise<DriverAdmin> {

@@ -1,0 +1,166 @@
+/**
+ * Kafka: the SDK against raw kafkajs on the same broker, in one run.
+ *
+ *   pnpm exec tsx integration/bench/kafka.ts [messages=50000] [callers=1000] [rounds=3]
+ *
+ * Publish (acks=all, idempotent producer, JSON payload with id and type headers):
+ *   - SDK: producer.publish() per message from `callers` concurrent callers (the adapter coalesces them)
+ *   - raw kafkajs: producer.send() per message from `callers` concurrent callers (the naive way; a smaller sample)
+ *   - raw kafkajs: producer.sendBatch() hand-batched, 1000 messages a call, one call in flight
+ * Consume (a pre-filled topic, from the first message to the last):
+ *   - SDK: consumer.handle() with JSON decode + schema validation, at-least-once, concurrency 1024, prefetch 8192
+ *   - raw kafkajs: eachBatch + JSON.parse per message, offsets resolved and committed per batch
+ * Uses FERRY_KAFKA_BROKERS or 127.0.0.1:9092.
+ */
+import { randomUUID } from 'node:crypto';
+import { Kafka, logLevel, Partitioners } from 'kafkajs';
+import { z } from 'zod';
+import { createClient, defineMessage } from '@ferry/core';
+import { KafkaTransport } from '@ferry/kafka';
+
+const brokers = (process.env.FERRY_KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
+const count = Number(process.argv[2] ?? 50_000);
+const callers = Number(process.argv[3] ?? 1_000);
+const rounds = Number(process.argv[4] ?? 3);
+const naiveCount = Math.min(count, 10_000);
+const PARTITIONS = 6;
+
+const run = randomUUID().slice(0, 8);
+const rate = (n: number, ms: number) => Math.round((n / ms) * 1000);
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+const body = (n: number) => Buffer.from(JSON.stringify({ n, sentAt: Date.now() }));
+const headers = () => ({ 'ferry-id': randomUUID(), 'ferry-type': 'bench.tick', 'ferry-content-type': 'application/json' });
+
+/** Runs `total` tasks from `width` concurrent callers. */
+async function callersRun(total: number, width: number, task: (n: number) => Promise<unknown>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(width, total) }, async () => {
+      while (next < total) await task(next++);
+    }),
+  );
+}
+
+async function main(): Promise<void> {
+  const url = new URL(`kafka://${brokers[0]}`);
+  if (brokers.length > 1) url.searchParams.set('brokers', brokers.slice(1).join(','));
+  const kafka = new Kafka({ clientId: 'bench-raw', brokers, logLevel: logLevel.ERROR });
+  const admin = kafka.admin();
+  await admin.connect();
+  const newTopic = async (name: string) => {
+    await admin.createTopics({ waitForLeaders: true, topics: [{ topic: name, numPartitions: PARTITIONS }] });
+    return name;
+  };
+  const raw = kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
+  await raw.connect();
+  const client = await createClient(new KafkaTransport(url, { partitions: PARTITIONS, clientId: 'bench-sdk' }));
+  const producer = client.producer();
+
+  // --- publish ---------------------------------------------------------------------------
+  const sdkPublish = async () => {
+    const topic = await newTopic(`bench-kafka-${run}-sdk-${randomUUID().slice(0, 6)}`);
+    const Tick = defineMessage('bench.tick', z.object({ n: z.number(), sentAt: z.number() }), { topic });
+    await producer.publish(Tick, { n: -1, sentAt: Date.now() }); // metadata and topic warm
+    const t0 = performance.now();
+    await callersRun(count, callers, (n) => producer.publish(Tick, { n, sentAt: Date.now() }));
+    return rate(count, performance.now() - t0);
+  };
+  const rawSend = async () => {
+    const topic = await newTopic(`bench-kafka-${run}-send-${randomUUID().slice(0, 6)}`);
+    await raw.send({ topic, acks: -1, messages: [{ value: body(-1) }] });
+    const t0 = performance.now();
+    await callersRun(naiveCount, callers, (n) => raw.send({ topic, acks: -1, messages: [{ value: body(n), headers: headers() }] }));
+    return rate(naiveCount, performance.now() - t0);
+  };
+  const rawBatch = async () => {
+    const topic = await newTopic(`bench-kafka-${run}-batch-${randomUUID().slice(0, 6)}`);
+    await raw.send({ topic, acks: -1, messages: [{ value: body(-1) }] });
+    const t0 = performance.now();
+    for (let n = 0; n < count; n += 1000) {
+      const messages = Array.from({ length: Math.min(1000, count - n) }, (_, i) => ({ value: body(n + i), headers: headers() }));
+      await raw.sendBatch({ acks: -1, topicMessages: [{ topic, messages }] });
+    }
+    return rate(count, performance.now() - t0);
+  };
+
+  const publish = { sdk: [] as number[], send: [] as number[], batch: [] as number[] };
+  for (let r = 0; r < rounds; r++) {
+    publish.batch.push(await rawBatch());
+    publish.sdk.push(await sdkPublish());
+    publish.send.push(await rawSend());
+  }
+
+  // --- consume ---------------------------------------------------------------------------
+  const filled = async () => {
+    const topic = await newTopic(`bench-kafka-${run}-consume-${randomUUID().slice(0, 6)}`);
+    const Tick = defineMessage('bench.tick', z.object({ n: z.number(), sentAt: z.number() }), { topic });
+    await callersRun(count, callers, (n) => producer.publish(Tick, { n, sentAt: Date.now() }));
+    return { topic, Tick };
+  };
+  const sdkConsume = async () => {
+    const { Tick } = await filled();
+    let seen = 0;
+    let first = 0;
+    let done!: (ms: number) => void;
+    const finished = new Promise<number>((resolve) => (done = resolve));
+    const consumer = client
+      .consumer({ group: `bench-sdk-${randomUUID().slice(0, 6)}`, concurrency: 1024, prefetch: 8192, orderedByKey: false })
+      .handle(Tick, () => {
+        if (seen++ === 0) first = performance.now();
+        if (seen === count) done(performance.now() - first);
+      });
+    await consumer.start();
+    const ms = await finished;
+    await consumer.close();
+    return rate(count, ms);
+  };
+  const rawConsume = async () => {
+    const { topic } = await filled();
+    const consumer = kafka.consumer({ groupId: `bench-raw-${randomUUID().slice(0, 6)}` });
+    await consumer.connect();
+    await consumer.subscribe({ topic, fromBeginning: true });
+    let seen = 0;
+    let first = 0;
+    let done!: (ms: number) => void;
+    const finished = new Promise<number>((resolve) => (done = resolve));
+    await consumer.run({
+      partitionsConsumedConcurrently: PARTITIONS,
+      eachBatch: async ({ batch, resolveOffset, commitOffsetsIfNecessary }) => {
+        for (const m of batch.messages) {
+          JSON.parse(m.value!.toString('utf8'));
+          resolveOffset(m.offset);
+          if (seen++ === 0) first = performance.now();
+          if (seen === count) done(performance.now() - first);
+        }
+        await commitOffsetsIfNecessary();
+      },
+    });
+    const ms = await finished;
+    await consumer.disconnect();
+    return rate(count, ms);
+  };
+  const consume = { sdk: [] as number[], raw: [] as number[] };
+  for (let r = 0; r < rounds; r++) {
+    consume.raw.push(await rawConsume());
+    consume.sdk.push(await sdkConsume());
+  }
+
+  await client.close();
+  await raw.disconnect();
+  await admin.disconnect();
+
+  const p = { sdk: median(publish.sdk), send: median(publish.send), batch: median(publish.batch) };
+  const c = { sdk: median(consume.sdk), raw: median(consume.raw) };
+  console.log(`kafka bench: ${count} messages (naive send: ${naiveCount}), ${callers} concurrent callers, ${rounds} rounds, medians in msg/s`);
+  console.log(`publish  SDK publish() x ${callers} callers      ${p.sdk}`);
+  console.log(`publish  raw send() per message x ${callers}     ${p.send}`);
+  console.log(`publish  raw sendBatch() hand-batched (1000)  ${p.batch}`);
+  console.log(`publish  SDK / naive send   ${(p.sdk / p.send).toFixed(2)}x (target >= 10)`);
+  console.log(`publish  SDK / sendBatch    ${(p.sdk / p.batch).toFixed(2)}x (target >= 0.9)`);
+  console.log(`consume  SDK consumer                       ${c.sdk}`);
+  console.log(`consume  raw eachBatch                      ${c.raw}`);
+  console.log(`consume  SDK / raw          ${(c.sdk / c.raw).toFixed(2)}x (target >= 0.9)`);
+  console.log(`rounds: ${JSON.stringify({ publish, consume })}`);
+}
+
+await main();
