@@ -7,7 +7,9 @@ import { afterAll } from 'vitest';
 import { runConformanceSuite } from '@ferry/testkit';
 import { cleanup, sqs, sqsEndpoint } from './helpers.ts';
 
-const options = { fifoTopics: ['conf-sqs-per-key-order-*'] };
+// A 10 s visibility timeout (the heartbeat keeps slow handlers' messages hidden): messages a long poll
+// took just as the fault proxy cut its connection come back after one timeout, not 30 s.
+const options = { fifoTopics: ['conf-sqs-per-key-order-*'], visibilityTimeoutSeconds: 10 };
 
 afterAll(() => cleanup('conf-sqs-'));
 

@@ -282,6 +282,27 @@ describe('sqs on ElasticMQ', () => {
     }
   });
 
+  it('createClient selects the transport from an sqs:// URL with credentials, and never shows the secret', async () => {
+    const e = sqsEndpoint();
+    const url = `sqs://${e.accessKeyId}:${encodeURIComponent('s3cr3t/+key')}@${e.region}?endpoint=${e.endpoint}`;
+    const client = await createClient(url, { transport: { waitTimeSeconds: 1 } });
+    try {
+      expect(client.capabilities.fanOut).toBe(false);
+      const topic = topicName('url');
+      const message = Item(topic);
+      const seen: number[] = [];
+      await client.consumer({ group: 'g' }).handle(message, (item) => void seen.push(item.n)).start();
+      await client.producer().publish(message, { n: 5 });
+      await waitFor(() => seen.length === 1, 10_000, 'the message');
+      expect(seen).toEqual([5]);
+      const bad = await createClient(url, { transport: { waitTimeSeconds: 99 } }).catch((err: unknown) => err);
+      expect(String(bad)).toMatch(/sqs\.waitTimeSeconds/);
+      expect(String(bad)).not.toContain('s3cr3t');
+    } finally {
+      await client.close();
+    }
+  });
+
   it("topology 'existing' uses existing queues only and fails clearly when one is missing", async () => {
     const topic = topicName('existing');
     const strict = sqs({ topology: 'existing' });

@@ -12,6 +12,8 @@ class SqsDelivery implements Delivery {
   readonly coordinates: Coordinates;
   /** When the visibility timeout runs out, as far as we know (extended by the heartbeat). */
   visibleAt: number;
+  /** A heartbeat extension in flight: a later visibility change waits for it, so SQS applies them in order. */
+  extending: Promise<void> = Promise.resolve();
   private done = false;
 
   constructor(
@@ -49,6 +51,7 @@ class SqsDelivery implements Delivery {
   async nack(delayMs: number): Promise<void> {
     if (!this.settle()) return;
     // The retry is the message becoming visible again: after `delayMs`, rounded up to SQS's seconds.
+    await this.extending;
     await this.owner.settler.setVisibility(this.receiptHandle, Math.max(0, delayMs) / 1000);
   }
 }
@@ -66,6 +69,7 @@ export class SqsSubscription implements Subscription {
   private state: 'running' | 'stopped' | 'closed' = 'running';
   private readonly loops: Promise<void>[] = [];
   private capacityWaiters: Array<() => void> = [];
+  private stopWaiters: Array<() => void> = [];
   private heartbeat: NodeJS.Timeout | undefined;
   private readonly releases = new Set<Promise<void>>();
   private closing: Promise<void> | undefined;
@@ -179,7 +183,8 @@ export class SqsSubscription implements Subscription {
       if (d.visibleAt - now > 2 * tick) continue;
       if (now - d.receivedAt > this.spec.handlerTimeoutMs + this.visibilityMs) continue;
       d.visibleAt = now + this.visibilityMs;
-      this.track(this.settler.setVisibility(d.receiptHandle, this.config.visibilityTimeoutSeconds));
+      d.extending = d.extending.then(() => this.settler.setVisibility(d.receiptHandle, this.config.visibilityTimeoutSeconds)).catch(() => undefined);
+      this.track(d.extending);
     }
   }
 
@@ -190,20 +195,23 @@ export class SqsSubscription implements Subscription {
     void tracked.finally(() => this.releases.delete(tracked));
   }
 
+  /** Waits `ms`, or until stop(). */
   private pause(ms: number): Promise<void> {
     return new Promise((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      // stop() ends the pause early.
-      this.capacityWaiters.push(() => {
+      const done = () => {
         clearTimeout(timer);
+        this.stopWaiters = this.stopWaiters.filter((w) => w !== done);
         resolve();
-      });
+      };
+      const timer = setTimeout(done, ms);
+      this.stopWaiters.push(done);
     });
   }
 
   async stop(): Promise<void> {
     if (this.state === 'running') this.state = 'stopped';
     this.wake();
+    for (const w of this.stopWaiters.splice(0)) w();
   }
 
   close(): Promise<void> {
@@ -215,7 +223,7 @@ export class SqsSubscription implements Subscription {
       clearInterval(this.heartbeat);
       // Whatever core still holds goes back to the group now rather than after the visibility timeout.
       for (const d of [...this.unsettled]) {
-        if (d.settle()) this.track(this.settler.setVisibility(d.receiptHandle, 0));
+        if (d.settle()) this.track(d.extending.then(() => this.settler.setVisibility(d.receiptHandle, 0)));
       }
       await Promise.allSettled([...this.releases]);
       await this.settler.drain().catch(() => undefined);
