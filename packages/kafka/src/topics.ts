@@ -33,7 +33,8 @@ export class Topics {
     return undefined;
   }
 
-  ensure(topics: readonly string[]): Promise<void> {
+  ensure(list: readonly string[]): Promise<void> {
+    const topics = [...new Set(list)];
     const missing = topics.filter((t) => !this.known.has(t));
     if (missing.length > 0) {
       const work = this.create(missing);

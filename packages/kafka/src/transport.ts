@@ -67,7 +67,9 @@ export class KafkaTransport implements Transport {
   async send(messages: readonly OutgoingMessage[]): Promise<void> {
     if (this.closing) throw new ClosedError('kafka transport');
     if (messages.length === 0) return;
-    const records = this.prepareNow(messages) ?? (await this.prepare(messages));
+    const pending = this.topics.ensureFast(this.check(messages));
+    if (pending) await pending;
+    const records = this.encodeAll(messages);
     try {
       await this.producer.send(records, messages);
     } catch (error) {
@@ -126,11 +128,6 @@ export class KafkaTransport implements Transport {
     return this.encodeAll(messages);
   }
 
-  /** `prepare` without a promise when every topic is known to exist (the hot publish path). */
-  private prepareNow(messages: readonly OutgoingMessage[]): ProducerRecord[] | undefined {
-    return this.topics.ensureFast(this.check(messages)) === undefined ? this.encodeAll(messages) : undefined;
-  }
-
   private encodeAll(messages: readonly OutgoingMessage[]): ProducerRecord[] {
     const now = Date.now();
     return messages.map((m) => (m.delayMs !== undefined && m.delayMs > 0 ? encode(m, { recordTopic: delayTopic(m.topic), dueAt: now + m.delayMs }) : encode(m)));
@@ -138,19 +135,19 @@ export class KafkaTransport implements Transport {
 
   /** Refuses what the transport cannot send; returns the topics the messages go to. */
   private check(messages: readonly OutgoingMessage[]): string[] {
-    const topics: string[] = [];
+    const topics = new Set<string>();
     for (const m of messages) {
       const size = envelopeSize(m);
       if (size > this.config.maxMessageBytes) throw new MessageTooLargeError(NAME, size, this.config.maxMessageBytes);
       if (m.priority !== undefined) checkPriority(this, m.priority);
       if (m.delayMs !== undefined && m.delayMs > 0) {
         checkDelay(this, m.delayMs, 'a publish');
-        topics.push(delayTopic(m.topic));
+        topics.add(delayTopic(m.topic));
       } else {
-        topics.push(m.topic);
+        topics.add(m.topic);
       }
     }
-    return topics;
+    return [...topics];
   }
 
   private admin(): Promise<DriverAdmin> {
