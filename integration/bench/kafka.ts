@@ -5,10 +5,12 @@
  *
  * Publish (acks=all, idempotent producer, JSON payload with id and type headers):
  *   - SDK: producer.publish() per message from `callers` concurrent callers (the adapter coalesces them)
- *   - raw kafkajs: producer.send() per message from `callers` concurrent callers (the naive way; a smaller sample)
+ *   - raw kafkajs: producer.send() per message from `callers` concurrent callers (the naive way; a smaller
+ *     sample; a non-idempotent producer, see below)
  *   - raw kafkajs: producer.sendBatch() hand-batched, 1000 messages a call, one call in flight
  * Consume (a pre-filled topic, from the first message to the last):
- *   - SDK: consumer.handle() with JSON decode + schema validation, at-least-once, concurrency 1024, prefetch 8192
+ *   - SDK: consumer.handle() with JSON decode + schema validation, at-least-once, concurrency 64, prefetch 4096,
+ *     once with the default (ack awaits its offset commit) and once with consumer.ackAwaitsCommit: false
  *   - raw kafkajs: eachBatch + JSON.parse per message, offsets resolved and committed per batch
  * Uses FERRY_KAFKA_BROKERS or 127.0.0.1:9092.
  */
@@ -53,8 +55,14 @@ async function main(): Promise<void> {
   };
   const raw = kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
   await raw.connect();
+  // kafkajs's idempotent producer can fail 1000 concurrent send() calls with
+  // OUT_OF_ORDER_SEQUENCE_NUMBER; the naive baseline uses a plain producer (acks=all all the same).
+  const naive = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
+  await naive.connect();
   const client = await createClient(new KafkaTransport(url, { partitions: PARTITIONS, clientId: 'bench-sdk' }));
   const producer = client.producer();
+  // The same, with acks not awaiting their offset commit (consumer.ackAwaitsCommit: false).
+  const background = await createClient(new KafkaTransport(url, { partitions: PARTITIONS, clientId: 'bench-sdk-bg', consumer: { ackAwaitsCommit: false } }));
 
   // --- publish ---------------------------------------------------------------------------
   const sdkPublish = async () => {
@@ -67,9 +75,9 @@ async function main(): Promise<void> {
   };
   const rawSend = async () => {
     const topic = await newTopic(`bench-kafka-${run}-send-${randomUUID().slice(0, 6)}`);
-    await raw.send({ topic, acks: -1, messages: [{ value: body(-1) }] });
+    await naive.send({ topic, acks: -1, messages: [{ value: body(-1) }] });
     const t0 = performance.now();
-    await callersRun(naiveCount, callers, (n) => raw.send({ topic, acks: -1, messages: [{ value: body(n), headers: headers() }] }));
+    await callersRun(naiveCount, callers, (n) => naive.send({ topic, acks: -1, messages: [{ value: body(n), headers: headers() }] }));
     return rate(naiveCount, performance.now() - t0);
   };
   const rawBatch = async () => {
@@ -97,14 +105,14 @@ async function main(): Promise<void> {
     await callersRun(count, callers, (n) => producer.publish(Tick, { n, sentAt: Date.now() }));
     return { topic, Tick };
   };
-  const sdkConsume = async () => {
+  const sdkConsume = async (sdk = client) => {
     const { Tick } = await filled();
     let seen = 0;
     let first = 0;
     let done!: (ms: number) => void;
     const finished = new Promise<number>((resolve) => (done = resolve));
-    const consumer = client
-      .consumer({ group: `bench-sdk-${randomUUID().slice(0, 6)}`, concurrency: 1024, prefetch: 8192, orderedByKey: false })
+    const consumer = sdk
+      .consumer({ group: `bench-sdk-${randomUUID().slice(0, 6)}`, concurrency: 64, prefetch: 4096, orderedByKey: false })
       .handle(Tick, () => {
         if (seen++ === 0) first = performance.now();
         if (seen === count) done(performance.now() - first);
@@ -139,18 +147,21 @@ async function main(): Promise<void> {
     await consumer.disconnect();
     return rate(count, ms);
   };
-  const consume = { sdk: [] as number[], raw: [] as number[] };
+  const consume = { sdk: [] as number[], background: [] as number[], raw: [] as number[] };
   for (let r = 0; r < rounds; r++) {
     consume.raw.push(await rawConsume());
     consume.sdk.push(await sdkConsume());
+    consume.background.push(await sdkConsume(background));
   }
 
   await client.close();
+  await background.close();
   await raw.disconnect();
+  await naive.disconnect();
   await admin.disconnect();
 
   const p = { sdk: median(publish.sdk), send: median(publish.send), batch: median(publish.batch) };
-  const c = { sdk: median(consume.sdk), raw: median(consume.raw) };
+  const c = { sdk: median(consume.sdk), background: median(consume.background), raw: median(consume.raw) };
   console.log(`kafka bench: ${count} messages (naive send: ${naiveCount}), ${callers} concurrent callers, ${rounds} rounds, medians in msg/s`);
   console.log(`publish  SDK publish() x ${callers} callers      ${p.sdk}`);
   console.log(`publish  raw send() per message x ${callers}     ${p.send}`);
@@ -158,8 +169,10 @@ async function main(): Promise<void> {
   console.log(`publish  SDK / naive send   ${(p.sdk / p.send).toFixed(2)}x (target >= 10)`);
   console.log(`publish  SDK / sendBatch    ${(p.sdk / p.batch).toFixed(2)}x (target >= 0.9)`);
   console.log(`consume  SDK consumer                       ${c.sdk}`);
+  console.log(`consume  SDK consumer, ackAwaitsCommit false  ${c.background}`);
   console.log(`consume  raw eachBatch                      ${c.raw}`);
   console.log(`consume  SDK / raw          ${(c.sdk / c.raw).toFixed(2)}x (target >= 0.9)`);
+  console.log(`consume  SDK (background commits) / raw  ${(c.background / c.raw).toFixed(2)}x`);
   console.log(`rounds: ${JSON.stringify({ publish, consume })}`);
 }
 
