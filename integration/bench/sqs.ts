@@ -42,6 +42,14 @@ const run = randomUUID().slice(0, 8);
 const rate = (n: number, ms: number) => Math.round((n / ms) * 1000);
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 const body = (n: number) => JSON.stringify({ n, sentAt: Date.now() });
+/** This process's CPU time per message, per variant: what the client side costs, apart from the server's share of the machine. */
+const cpu = new Map<string, number[]>();
+const start = () => ({ at: performance.now(), cpu: process.cpuUsage() });
+const finish = (variant: string, n: number, from: ReturnType<typeof start>) => {
+  const used = process.cpuUsage(from.cpu);
+  cpu.set(variant, [...(cpu.get(variant) ?? []), (used.user + used.system) / n]);
+  return rate(n, performance.now() - from.at);
+};
 
 async function main(): Promise<void> {
   const options = { credentials, waitTimeSeconds: 1 };
@@ -74,18 +82,18 @@ async function main(): Promise<void> {
   // --- publish ---------------------------------------------------------------------------
   const sdkPublishRound = async () => {
     const message = Tick(topics.sdk);
-    const t0 = performance.now();
+    const t0 = start();
     await inFlight(count, window, (n) => producer.publish(message, { n, sentAt: Date.now() }));
-    return rate(count, performance.now() - t0);
+    return finish('sdkPublish', count, t0);
   };
   const naiveRound = async () => {
-    const t0 = performance.now();
+    const t0 = start();
     await inFlight(naiveCount, window, (n) => raw.send(new SendMessageCommand({ QueueUrl: urls.naive, MessageBody: body(n) })));
-    return rate(naiveCount, performance.now() - t0);
+    return finish('naive', naiveCount, t0);
   };
   /** Hand-batched by 10; `withEnvelope`: each entry carries what the SDK carries (id, type, headers in one attribute). */
   const handBatched = (withEnvelope: boolean) => async () => {
-    const t0 = performance.now();
+    const t0 = start();
     await inFlight(Math.ceil(count / 10), Math.max(1, window / 10), async (b) => {
       const Entries = Array.from({ length: Math.min(10, count - b * 10) }, (_, i) => {
         if (!withEnvelope) return { Id: String(i), MessageBody: body(b * 10 + i) };
@@ -95,7 +103,7 @@ async function main(): Promise<void> {
       const { Failed = [] } = await raw.send(new SendMessageBatchCommand({ QueueUrl: urls.batch, Entries }));
       if (Failed.length > 0) throw new Error(`batch entries failed: ${JSON.stringify(Failed)}`);
     });
-    return rate(count, performance.now() - t0);
+    return finish(withEnvelope ? 'handEnvelope' : 'hand', count, t0);
   };
   const handBatchedRound = handBatched(false);
   const handEnvelopeRound = handBatched(true);
@@ -107,6 +115,7 @@ async function main(): Promise<void> {
   await handEnvelopeRound();
   await sdkPublishRound();
   await purge();
+  cpu.clear();
 
   const naive: number[] = [];
   const hand: number[] = [];
@@ -132,7 +141,7 @@ async function main(): Promise<void> {
   const pollers = Math.min(transport.config.maxPollers, Math.ceil(prefetch / 10));
   const rawConsumeRound = async () => {
     let got = 0;
-    const t0 = performance.now();
+    const t0 = start();
     await Promise.all(
       Array.from({ length: pollers }, async () => {
         while (got < count) {
@@ -146,7 +155,7 @@ async function main(): Promise<void> {
         }
       }),
     );
-    return rate(count, performance.now() - t0);
+    return finish('rawConsume', count, t0);
   };
   const sdkConsumeRound = async () => {
     let handled = 0;
@@ -155,10 +164,10 @@ async function main(): Promise<void> {
     const consumer = client.consumer({ group: 'bench', concurrency, prefetch, orderedByKey: false }).handle(Tick(topics.consumeSdk), () => {
       if (++handled === count) done();
     });
-    const t0 = performance.now();
+    const t0 = start();
     await consumer.start();
     await finished;
-    const result = rate(count, performance.now() - t0);
+    const result = finish('sdkConsume', count, t0);
     await consumer.close();
     return result;
   };
@@ -182,16 +191,18 @@ async function main(): Promise<void> {
   for (const QueueUrl of queueUrls) await raw.send(new DeleteQueueCommand({ QueueUrl })).catch(() => undefined);
   raw.destroy();
 
-  const rows: Array<[string, number[]]> = [
-    [`raw SendMessage per message, ${window} in flight (${naiveCount})`, naive],
-    [`raw SendMessageBatch by 10, ${window / 10} batches in flight, body only`, hand],
-    [`raw SendMessageBatch by 10, same envelope attribute as the SDK`, handEnvelope],
-    [`SDK producer.publish, ${window} in flight`, sdkPublish],
-    [`raw ReceiveMessage x${pollers} + DeleteMessageBatch`, rawConsume],
-    [`SDK consumer, concurrency ${concurrency}, prefetch ${prefetch} (${pollers} pollers)`, sdkConsume],
+  const rows: Array<[string, string, number[]]> = [
+    [`raw SendMessage per message, ${window} in flight (${naiveCount})`, 'naive', naive],
+    [`raw SendMessageBatch by 10, ${window / 10} batches in flight, body only`, 'hand', hand],
+    [`raw SendMessageBatch by 10, same envelope attribute as the SDK`, 'handEnvelope', handEnvelope],
+    [`SDK producer.publish, ${window} in flight`, 'sdkPublish', sdkPublish],
+    [`raw ReceiveMessage x${pollers} + DeleteMessageBatch`, 'rawConsume', rawConsume],
+    [`SDK consumer, concurrency ${concurrency}, prefetch ${prefetch} (${pollers} pollers)`, 'sdkConsume', sdkConsume],
   ];
-  console.log(`SQS ${endpoint}, ${count} messages, ${rounds} rounds (median msg/s, then each round)`);
-  for (const [label, values] of rows) console.log(`  ${label.padEnd(66)} ${String(median(values)).padStart(8)}   [${values.join(', ')}]`);
+  console.log(`SQS ${endpoint}, ${count} messages, ${rounds} rounds (median msg/s | median client CPU µs per message | msg/s of each round)`);
+  for (const [label, variant, values] of rows) {
+    console.log(`  ${label.padEnd(66)} ${String(median(values)).padStart(7)} | ${median(cpu.get(variant)!).toFixed(0).padStart(4)} µs | [${values.join(', ')}]`);
+  }
   console.log('ratios of medians (target):');
   console.log(`  SDK publish / raw SendMessage per message  ${(median(sdkPublish) / median(naive)).toFixed(1)}x   (>= 5x)`);
   console.log(`  SDK publish / raw hand-batched, body only  ${(median(sdkPublish) / median(hand)).toFixed(2)}x  (>= 0.9x)`);
