@@ -72,7 +72,7 @@ async function raw(publishers = concurrency, total = count): Promise<Result> {
   const encoder = new TextEncoder();
   const decoder = new TextDecoder();
   const subscription = await transport.subscribe(
-    { topic: Tick.topic, group: 'bench', maxInFlight: concurrency * 2, start: { from: 'stored' }, deadLetterTopic: `${Tick.topic}.dlq`, handlerTimeoutMs: 60_000, orderedByKey: true },
+    { topic: Tick.topic, group: 'bench', maxInFlight: concurrency * 2, start: { from: 'stored' }, deadLetterTopic: `${Tick.topic}.dlq`, handlerTimeoutMs: 60_000, orderedByKey: true, delivery: 'at-least-once' },
     (delivery) => {
       const tick = JSON.parse(decoder.decode(delivery.envelope.payload)) as { sentAt: number };
       latencies.push(performance.now() - tick.sentAt);

@@ -35,7 +35,7 @@ async function main(): Promise<void> {
   const transport = new RabbitMqTransport(new URL(url), {});
   const client = await createClient(transport);
   const connection = await amqp.connect(url);
-  const spec = (group: string) => ({ topic, group, maxInFlight: concurrency * 2, start: { from: 'stored' } as const, deadLetterTopic: `${topic}.dlq`, handlerTimeoutMs: 60_000, orderedByKey: false });
+  const spec = (group: string) => ({ topic, group, maxInFlight: concurrency * 2, start: { from: 'stored' } as const, deadLetterTopic: `${topic}.dlq`, handlerTimeoutMs: 60_000, orderedByKey: false, delivery: 'at-least-once' as const });
   // The group queues the consume runs read; declared the way the adapter declares them.
   for (const group of ['sdk', 'raw']) await (await transport.subscribe(spec(group), () => undefined)).close();
   const admin = await connection.createChannel();

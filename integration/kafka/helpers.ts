@@ -56,6 +56,7 @@ export function spec(topic: string, group: string, overrides: Partial<Subscripti
     deadLetterTopic: `${topic}.dlq`,
     handlerTimeoutMs: 30_000,
     orderedByKey: true,
+    delivery: 'at-least-once',
     ...overrides,
   };
 }

@@ -93,6 +93,7 @@ export function spec(topic: string, group: string, overrides: Partial<Subscripti
     deadLetterTopic: `${topic}.dlq`,
     handlerTimeoutMs: 30_000,
     orderedByKey: false,
+    delivery: 'at-least-once',
     ...overrides,
   };
 }

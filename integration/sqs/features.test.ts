@@ -28,6 +28,7 @@ const spec = (topic: string, group: string, extra: Partial<SubscriptionSpec> = {
   deadLetterTopic: `${topic}.dlq`,
   handlerTimeoutMs: 60_000,
   orderedByKey: false,
+  delivery: 'at-least-once',
   ...extra,
 });
 const raw = (topic: string, id: string, extra: Partial<OutgoingMessage> = {}): OutgoingMessage => ({ id, type: 'sqs.raw', topic, headers: {}, payload: Buffer.from(`"${id}"`), timestamp: Date.now(), ...extra });
@@ -109,6 +110,35 @@ describe('sqs on ElasticMQ', () => {
       expect(Attributes?.FifoQueue).toBe('true');
     } finally {
       await Promise.all(clients.map((c) => c.close({ timeoutMs: 0 })));
+    }
+  }, 60_000);
+
+  it('FIFO: a poison message is dead-lettered and redriven back within the deduplication window, twice, and handled', async () => {
+    const topic = topicName('fifo-redrive');
+    const message = Item(topic);
+    const options = { fifoTopics: [topic] };
+    const client = await createClient(sqs(options));
+    let broken = true;
+    let deadLettered = 0;
+    const handled: number[] = [];
+    try {
+      await client.consumer({ group: 'g', retry: { attempts: 1 }, hooks: { onDeadLetter: () => void deadLettered++ } }).handle(message, (item) => {
+        if (broken) throw new Error('downstream down');
+        handled.push(item.n);
+      }).start();
+      const id = await client.producer().publish(message, { n: 1 }, { key: 'k' });
+      // Dead-lettered, redriven, dead-lettered again, redriven again: all within SQS's 5-minute
+      // deduplication window, all with the same message id.
+      for (let round = 1; round <= 2; round++) {
+        await waitFor(() => deadLettered === round, 15_000, `dead letter ${round}`);
+        if (round === 2) broken = false;
+        expect(await client.redrive({ deadLetterTopic: `${topic}.dlq`, idleMs: 1_500 })).toEqual({ redriven: 1, skipped: 0 });
+      }
+      await waitFor(() => handled.length === 1, 15_000, 'the redriven message handled');
+      expect(handled).toEqual([1]);
+      expect(id).toBeTruthy();
+    } finally {
+      await client.close({ timeoutMs: 0 });
     }
   }, 60_000);
 

@@ -32,10 +32,11 @@ const consumerSchema = z.strictObject({
   maxWaitTimeMs: z.number().int().min(0).default(500),
   /**
    * ack() resolves once the offset commit covering it is done (true), or as soon as the offset is
-   * marked finished, committed shortly after (false: about 4x the consume rate, but a crash right
-   * after an ack can redeliver the message, which at-most-once consumers must not allow).
+   * marked finished, committed shortly after (false: about 4x the consume rate; a crash right after
+   * an ack can redeliver the message). Default: true for at-most-once consumers (they must not see
+   * a message twice), false otherwise.
    */
-  ackAwaitsCommit: z.boolean().default(true),
+  ackAwaitsCommit: z.boolean().optional(),
   /** Retry-topic and delayed messages held in memory until due, per subscription. */
   maxHeld: z.number().int().min(1).default(10_000),
 });

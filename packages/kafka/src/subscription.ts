@@ -317,7 +317,7 @@ export class KafkaSubscription implements Subscription {
     const committed = this.commits.request(entry.part);
     // Awaited: the offset is stored before ack() resolves, which at-most-once needs (it acks before
     // the handler). Not awaited: at-least-once throughput without an offset commit per handler slot.
-    if (this.deps.config.consumer.ackAwaitsCommit) await committed;
+    if (this.deps.config.consumer.ackAwaitsCommit ?? this.spec.delivery === 'at-most-once') await committed;
   }
 
   /**

@@ -31,6 +31,7 @@ export function spec(topic: string, group: string, extra: Partial<SubscriptionSp
     deadLetterTopic: `${topic}.dlq`,
     handlerTimeoutMs: 60_000,
     orderedByKey: true,
+    delivery: 'at-least-once',
     ...extra,
   };
 }

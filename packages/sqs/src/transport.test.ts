@@ -44,7 +44,7 @@ describe('SqsTransport refusals and capabilities', () => {
 
   it('refuses replay at subscribe', async () => {
     const t = transport();
-    const spec = { topic: 'orders', group: 'g', maxInFlight: 1, deadLetterTopic: 'orders.dlq', handlerTimeoutMs: 1000, orderedByKey: false };
+    const spec = { topic: 'orders', group: 'g', maxInFlight: 1, deadLetterTopic: 'orders.dlq', handlerTimeoutMs: 1000, orderedByKey: false, delivery: 'at-least-once' as const };
     await expect(t.subscribe({ ...spec, start: { from: 'earliest' } }, () => undefined)).rejects.toThrow(CapabilityError);
     await t.close();
   });

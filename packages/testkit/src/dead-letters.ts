@@ -20,6 +20,7 @@ export async function readDeadLetters(env: CaseEnv, deadLetterTopic: string, cou
       deadLetterTopic: `${deadLetterTopic}.dlq`,
       handlerTimeoutMs: 60_000,
       orderedByKey: false,
+    delivery: 'at-least-once',
     },
     (delivery) => {
       received.push(delivery.envelope);

@@ -48,7 +48,7 @@ export async function redrive(transport: Transport, options: RedriveOptions): Pr
   };
   let chain = Promise.resolve();
   const subscription = await transport.subscribe(
-    { topic: options.deadLetterTopic, group: DEAD_LETTER_GROUP, maxInFlight: 1, start: { from: 'stored' }, deadLetterTopic: `${options.deadLetterTopic}.dlq`, handlerTimeoutMs: 60_000, orderedByKey: true },
+    { topic: options.deadLetterTopic, group: DEAD_LETTER_GROUP, maxInFlight: 1, start: { from: 'stored' }, deadLetterTopic: `${options.deadLetterTopic}.dlq`, handlerTimeoutMs: 60_000, orderedByKey: true, delivery: 'at-least-once' },
     (delivery) => {
       // One at a time, in order, so a redrive keeps per-key order and the limit is exact.
       chain = chain.then(async () => {

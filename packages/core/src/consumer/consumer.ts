@@ -86,6 +86,7 @@ export class Consumer {
             deadLetterTopic: this.deadLetterTopic(topic),
             handlerTimeoutMs: this.options.handlerTimeoutMs,
             orderedByKey: this.orderedByKey,
+            delivery: this.options.delivery,
           },
           (delivery) => this.onDelivery(delivery, settings),
         );

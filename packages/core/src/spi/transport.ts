@@ -50,6 +50,12 @@ export interface SubscriptionSpec {
   readonly handlerTimeoutMs: number;
   /** Core needs per-key order; adapters that need special topology for it (FIFO queues) use it. */
   readonly orderedByKey: boolean;
+  /**
+   * The consumer's guarantee. Under at-most-once core acks before the handler, so `ack()` must
+   * resolve only once the broker has recorded it; otherwise an adapter may settle in the
+   * background (a later ack, or a crash, at worst redelivers).
+   */
+  readonly delivery: 'at-most-once' | 'at-least-once' | 'exactly-once';
 }
 
 export interface Subscription {
