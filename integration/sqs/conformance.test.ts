@@ -1,30 +1,44 @@
 /**
- * Ferry's conformance suite on a real SQS-compatible server (ElasticMQ from the harness). The
- * per-key-order case's topics are FIFO queues (`fifoTopics`); every other case runs on standard
- * queues, the default.
+ * Ferry's conformance suite on a real SQS-compatible server (ElasticMQ from the harness), twice:
+ *   - `sqs`: standard queues (the default); only the per-key-order case's topics are FIFO.
+ *   - `sqs-fifo`: every case on FIFO queues, except `delay` (SQS refuses per-message delay on FIFO
+ *     queues, so that case keeps a standard queue; the refusal is tested in features.test.ts).
+ * Whether a topic is FIFO is decided by name (`fifoTopics`), so the case prefixes select it.
  */
 import { afterAll } from 'vitest';
-import { runConformanceSuite } from '@ferry/testkit';
+import { caseGroups, runConformanceSuite, type SuiteInfo } from '@ferry/testkit';
+import type { SqsOptions } from '@ferry/sqs';
 import { cleanup, sqs, sqsEndpoint } from './helpers.ts';
 
-// A 10 s visibility timeout (the heartbeat keeps slow handlers' messages hidden): messages a long poll
-// took just as the fault proxy cut its connection come back after one timeout, not 30 s.
-const options = { fifoTopics: ['conf-sqs-per-key-order-*'], visibilityTimeoutSeconds: 10 };
+// A 10 s visibility timeout (the heartbeat keeps slow handlers' messages hidden): messages a long
+// poll took just as the fault proxy cut its connection come back after one timeout, not 30 s.
+const common: SqsOptions = { visibilityTimeoutSeconds: 10 };
+
+/** Topic prefixes of every case of the suite named `name` but `except` (topics are `conf-<name>-<case id, 20 chars>-...`). */
+function casePrefixes(name: string, except: readonly string[]): string[] {
+  const probe = sqs({ ...common, fifoTopics: ['*'] });
+  const info: SuiteInfo = { options: { name, createTransport: () => probe }, transportName: probe.name, capabilities: probe.capabilities, scale: 1 };
+  void probe.close();
+  const ids = caseGroups.flatMap((group) => group(info).cases.map((c) => c.id));
+  return ids.filter((id) => !except.includes(id)).map((id) => `conf-${name}-${id.slice(0, 20)}-*`);
+}
+
+const suites: Array<{ name: string; options: SqsOptions }> = [
+  { name: 'sqs', options: { ...common, fifoTopics: ['conf-sqs-per-key-order-*'] } },
+  { name: 'sqs-fifo', options: { ...common, fifoTopics: casePrefixes('sqs-fifo', ['delay']) } },
+];
 
 afterAll(() => cleanup('conf-sqs-'));
 
 const broker = new URL(sqsEndpoint().endpoint);
 
-runConformanceSuite({
-  name: 'sqs',
-  createTransport: () => sqs(options),
-  connectionFault: {
-    brokerAddress: { host: broker.hostname, port: Number(broker.port || 80) },
-    createTransportVia: (proxy) => {
-      const via = new URL(sqsEndpoint().endpoint);
-      via.hostname = proxy.host;
-      via.port = String(proxy.port);
-      return sqs(options, via.origin);
+for (const { name, options } of suites) {
+  runConformanceSuite({
+    name,
+    createTransport: () => sqs(options),
+    connectionFault: {
+      brokerAddress: { host: broker.hostname, port: Number(broker.port || 80) },
+      createTransportVia: (proxy) => sqs(options, `${broker.protocol}//${proxy.host}:${proxy.port}`),
     },
-  },
-});
+  });
+}

@@ -7,6 +7,7 @@ import {
   ClosedError,
   DEAD_LETTER_GROUP,
   envelopeSize,
+  HEADERS,
   MessageTooLargeError,
   PublishError,
   redactText,
@@ -40,6 +41,8 @@ export class SqsTransport implements Transport {
   private readonly queues: Queues;
   private readonly publisher: Publisher;
   private readonly subscriptions = new Set<SqsSubscription>();
+  /** Ids of dead letters this transport holds unsettled (redrive reads them, then sends them back), with their SQS MessageId. */
+  private readonly redriving = new Map<string, string>();
   private closing: Promise<void> | undefined;
 
   constructor(url: URL, options: Readonly<Record<string, unknown>> = {}) {
@@ -79,7 +82,7 @@ export class SqsTransport implements Transport {
     if (this.closing) return Promise.reject(new ClosedError('sqs transport'));
     const entries = [];
     try {
-      for (const message of messages) entries.push({ message, encoded: this.check(message) });
+      for (const message of messages) entries.push({ message, encoded: this.check(message), deduplicationId: this.deduplicationIdOf(message) });
     } catch (error) {
       return Promise.reject(error);
     }
@@ -100,6 +103,20 @@ export class SqsTransport implements Transport {
     if (failed.length === 1 && entries.length === 1) throw publishError(failed[0]!.reason, [failed[0]!.id]);
     const reasons = failed.slice(0, 3).map((f) => `${f.id}: ${f.reason instanceof Error ? f.reason.message : String(f.reason)}`);
     throw new PublishError(`SQS did not accept ${failed.length} of ${entries.length} messages (${reasons.join('; ')}${failed.length > 3 ? '; ...' : ''}); the others were sent.`, { cause: failed[0]!.reason });
+  }
+
+  /**
+   * FIFO deduplication drops a second send of one message id within 5 minutes: right for a
+   * producer's retry, wrong for a deliberate re-send of the same message. A dead letter is unique
+   * per dead-lettering (its dead-letter time), and a message sent back while this transport holds
+   * it from a dead-letter queue is a redrive, unique per dead-letter delivery.
+   */
+  private deduplicationIdOf(m: OutgoingMessage): string | undefined {
+    if (!this.queues.isFifo(m.topic)) return undefined;
+    const deadLetterAt = m.headers[HEADERS.deadLetterAt];
+    if (deadLetterAt !== undefined) return `${m.id}|dead-letter|${deadLetterAt}`;
+    const redriven = this.redriving.get(m.id);
+    return redriven === undefined ? undefined : `${m.id}|redrive|${redriven}`;
   }
 
   /** Refuses, before anything is sent, what SQS cannot carry; returns the encoded message. */
@@ -126,11 +143,26 @@ export class SqsTransport implements Transport {
     await this.queues.claim(queue, spec.group);
     if (spec.group !== DEAD_LETTER_GROUP && spec.deadLetterTopic) await this.declareDeadLetter(queue, spec.deadLetterTopic);
     if (this.closing) throw new ClosedError('sqs transport');
-    const subscription = new SqsSubscription(this.sqs, queue, spec, this.config, onDelivery);
+    const deliver = spec.group === DEAD_LETTER_GROUP ? (d: Delivery) => onDelivery(this.trackRedrive(d)) : onDelivery;
+    const subscription = new SqsSubscription(this.sqs, queue, spec, this.config, deliver);
     this.subscriptions.add(subscription);
     subscription.onClosed = () => this.subscriptions.delete(subscription);
     subscription.start();
     return subscription;
+  }
+
+  /** Remembers a dead letter while it is unsettled, so that sending it back counts as a redrive (see deduplicationIdOf). */
+  private trackRedrive(delivery: Delivery): Delivery {
+    const id = delivery.envelope.id;
+    this.redriving.set(id, String(delivery.coordinates.messageId));
+    const forget = () => void this.redriving.delete(id);
+    return {
+      envelope: delivery.envelope,
+      attempt: delivery.attempt,
+      coordinates: delivery.coordinates,
+      ack: () => delivery.ack().finally(forget),
+      nack: (delayMs) => delivery.nack(delayMs).finally(forget),
+    };
   }
 
   /** The dead-letter topic's queue, kept for DEAD_LETTER_GROUP, and the redrive policy pointing at it. */
