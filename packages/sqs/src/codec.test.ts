@@ -28,6 +28,20 @@ describe('codec', () => {
     expect(decode(received(envelope(Buffer.from('{}'), { headers })), 't').headers).toEqual(headers);
   });
 
+  it('shows dead-letter reason, kind, attempts and origin as attributes of their own, readable and SQS-safe', () => {
+    const headers = { 'ferry-dead-letter-reason': `boom \u0001 ${'x'.repeat(2000)}`, 'ferry-dead-letter-kind': 'handler', 'ferry-dead-letter-attempts': '3', 'ferry-original-topic': 'orders', 'ferry-dead-letter-stack': 'not shown' };
+    const e = envelope(Buffer.from('{}'), { headers });
+    const { attributes, size } = encode(e);
+    expect(Object.keys(attributes).sort()).toEqual([ATTR_META, 'ferry-dead-letter-attempts', 'ferry-dead-letter-kind', 'ferry-dead-letter-reason', 'ferry-original-topic'].sort());
+    expect(attributes['ferry-dead-letter-attempts']?.StringValue).toBe('3');
+    expect(attributes['ferry-dead-letter-reason']?.StringValue).toMatch(/^boom \uFFFD x+$/);
+    expect(attributes['ferry-dead-letter-reason']?.StringValue).toHaveLength(1024);
+    const counted = Object.entries(attributes).reduce((n, [name, a]) => n + name.length + a.DataType!.length + Buffer.byteLength(a.StringValue!), 2);
+    expect(size).toBe(counted);
+    // The exact values still come back from the packed metadata.
+    expect(decode(received(e), 't').headers).toEqual(headers);
+  });
+
   it('round-trips text payloads as the body, byte-exact (BOM and CR/LF kept)', () => {
     for (const text of ['{"a":1}', '\uFEFF{"bom":true}', 'line\r\nbreak\r', '日本語 👩‍👩‍👧', '"nul \\u0000 escaped"']) {
       const e = envelope(Buffer.from(text, 'utf8'));

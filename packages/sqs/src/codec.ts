@@ -1,6 +1,6 @@
 import { isUtf8 } from 'node:buffer';
 import type { Message, MessageAttributeValue } from '@aws-sdk/client-sqs';
-import type { Envelope } from '@ferry/core';
+import { HEADERS, type Envelope } from '@ferry/core';
 
 /**
  * How an envelope travels in an SQS message. SQS allows 10 message attributes and only some
@@ -29,6 +29,19 @@ interface Meta {
 
 /** Characters SQS refuses in bodies and string attributes (outside #x9 #xA #xD #x20-#xD7FF #xE000-#xFFFD #x10000-#x10FFFF). */
 const REFUSED_CHARS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/;
+
+/**
+ * Dead-letter facts shown as attributes of their own as well (they are in the packed headers too),
+ * so a dead-letter queue can be inspected in the AWS console or the CLI without unpacking JSON.
+ */
+const VISIBLE_HEADERS = [HEADERS.deadLetterReason, HEADERS.deadLetterKind, HEADERS.deadLetterAttempts, HEADERS.originalTopic] as const;
+const VISIBLE_MAX_CHARS = 1024;
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/** A header value SQS accepts as a string attribute (readable copy only: the exact value is in the metadata). */
+function readable(value: string): string {
+  return value.slice(0, VISIBLE_MAX_CHARS).replace(LONE_SURROGATE, '\uFFFD').replace(new RegExp(REFUSED_CHARS.source, 'g'), '\uFFFD');
+}
 
 export interface EncodedMessage {
   readonly body: string;
@@ -67,6 +80,13 @@ export function encode(message: Envelope): EncodedMessage {
       attributes[ATTR_PAYLOAD] = { DataType: 'Binary', BinaryValue: message.payload };
       size += ATTR_PAYLOAD.length + 'Binary'.length + message.payload.byteLength;
     }
+  }
+  for (const name of VISIBLE_HEADERS) {
+    const value = message.headers[name];
+    if (!value) continue; // SQS refuses empty attribute values
+    const text = readable(value);
+    attributes[name] = { DataType: 'String', StringValue: text };
+    size += name.length + 'String'.length + Buffer.byteLength(text);
   }
   const json = safeJson(meta);
   attributes[ATTR_META] = { DataType: 'String', StringValue: json };
