@@ -12,7 +12,8 @@
  *     batching machinery from the cost of carrying the envelope
  * Consume (a pre-filled queue):
  *   - SDK: consumer.handle() with JSON decode + schema validation, at-least-once, `concurrency` handlers
- *   - raw: as many ReceiveMessage loops as the SDK runs pollers, JSON.parse, DeleteMessageBatch per receive
+ *   - raw: as many ReceiveMessage loops as the SDK runs pollers, JSON.parse, DeleteMessageBatch per
+ *     receive, pipelined (the next receive does not wait for the delete)
  * Uses FERRY_SQS_ENDPOINT / FERRY_SQS_REGION, or ElasticMQ on http://127.0.0.1:9324.
  */
 import { randomUUID } from 'node:crypto';
@@ -141,6 +142,7 @@ async function main(): Promise<void> {
   const pollers = Math.min(transport.config.maxPollers, Math.ceil(prefetch / 10));
   const rawConsumeRound = async () => {
     let got = 0;
+    const deletes: Promise<unknown>[] = [];
     const t0 = start();
     await Promise.all(
       Array.from({ length: pollers }, async () => {
@@ -151,10 +153,12 @@ async function main(): Promise<void> {
           if (Messages.length === 0) continue;
           for (const m of Messages) JSON.parse(m.Body!);
           got += Messages.length;
-          await raw.send(new DeleteMessageBatchCommand({ QueueUrl: urls.consumeRaw, Entries: Messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })) }));
+          // Pipelined: the next receive does not wait for this delete.
+          deletes.push(raw.send(new DeleteMessageBatchCommand({ QueueUrl: urls.consumeRaw, Entries: Messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })) })));
         }
       }),
     );
+    await Promise.all(deletes);
     return finish('rawConsume', count, t0);
   };
   const sdkConsumeRound = async () => {
@@ -196,7 +200,7 @@ async function main(): Promise<void> {
     [`raw SendMessageBatch by 10, ${window / 10} batches in flight, body only`, 'hand', hand],
     [`raw SendMessageBatch by 10, same envelope attribute as the SDK`, 'handEnvelope', handEnvelope],
     [`SDK producer.publish, ${window} in flight`, 'sdkPublish', sdkPublish],
-    [`raw ReceiveMessage x${pollers} + DeleteMessageBatch`, 'rawConsume', rawConsume],
+    [`raw ReceiveMessage x${pollers} + pipelined DeleteMessageBatch`, 'rawConsume', rawConsume],
     [`SDK consumer, concurrency ${concurrency}, prefetch ${prefetch} (${pollers} pollers)`, 'sdkConsume', sdkConsume],
   ];
   console.log(`SQS ${endpoint}, ${count} messages, ${rounds} rounds (median msg/s | median client CPU µs per message | msg/s of each round)`);
