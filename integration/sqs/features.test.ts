@@ -347,6 +347,17 @@ describe('sqs on ElasticMQ', () => {
     }
   });
 
+  it('abortPollsOnClose: close() returns at once even with 20 s long polls', async () => {
+    const topic = topicName('abort');
+    const transport = sqs({ waitTimeSeconds: 20, abortPollsOnClose: true });
+    const sub = await transport.subscribe(spec(topic, 'g'), (d) => void d.ack());
+    await sleep(300); // the polls are waiting on the server
+    const t0 = Date.now();
+    await sub.close();
+    await transport.close();
+    expect(Date.now() - t0).toBeLessThan(1_000);
+  });
+
   it('close() ends within the long-poll wait and releases unsettled deliveries at once', async () => {
     const topic = topicName('close');
     const transport = sqs({ waitTimeSeconds: 2 });

@@ -74,6 +74,8 @@ export class SqsSubscription implements Subscription {
   private readonly releases = new Set<Promise<void>>();
   private closing: Promise<void> | undefined;
   private readonly visibilityMs: number;
+  /** Aborts polls in flight on close, only with the `abortPollsOnClose` option. */
+  private readonly aborter = new AbortController();
   onClosed: (() => void) | undefined;
 
   constructor(
@@ -121,10 +123,10 @@ export class SqsSubscription implements Subscription {
       const askedAt = Date.now();
       let messages: Message[];
       try {
-        // Not aborted on stop/close: a long poll cut on the client side can still take messages on
-        // the server (measured on ElasticMQ), which then stay invisible for a whole visibility
-        // timeout. It ends by itself within waitTimeSeconds instead; what it brings back after
-        // stop() is released at once.
+        // Not aborted on stop/close (unless abortPollsOnClose): a long poll cut on the client side
+        // can still take messages on the server (measured on ElasticMQ, reported for AWS), which
+        // then stay invisible for a whole visibility timeout. It ends by itself within
+        // waitTimeSeconds instead; what it brings back after stop() is released at once.
         const response = await this.sqs.send(
           new ReceiveMessageCommand({
             QueueUrl: this.queue.url,
@@ -134,7 +136,7 @@ export class SqsSubscription implements Subscription {
             MessageAttributeNames: ['All'],
             MessageSystemAttributeNames: ['ApproximateReceiveCount', 'SentTimestamp'],
           }),
-          { requestTimeout: pollTimeoutMs(this.config) },
+          { requestTimeout: pollTimeoutMs(this.config), abortSignal: this.aborter.signal },
         );
         messages = response.Messages ?? [];
         failures = 0;
@@ -219,6 +221,7 @@ export class SqsSubscription implements Subscription {
       await this.stop();
       this.state = 'closed';
       // Polls in flight end within waitTimeSeconds; what they bring is released (see poll()).
+      if (this.config.abortPollsOnClose) this.aborter.abort();
       await Promise.allSettled(this.loops);
       clearInterval(this.heartbeat);
       // Whatever core still holds goes back to the group now rather than after the visibility timeout.
