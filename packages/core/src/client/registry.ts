@@ -39,22 +39,29 @@ export async function resolveFactory(url: URL): Promise<TransportFactory> {
 /**
  * Imports an adapter package: first as core sees it (npm/yarn hoisting), then as the application
  * sees it (pnpm keeps packages apart, so core cannot see the app's dependencies): from the
- * entry script's folder, then from the working directory.
+ * entry script's folder, then from the working directory. A package that is found but fails to
+ * load reports its own error, not "not installed".
  */
 async function importAdapter(pkg: string): Promise<unknown> {
   try {
     return await import(pkg);
-  } catch {
-    // not visible from core: look from the application's side
+  } catch (error) {
+    if (!isNotFound(error, pkg)) throw error;
   }
   const bases = [process.argv[1], join(process.cwd(), 'package.json')].filter((b): b is string => Boolean(b));
   for (const base of bases) {
+    let resolved: string;
     try {
-      const resolved = createRequire(base).resolve(pkg);
-      return await import(pathToFileURL(resolved).href);
+      resolved = createRequire(base).resolve(pkg);
     } catch {
-      // try the next base
+      continue; // not visible from there: try the next base
     }
+    return import(pathToFileURL(resolved).href);
   }
   return undefined;
+}
+
+function isNotFound(error: unknown, pkg: string): boolean {
+  const code = (error as { code?: string } | null)?.code;
+  return (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') && String((error as Error).message).includes(`'${pkg}'`);
 }
