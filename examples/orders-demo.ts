@@ -4,6 +4,9 @@
  *
  *   pnpm demo
  *   FERRY_URL=amqp://guest:guest@127.0.0.1:5672 pnpm demo
+ *   FERRY_URL=sqs://k:s@us-east-1?endpoint=http://127.0.0.1:9324 FERRY_OPTIONS='{"waitTimeSeconds":1}' pnpm demo
+ *
+ * FERRY_OPTIONS: adapter options as JSON (docs/adapters/<name>.md).
  */
 import { z } from 'zod';
 import { createClient, defineMessage, HEADERS, NonRetryableError, DEAD_LETTER_GROUP, redactUrl } from '@ferry/core';
@@ -22,7 +25,7 @@ const OrderPlaced = defineMessage(
   { topic: `demo-orders-${run}` },
 );
 
-const client = await createClient(url);
+const client = await createClient(url, { transport: JSON.parse(process.env.FERRY_OPTIONS ?? '{}') as Record<string, unknown> });
 console.log(`Ferry demo on ${redactUrl(url)} (transport: ${client.transport.name})`);
 
 const stats = { processed: 0, retried: 0, deadLettered: 0, duplicates: 0 };
