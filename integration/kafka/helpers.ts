@@ -1,7 +1,7 @@
 /** Shared by the Kafka integration tests: transports on the harness broker with test-tuned timings. */
 import type { Delivery, OutgoingMessage, SubscriptionSpec } from '@ferry/core';
 import { KafkaTransport, type KafkaOptions } from '@ferry/kafka';
-import { endpointsFromEnv, uniqueName } from '../harness/index.ts';
+import { endpointsFromEnv, spec as baseSpec, uniqueName } from '../harness/index.ts';
 
 /** Group joins and rebalances take seconds with production timings; tests use short ones. */
 export const TEST_OPTIONS: KafkaOptions = {
@@ -32,34 +32,9 @@ export function topicName(prefix: string): string {
   return uniqueName(`kafka-${prefix}`);
 }
 
-let seq = 0;
-/** A raw outgoing message (the SPI level, as core would build it). */
-export function message(topic: string, overrides: Partial<OutgoingMessage> = {}): OutgoingMessage {
-  seq += 1;
-  return {
-    id: `m-${seq}-${Math.random().toString(36).slice(2, 8)}`,
-    type: 'test.event',
-    topic,
-    headers: {},
-    payload: new TextEncoder().encode(`payload-${seq}`),
-    timestamp: Date.now(),
-    ...overrides,
-  };
-}
-
-export function spec(topic: string, group: string, overrides: Partial<SubscriptionSpec> = {}): SubscriptionSpec {
-  return {
-    topic,
-    group,
-    maxInFlight: 10,
-    start: { from: 'stored' },
-    deadLetterTopic: `${topic}.dlq`,
-    handlerTimeoutMs: 30_000,
-    orderedByKey: true,
-    delivery: 'at-least-once',
-    ...overrides,
-  };
-}
+/** SPI fixtures (integration/harness); Kafka's subscriptions keep per-key order by default. */
+export { message } from '../harness/index.ts';
+export const spec = (topic: string, group: string, overrides: Partial<SubscriptionSpec> = {}): SubscriptionSpec => baseSpec(topic, group, { orderedByKey: true, ...overrides });
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 

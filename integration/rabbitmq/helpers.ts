@@ -70,33 +70,7 @@ export async function cleanup(...prefixes: string[]): Promise<void> {
   }
 }
 
-let seq = 0;
-export function message(topic: string, overrides: Partial<OutgoingMessage> = {}): OutgoingMessage {
-  seq += 1;
-  return {
-    id: `m-${seq}-${Math.random().toString(36).slice(2, 8)}`,
-    type: 'test.event',
-    topic,
-    headers: {},
-    payload: new TextEncoder().encode(`payload-${seq}`),
-    timestamp: Date.now(),
-    ...overrides,
-  };
-}
-
-export function spec(topic: string, group: string, overrides: Partial<SubscriptionSpec> = {}): SubscriptionSpec {
-  return {
-    topic,
-    group,
-    maxInFlight: 10,
-    start: { from: 'stored' },
-    deadLetterTopic: `${topic}.dlq`,
-    handlerTimeoutMs: 30_000,
-    orderedByKey: false,
-    delivery: 'at-least-once',
-    ...overrides,
-  };
-}
+export { message, spec } from '../harness/index.ts';
 
 /** Collects deliveries; optionally settles them itself. */
 export class Collector {

@@ -8,7 +8,7 @@ import { CapabilityError, createClient, DEAD_LETTER_GROUP, defineMessage, type D
 import { encode, GROUP_TAG, Publisher, QueueError } from '@ferry/sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { startTcpProxy } from '../harness/index.ts';
+import { spec as baseSpec, startTcpProxy } from '../harness/index.ts';
 import { cleanup, rawClient, sqs, sqsEndpoint, topicName } from './helpers.ts';
 
 const Item = (topic: string) => defineMessage('sqs.item', z.object({ n: z.number(), tag: z.string().optional() }), { topic });
@@ -20,17 +20,7 @@ async function waitFor(check: () => boolean, ms: number, what: string): Promise<
     await sleep(20);
   }
 }
-const spec = (topic: string, group: string, extra: Partial<SubscriptionSpec> = {}): SubscriptionSpec => ({
-  topic,
-  group,
-  maxInFlight: 10,
-  start: { from: 'stored' },
-  deadLetterTopic: `${topic}.dlq`,
-  handlerTimeoutMs: 60_000,
-  orderedByKey: false,
-  delivery: 'at-least-once',
-  ...extra,
-});
+const spec = (topic: string, group: string, extra: Partial<SubscriptionSpec> = {}): SubscriptionSpec => baseSpec(topic, group, { handlerTimeoutMs: 60_000, ...extra });
 const raw = (topic: string, id: string, extra: Partial<OutgoingMessage> = {}): OutgoingMessage => ({ id, type: 'sqs.raw', topic, headers: {}, payload: Buffer.from(`"${id}"`), timestamp: Date.now(), ...extra });
 
 let admin: SQSClient;

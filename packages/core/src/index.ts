@@ -46,3 +46,4 @@ export { parseOptions } from './config/parse.ts';
 export { checkDelay, checkPriority, checkStart } from './capability-check.ts';
 export { redactUrl, redactText } from './redact.ts';
 export * from './errors.ts';
+export { topicPatternsSchema, matchesTopic } from './config/topic-patterns.ts';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '@ferry/core';
-import { matchesTopic, resolveConfig } from './options.ts';
+import { resolveConfig } from './options.ts';
 import { tierFor } from './names.ts';
 import { RabbitMqTransport } from './transport.ts';
 
@@ -36,14 +36,6 @@ describe('rabbitmq options', () => {
     expect(tierFor(c.delayTiersMs, 100)).toBe(100);
     expect(tierFor(c.delayTiersMs, 101)).toBe(1000);
     expect(tierFor(c.delayTiersMs, 1001)).toBeUndefined();
-  });
-
-  it('matches topics by name or prefix*', () => {
-    expect(matchesTopic(['orders'], 'orders')).toBe(true);
-    expect(matchesTopic(['orders'], 'orders2')).toBe(false);
-    expect(matchesTopic(['ord*'], 'orders2')).toBe(true);
-    expect(matchesTopic(['*'], 'anything')).toBe(true);
-    expect(matchesTopic([], 'x')).toBe(false);
   });
 
   it('declares capabilities from the options', () => {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ConfigError, parseOptions } from '@ferry/core';
+import { ConfigError, parseOptions, topicPatternsSchema } from '@ferry/core';
 
 /**
  * Delay tiers: one delay queue per tier with a fixed per-queue TTL. A delay goes to the smallest
@@ -11,20 +11,15 @@ export const DEFAULT_DELAY_TIERS_MS = [
   3_600_000, 7_200_000, 21_600_000, 43_200_000, 86_400_000,
 ];
 
-const topicPatterns = z
-  .array(z.string().min(1))
-  .default([])
-  .describe('topic names; an entry ending in `*` matches every topic with that prefix; `*` matches all');
-
 export const optionsSchema = z
   .object({
     /** Queue type of the group queues (and delay queues). Quorum: replicated, at-least-once dead-lettering. */
     queueType: z.enum(['quorum', 'classic']).default('quorum'),
     /** Topics whose group queues are classic queues with `x-max-priority` (quorum queues refuse it). */
-    priorityTopics: topicPatterns,
+    priorityTopics: topicPatternsSchema,
     maxPriority: z.number().int().min(1).max(255).default(10),
     /** Topics that keep a RabbitMQ stream (bound to the topic exchange) for replay. */
-    streamTopics: topicPatterns,
+    streamTopics: topicPatternsSchema,
     /** Stream retention (`x-max-age`, e.g. `7D`, `12h`) and size (`x-max-length-bytes`). */
     streamMaxAge: z.string().regex(/^\d+[YMDhms]$/).default('7D'),
     streamMaxBytes: z.number().int().positive().optional(),
@@ -110,9 +105,4 @@ export function resolveConfig(url: URL, options: Readonly<Record<string, unknown
     throw new ConfigError('rabbitmq.tls', 'TLS options given for a plain amqp:// URL', 'Use an amqps:// URL.');
   }
   return { ...parsed, delayTiersMs: [...new Set(parsed.delayTiersMs)].sort((a, b) => a - b), url };
-}
-
-/** Whether `topic` is matched by a list of names / `prefix*` patterns. */
-export function matchesTopic(patterns: readonly string[], topic: string): boolean {
-  return patterns.some((p) => (p.endsWith('*') ? topic.startsWith(p.slice(0, -1)) : p === topic));
 }

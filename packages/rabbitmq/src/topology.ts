@@ -2,7 +2,8 @@ import type { Channel, ChannelModel } from 'amqplib';
 import { FerryError } from '@ferry/core';
 import { isConnectionLoss, type ConnectionManager } from './connection-manager.ts';
 import { names } from './names.ts';
-import { matchesTopic, type ResolvedConfig } from './options.ts';
+import { matchesTopic } from '@ferry/core';
+import type { ResolvedConfig } from './options.ts';
 
 export class TopologyError extends FerryError {
   constructor(message: string, options?: { cause?: unknown }) {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ConfigError, parseOptions } from '@ferry/core';
+import { ConfigError, parseOptions, topicPatternsSchema } from '@ferry/core';
 
 /** SQS's hard limits (AWS, 2026): what no option may exceed. */
 export const SQS_LIMITS = {
@@ -11,11 +11,6 @@ export const SQS_LIMITS = {
   waitTimeSeconds: 20,
   messageAttributes: 10,
 } as const;
-
-const topicPatterns = z
-  .array(z.string().min(1))
-  .default([])
-  .describe('topic names; an entry ending in `*` matches every topic with that prefix; `*` matches all');
 
 export const optionsSchema = z
   .object({
@@ -42,7 +37,7 @@ export const optionsSchema = z
      * the message id): per-key order and broker-side dedup. Producers and consumers must agree, so
      * it is decided by topic name here, not by the consumer. `['*']`: every topic.
      */
-    fifoTopics: topicPatterns,
+    fifoTopics: topicPatternsSchema,
     /** The visibility timeout of received messages, extended while a handler runs. */
     visibilityTimeoutSeconds: z.number().int().min(1).max(SQS_LIMITS.visibilitySeconds).default(30),
     /** Long poll wait. A closing consumer lets the polls in flight end (see docs), so this bounds close(). */
@@ -104,9 +99,4 @@ export function resolveConfig(url: URL, options: Readonly<Record<string, unknown
   // Options given in code win over the URL.
   const parsed = parseOptions(optionsSchema, { ...fromUrl, ...options }, 'sqs');
   return { ...parsed, maxEnvelopeBytes: parsed.maxMessageBytes - METADATA_RESERVE_BYTES };
-}
-
-/** Whether `topic` is matched by a list of names / `prefix*` patterns. */
-export function matchesTopic(patterns: readonly string[], topic: string): boolean {
-  return patterns.some((p) => (p.endsWith('*') ? topic.startsWith(p.slice(0, -1)) : p === topic));
 }

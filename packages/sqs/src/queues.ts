@@ -10,7 +10,8 @@ import {
 } from '@aws-sdk/client-sqs';
 import { CapabilityError, DEAD_LETTER_GROUP, FerryError, redactText } from '@ferry/core';
 import { queueNameFor } from './names.ts';
-import { matchesTopic, type ResolvedConfig } from './options.ts';
+import { matchesTopic } from '@ferry/core';
+import type { ResolvedConfig } from './options.ts';
 
 /** A queue the transport uses, resolved once per topic. */
 export interface QueueInfo {
