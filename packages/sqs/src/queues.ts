@@ -115,7 +115,10 @@ export class Queues {
       return (await this.sqs.send(new GetQueueUrlCommand({ QueueName: name }))).QueueUrl;
     } catch (error) {
       if (error instanceof QueueDoesNotExist || (error as { name?: string }).name === 'AWS.SimpleQueueService.NonExistentQueue') return undefined;
-      throw new QueueError(`Could not look up SQS queue \`${name}\`: ${message(error)}`, { cause: error });
+      const hint = (error as { name?: string }).name === 'CredentialsProviderError'
+        ? ' Give credentials through the AWS SDK chain (AWS_ACCESS_KEY_ID / AWS_PROFILE / a role), the `credentials` option, or sqs://key:secret@region?endpoint=... for a local server such as ElasticMQ.'
+        : '';
+      throw new QueueError(`Could not look up SQS queue \`${name}\`: ${message(error)}.${hint}`, { cause: error });
     }
   }
 
