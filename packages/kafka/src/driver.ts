@@ -160,8 +160,29 @@ function socketFactory(addressMap: Readonly<Record<string, string>>): ISocketFac
       ? tls.connect({ host: h, port: p, ...(net.isIP(host) ? {} : { servername: host }), ...ssl }, onConnect)
       : net.connect({ host: h, port: p }, onConnect);
     socket.setKeepAlive(true, 60_000);
+    guardDataListeners(socket);
     return socket;
   };
+}
+
+/**
+ * kafkajs decodes responses inside the socket's 'data' listener; a connection cut mid-frame can
+ * make that decoder throw (RangeError ERR_BUFFER_OUT_OF_BOUNDS, seen when a proxy reset every
+ * socket), and a throw there is an uncaught exception that kills the process. Turn it into a
+ * socket error instead: kafkajs then treats the connection as lost and reconnects.
+ */
+export function guardDataListeners(socket: net.Socket): void {
+  const on = socket.on.bind(socket);
+  socket.on = ((event: string, listener: (...args: unknown[]) => void) => {
+    if (event !== 'data') return on(event, listener);
+    return on(event, (...args: unknown[]) => {
+      try {
+        listener(...args);
+      } catch (error) {
+        socket.destroy(error instanceof Error ? error : new Error(String(error)));
+      }
+    });
+  }) as typeof socket.on;
 }
 
 /** The group-join event's assignment, in our shape. */
