@@ -1,4 +1,6 @@
-import { CapabilityError } from './errors.ts';
+import { CapabilityError, MessageTooLargeError } from './errors.ts';
+import type { OutgoingMessage } from './spi/envelope.ts';
+import { envelopeSize } from './spi/size.ts';
 import type { Transport, StartPosition } from './spi/transport.ts';
 
 /**
@@ -6,6 +8,7 @@ import type { Transport, StartPosition } from './spi/transport.ts';
  * configured (or at publish for per-message options), with what to do instead.
  */
 export function checkDelay(transport: Transport, delayMs: number, what: string): void {
+  if (!(delayMs >= 0)) throw new CapabilityError(transport.name, `a delay of ${delayMs} ms`, 'a delay cannot be negative', 'Use 0 for no delay.');
   const { delay } = transport.capabilities;
   if (delay === false) {
     throw new CapabilityError(transport.name, 'delayed delivery', `${what} asks for a ${delayMs} ms delay`, 'Schedule the publish in your application, or use a transport that supports delay.');
@@ -20,8 +23,8 @@ export function checkPriority(transport: Transport, priority: number): void {
   if (cap === false) {
     throw new CapabilityError(transport.name, 'message priority', `a publish asks for priority ${priority}`, 'Publish urgent messages to a separate topic with its own consumers instead.');
   }
-  if (priority > cap.max) {
-    throw new CapabilityError(transport.name, `priority above ${cap.max}`, `a publish asks for priority ${priority}`, `Use a priority from 0 to ${cap.max}.`);
+  if (!Number.isInteger(priority) || priority < 0 || priority > cap.max) {
+    throw new CapabilityError(transport.name, `priority ${priority}`, `priorities are integers from 0 to ${cap.max}`, `Use a priority from 0 to ${cap.max}.`);
   }
 }
 
@@ -36,4 +39,16 @@ export function checkStart(transport: Transport, start: StartPosition): void {
       offered.length === 0 ? "Use start: { from: 'stored' }, or a log-based transport (kafka, or rabbitmq streams) where replay matters." : `Use one of: ${offered.join(', ')}.`,
     );
   }
+}
+
+/**
+ * What every transport refuses in `send`, before anything leaves: a message over its size limit,
+ * a priority or delay it cannot honour. Adapters add only their own limits on top.
+ */
+export function checkOutgoing(transport: Transport, message: OutgoingMessage): void {
+  const size = envelopeSize(message);
+  const limit = transport.capabilities.maxMessageBytes;
+  if (size > limit) throw new MessageTooLargeError(transport.name, size, limit);
+  if (message.priority !== undefined) checkPriority(transport, message.priority);
+  if (message.delayMs !== undefined && message.delayMs !== 0) checkDelay(transport, message.delayMs, `message ${message.id}`);
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ConfigError, parseOptions } from '@ferry/core';
+import { ConfigError, parseOptions, tlsOptionsSchema } from '@ferry/core';
 
 /**
  * Options of the Kafka transport. The URL gives the brokers (`kafka://host:9092`, more with
@@ -50,14 +50,7 @@ export const optionsSchema = z
     tls: z
       .union([
         z.boolean(),
-        z.strictObject({
-          ca: z.union([z.string(), z.array(z.string())]).optional(),
-          cert: z.string().optional(),
-          key: z.string().optional(),
-          passphrase: z.string().optional(),
-          servername: z.string().optional(),
-          rejectUnauthorized: z.boolean().optional(),
-        }),
+        tlsOptionsSchema,
       ])
       .default(false),
     sasl: z

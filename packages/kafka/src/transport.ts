@@ -1,11 +1,8 @@
 import {
   CapabilityError,
-  checkDelay,
-  checkPriority,
+  checkOutgoing,
   ClosedError,
-  MessageTooLargeError,
   PublishError,
-  envelopeSize,
   type Capabilities,
   type Delivery,
   type OutgoingMessage,
@@ -137,11 +134,8 @@ export class KafkaTransport implements Transport {
   private check(messages: readonly OutgoingMessage[]): string[] {
     const topics = new Set<string>();
     for (const m of messages) {
-      const size = envelopeSize(m);
-      if (size > this.config.maxMessageBytes) throw new MessageTooLargeError(NAME, size, this.config.maxMessageBytes);
-      if (m.priority !== undefined) checkPriority(this, m.priority);
+      checkOutgoing(this, m);
       if (m.delayMs !== undefined && m.delayMs > 0) {
-        checkDelay(this, m.delayMs, 'a publish');
         topics.add(delayTopic(m.topic));
       } else {
         topics.add(m.topic);

@@ -1,11 +1,8 @@
 import {
   CapabilityError,
+  checkOutgoing,
   ClosedError,
   ConfigError,
-  MessageTooLargeError,
-  checkDelay,
-  checkPriority,
-  envelopeSize,
   parseOptions,
   type Capabilities,
   type Delivery,
@@ -122,17 +119,6 @@ export class MemoryTransport implements Transport {
 
   private check(m: OutgoingMessage): void {
     if (!m.topic) throw new ConfigError('message.topic', 'is empty', 'Name the topic to publish to.');
-    const size = envelopeSize(m);
-    if (size > this.capabilities.maxMessageBytes) throw new MessageTooLargeError('memory', size, this.capabilities.maxMessageBytes);
-    if (m.priority !== undefined) {
-      checkPriority(this, m.priority);
-      if (!Number.isInteger(m.priority) || m.priority < 0) {
-        throw new CapabilityError('memory', `priority ${m.priority}`, 'priorities are integers from 0 to 255', `Use a priority from 0 to ${MAX_PRIORITY}.`);
-      }
-    }
-    if (m.delayMs !== undefined) {
-      checkDelay(this, m.delayMs, 'a publish');
-      if (!(m.delayMs >= 0)) throw new CapabilityError('memory', `a delay of ${m.delayMs} ms`, 'a delay cannot be negative', 'Use 0 for no delay.');
-    }
+    checkOutgoing(this, m);
   }
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ConfigError, parseOptions, topicPatternsSchema } from '@ferry/core';
+import { ConfigError, parseOptions, tlsOptionsSchema, topicPatternsSchema } from '@ferry/core';
 
 /**
  * Delay tiers: one delay queue per tier with a fixed per-queue TTL. A delay goes to the smallest
@@ -73,16 +73,7 @@ export const optionsSchema = z
       .max(128 * 1024 * 1024)
       .default(16 * 1024 * 1024),
     /** TLS for `amqps://` (node tls options). */
-    tls: z
-      .strictObject({
-        ca: z.union([z.string(), z.array(z.string())]).optional(),
-        cert: z.string().optional(),
-        key: z.string().optional(),
-        passphrase: z.string().optional(),
-        servername: z.string().optional(),
-        rejectUnauthorized: z.boolean().optional(),
-      })
-      .optional(),
+    tls: tlsOptionsSchema.optional(),
   })
   .strict();
 

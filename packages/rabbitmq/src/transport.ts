@@ -1,13 +1,10 @@
 import {
   CapabilityError,
-  checkDelay,
-  checkPriority,
+  checkOutgoing,
   ClosedError,
   DEAD_LETTER_GROUP,
   HEADERS,
-  MessageTooLargeError,
   PublishError,
-  envelopeSize,
   type Capabilities,
   type Delivery,
   type OutgoingMessage,
@@ -125,15 +122,12 @@ export class RabbitMqTransport implements Transport {
 
   /** Refuses, before anything is sent, what this transport cannot carry. */
   private check(m: OutgoingMessage): void {
-    const size = envelopeSize(m);
-    if (size > this.config.maxMessageBytes) throw new MessageTooLargeError(NAME, size, this.config.maxMessageBytes);
+    checkOutgoing(this, m);
     if (m.priority !== undefined) {
-      checkPriority(this, m.priority);
       if (!this.topology.isPriorityTopic(m.topic)) {
         throw new CapabilityError(NAME, 'priority', `topic \`${m.topic}\` has no priority queues`, 'Add the topic to the rabbitmq option `priorityTopics` (its group queues become classic queues with x-max-priority).');
       }
     }
-    if (m.delayMs !== undefined && m.delayMs > 0) checkDelay(this, m.delayMs, `message ${m.id}`);
     // AMQP short strings (header names, content-type) hold 255 bytes.
     for (const name in m.headers) {
       if (!fitsShortString(name) || (name === HEADERS.contentType && !fitsShortString(m.headers[name]!))) {

@@ -1,12 +1,10 @@
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import {
   CapabilityError,
-  checkDelay,
-  checkPriority,
+  checkOutgoing,
   checkStart,
   ClosedError,
   DEAD_LETTER_GROUP,
-  envelopeSize,
   HEADERS,
   MessageTooLargeError,
   PublishError,
@@ -121,11 +119,8 @@ export class SqsTransport implements Transport {
 
   /** Refuses, before anything is sent, what SQS cannot carry; returns the encoded message. */
   private check(m: OutgoingMessage): ReturnType<typeof encode> {
-    const size = envelopeSize(m);
-    if (size > this.config.maxEnvelopeBytes) throw new MessageTooLargeError(NAME, size, this.config.maxEnvelopeBytes);
-    if (m.priority !== undefined) checkPriority(this, m.priority);
+    checkOutgoing(this, m);
     if (m.delayMs !== undefined && m.delayMs > 0) {
-      checkDelay(this, m.delayMs, `message ${m.id}`);
       if (this.queues.isFifo(m.topic)) {
         throw new CapabilityError(NAME, 'per-message delay on FIFO queues', `topic \`${m.topic}\` is a FIFO queue and message ${m.id} asks for ${m.delayMs} ms`, 'Publish delayed messages to a standard-queue topic, or set a DelaySeconds on the FIFO queue itself.');
       }
