@@ -21,6 +21,7 @@ import { encode } from './codec.ts';
 import { resolveConfig, SQS_LIMITS, type ResolvedConfig } from './options.ts';
 import { Publisher } from './publisher.ts';
 import { Queues, type QueueInfo } from './queues.ts';
+import { RedriveTracker } from './redrive-tracker.ts';
 import { SqsSubscription } from './subscription.ts';
 
 const NAME = 'sqs';
@@ -39,8 +40,8 @@ export class SqsTransport implements Transport {
   private readonly queues: Queues;
   private readonly publisher: Publisher;
   private readonly subscriptions = new Set<SqsSubscription>();
-  /** Ids of dead letters this transport holds unsettled (redrive reads them, then sends them back), with their SQS MessageId. */
-  private readonly redriving = new Map<string, string>();
+  /** Dead letters this transport holds unsettled: redrive reads them, then sends them back. */
+  private readonly redriving = new RedriveTracker();
   private closing: Promise<void> | undefined;
 
   constructor(url: URL, options: Readonly<Record<string, unknown>> = {}) {
@@ -113,7 +114,7 @@ export class SqsTransport implements Transport {
     if (!this.queues.isFifo(m.topic)) return undefined;
     const deadLetterAt = m.headers[HEADERS.deadLetterAt];
     if (deadLetterAt !== undefined) return `${m.id}|dead-letter|${deadLetterAt}`;
-    const redriven = this.redriving.get(m.id);
+    const redriven = this.redriving.deadLetterOf(m.id);
     return redriven === undefined ? undefined : `${m.id}|redrive|${redriven}`;
   }
 
@@ -138,26 +139,12 @@ export class SqsTransport implements Transport {
     await this.queues.claim(queue, spec.group);
     if (spec.group !== DEAD_LETTER_GROUP && spec.deadLetterTopic) await this.declareDeadLetter(queue, spec.deadLetterTopic);
     if (this.closing) throw new ClosedError('sqs transport');
-    const deliver = spec.group === DEAD_LETTER_GROUP ? (d: Delivery) => onDelivery(this.trackRedrive(d)) : onDelivery;
+    const deliver = spec.group === DEAD_LETTER_GROUP ? (d: Delivery) => onDelivery(this.redriving.track(d)) : onDelivery;
     const subscription = new SqsSubscription(this.sqs, queue, spec, this.config, deliver);
     this.subscriptions.add(subscription);
     subscription.onClosed = () => this.subscriptions.delete(subscription);
     subscription.start();
     return subscription;
-  }
-
-  /** Remembers a dead letter while it is unsettled, so that sending it back counts as a redrive (see deduplicationIdOf). */
-  private trackRedrive(delivery: Delivery): Delivery {
-    const id = delivery.envelope.id;
-    this.redriving.set(id, String(delivery.coordinates.messageId));
-    const forget = () => void this.redriving.delete(id);
-    return {
-      envelope: delivery.envelope,
-      attempt: delivery.attempt,
-      coordinates: delivery.coordinates,
-      ack: () => delivery.ack().finally(forget),
-      nack: (delayMs) => delivery.nack(delayMs).finally(forget),
-    };
   }
 
   /** The dead-letter topic's queue, kept for DEAD_LETTER_GROUP, and the redrive policy pointing at it. */
