@@ -23,6 +23,13 @@ export class KeyedScheduler {
   schedule(key: string | undefined, task: () => Promise<void>): Promise<void> {
     this.pending++;
     const previous = key === undefined ? undefined : this.tails.get(key);
+    if (previous === undefined && this.running < this.concurrency) {
+      // The common case on a busy consumer: nothing to wait for, so no promise chain to get there.
+      this.running++;
+      const run = this.runNow(task);
+      if (key !== undefined) this.track(key, run);
+      return run;
+    }
     const run = (previous ?? Promise.resolve())
       .then(() => this.acquire())
       .then(async () => {
@@ -35,14 +42,26 @@ export class KeyedScheduler {
       .finally(() => {
         if (--this.pending === 0) this.idleWaiters.splice(0).forEach((resolve) => resolve());
       });
-    if (key !== undefined) {
-      const tail = run.catch(() => undefined);
-      this.tails.set(key, tail);
-      void tail.then(() => {
-        if (this.tails.get(key) === tail) this.tails.delete(key);
-      });
-    }
+    if (key !== undefined) this.track(key, run);
     return run;
+  }
+
+  private async runNow(task: () => Promise<void>): Promise<void> {
+    try {
+      await task();
+    } finally {
+      this.release();
+      if (--this.pending === 0) this.idleWaiters.splice(0).forEach((resolve) => resolve());
+    }
+  }
+
+  /** The key's next task waits for this one. */
+  private track(key: string, run: Promise<void>): void {
+    const tail = run.catch(() => undefined);
+    this.tails.set(key, tail);
+    void tail.then(() => {
+      if (this.tails.get(key) === tail) this.tails.delete(key);
+    });
   }
 
   /** Resolves when no task is scheduled. */

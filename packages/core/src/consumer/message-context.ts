@@ -14,7 +14,8 @@ export class DeliveryContext implements MessageContext {
   readonly commits: Array<() => Promise<void>> = [];
   /** Set while a transaction is open: publishes join it. */
   transactionalSend: ((messages: readonly OutgoingMessage[]) => Promise<void>) | undefined;
-  private readonly abortController = new AbortController();
+  /** Made on first use: most messages never look at their signal, and an AbortController per message is measurable. */
+  private abortController: AbortController | undefined;
 
   constructor(
     readonly delivery: Delivery,
@@ -36,10 +37,12 @@ export class DeliveryContext implements MessageContext {
     return this.transportRef.name;
   }
   get signal(): MessageContext['signal'] {
+    this.abortController ??= new AbortController();
     return this.abortController.signal;
   }
 
   abort(): void {
+    this.abortController ??= new AbortController();
     this.abortController.abort();
   }
 

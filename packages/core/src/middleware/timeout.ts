@@ -7,9 +7,13 @@ export class HandlerTimeoutError extends FerryError {
   }
 }
 
-interface Watch {
-  readonly due: number;
-  readonly fire: () => void;
+/** One running attempt: when it is due, and how to fail it. */
+class Watch {
+  constructor(
+    readonly due: number,
+    readonly ctx: MessageContext,
+    readonly reject: (error: Error) => void,
+  ) {}
 }
 
 /**
@@ -21,7 +25,10 @@ class Watchdog {
   private readonly watches = new Set<Watch>();
   private timer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly periodMs: number) {}
+  constructor(
+    private readonly periodMs: number,
+    private readonly fire: (watch: Watch) => void,
+  ) {}
 
   add(watch: Watch): void {
     this.watches.add(watch);
@@ -44,7 +51,7 @@ class Watchdog {
     for (const watch of this.watches) {
       if (watch.due <= now) {
         this.delete(watch);
-        watch.fire();
+        this.fire(watch);
       }
     }
   }
@@ -55,16 +62,14 @@ class Watchdog {
  * `ctx.signal` is what tells it to give up; the loop does not wait for it.
  */
 export function timeout(ms: number, onTimeout: (ctx: MessageContext) => void): Middleware {
-  const watchdog = new Watchdog(Math.max(1, Math.min(1000, Math.ceil(ms / 4))));
+  const watchdog = new Watchdog(Math.max(1, Math.min(1000, Math.ceil(ms / 4))), (watch) => {
+    onTimeout(watch.ctx);
+    watch.reject(new HandlerTimeoutError(ms));
+  });
+  // No closures per attempt beyond the promise's own: this runs for every message.
   return (next) => (ctx) =>
     new Promise<void>((resolve, reject) => {
-      const watch: Watch = {
-        due: Date.now() + ms,
-        fire: () => {
-          onTimeout(ctx);
-          reject(new HandlerTimeoutError(ms));
-        },
-      };
+      const watch = new Watch(Date.now() + ms, ctx, reject);
       watchdog.add(watch);
       next(ctx).then(
         () => {

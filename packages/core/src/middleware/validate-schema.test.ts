@@ -23,4 +23,15 @@ describe('validateSchema middleware', () => {
     expect((error as SchemaError).issues.map((i) => i.path).sort()).toEqual(['at', 'id', 'qty']);
     expect(called).toBe(false);
   });
+
+  it('schemas with async refinements are parsed asynchronously: passing and failing both work', async () => {
+    const taken = new Set(['alice']);
+    const Signup = defineMessage('signup', z.object({ name: z.string().refine(async (name) => !taken.has(name), 'name taken') }));
+    let seen: unknown;
+    await validateSchema()(async (c) => void (seen = c.payload))(fakeContext({ definition: Signup, payload: { name: 'bob' } }));
+    expect(seen).toEqual({ name: 'bob' });
+    const error = await validateSchema()(async () => undefined)(fakeContext({ definition: Signup, payload: { name: 'alice' } })).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(SchemaError);
+    expect((error as SchemaError).issues).toEqual([expect.objectContaining({ path: 'name', message: 'name taken' })]);
+  });
 });
