@@ -30,7 +30,8 @@ interface Pending<T> {
 export class Batcher<T> {
   private queue: Pending<T>[] = [];
   private queuedBytes = 0;
-  private timer: NodeJS.Timeout | undefined;
+  /** The linger of the batch being gathered: a timeout, or with lingerMs 0 an immediate. */
+  private timer: { cancel: () => void } | undefined;
   private flushing = 0;
   private readonly idleWaiters: Array<() => void> = [];
 
@@ -44,10 +45,7 @@ export class Batcher<T> {
       if (this.queue.length >= this.options.maxItems || this.queuedBytes >= this.options.maxBytes) {
         this.pump();
       } else if (!this.timer) {
-        this.timer = setTimeout(() => {
-          this.timer = undefined;
-          this.pump();
-        }, this.options.lingerMs);
+        this.timer = this.linger();
       }
     });
   }
@@ -64,11 +62,29 @@ export class Batcher<T> {
       const full = this.queue.length >= this.options.maxItems || this.queuedBytes >= this.options.maxBytes;
       if (!full && this.timer && !force) return; // linger still running for a partial batch
       if (this.timer) {
-        clearTimeout(this.timer);
+        this.timer.cancel();
         this.timer = undefined;
       }
       this.flushOne(this.takeBatch());
     }
+  }
+
+  /**
+   * Flushes the gathered batch after lingerMs. With 0, right after the current callbacks and their
+   * promise continuations have run (setImmediate): setTimeout(0) would wait a whole millisecond,
+   * which a publisher waiting on each batch pays every round.
+   */
+  private linger(): { cancel: () => void } {
+    const fire = () => {
+      this.timer = undefined;
+      this.pump();
+    };
+    if (this.options.lingerMs === 0) {
+      const immediate = setImmediate(fire);
+      return { cancel: () => clearImmediate(immediate) };
+    }
+    const timeout = setTimeout(fire, this.options.lingerMs);
+    return { cancel: () => clearTimeout(timeout) };
   }
 
   private takeBatch(): Pending<T>[] {
