@@ -33,14 +33,14 @@ export interface RecordExtras {
 }
 
 export function encode(message: Envelope, extras: RecordExtras = {}): ProducerRecord {
-  const headers: Record<string, Buffer> = {};
-  for (const name in message.headers) if (!PRIVATE.has(name)) headers[name] = Buffer.from(message.headers[name]!, 'utf8');
-  headers[H.id] = Buffer.from(message.id, 'utf8');
-  headers[H.type] = Buffer.from(message.type, 'utf8');
-  if (extras.attempt !== undefined) headers[H.attempt] = Buffer.from(String(extras.attempt));
-  if (extras.dueAt !== undefined) headers[H.due] = Buffer.from(String(extras.dueAt));
+  const headers: Record<string, string> = {};
+  for (const name in message.headers) if (!PRIVATE.has(name)) headers[name] = message.headers[name]!;
+  headers[H.id] = message.id;
+  headers[H.type] = message.type;
+  if (extras.attempt !== undefined) headers[H.attempt] = String(extras.attempt);
+  if (extras.dueAt !== undefined) headers[H.due] = String(extras.dueAt);
   const recordTopic = extras.recordTopic ?? message.topic;
-  if (recordTopic !== message.topic) headers[H.topic] = Buffer.from(message.topic, 'utf8');
+  if (recordTopic !== message.topic) headers[H.topic] = message.topic;
   const payload = message.payload;
   return {
     topic: recordTopic,

@@ -39,7 +39,8 @@ export interface ProducerRecord {
   readonly topic: string;
   readonly key: Buffer | null;
   readonly value: Buffer;
-  readonly headers: Record<string, Buffer>;
+  /** Strings are UTF-8 encoded by the client as it writes the request (no Buffer per header here). */
+  readonly headers: Record<string, string>;
   readonly timestamp: string;
 }
 export interface GroupJoin {

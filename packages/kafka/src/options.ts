@@ -37,6 +37,11 @@ const consumerSchema = z.strictObject({
    * a message twice), false otherwise.
    */
   ackAwaitsCommit: z.boolean().optional(),
+  /**
+   * Records fetched and waiting for an in-flight slot, per subscription. While fewer wait, a
+   * fetched batch is taken whole and the next fetch runs while core works through this buffer.
+   */
+  maxBuffered: z.number().int().min(1).default(10_000),
   /** Retry-topic and delayed messages held in memory until due, per subscription. */
   maxHeld: z.number().int().min(1).default(10_000),
 });

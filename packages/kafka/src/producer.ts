@@ -45,9 +45,9 @@ export class BatchingProducer {
 
   /** Resolves when the broker acknowledged every record (acks=all); rejects with PublishError otherwise or after the publish timeout. */
   send(records: readonly ProducerRecord[], envelopes: readonly Envelope[]): Promise<void> {
-    const item = (i: number): Item => ({ record: records[i]!, size: envelopeSize(envelopes[i]!) + recordOverhead(envelopes[i]!) });
-    const add = () => (records.length === 1 ? this.batcher.add(item(0)) : Promise.all(records.map((_, i) => this.batcher.add(item(i)))).then(() => undefined));
-    return this.connected ? add() : this.connect().then(add);
+    if (!this.connected) return this.connect().then(() => this.send(records, envelopes));
+    if (records.length === 1) return this.batcher.add(itemOf(records[0]!, envelopes[0]!));
+    return Promise.all(records.map((record, i) => this.batcher.add(itemOf(record, envelopes[i]!)))).then(() => undefined);
   }
 
   /** Waits for queued and in-flight batches. */
@@ -89,6 +89,10 @@ export class BatchingProducer {
       clearTimeout(timer);
     }
   }
+}
+
+function itemOf(record: ProducerRecord, envelope: Envelope): Item {
+  return { record, size: envelopeSize(envelope) + recordOverhead(envelope) };
 }
 
 /** A kafkajs send error as a PublishError (redacted), naming the size limit when the broker refused a size. */

@@ -1,4 +1,4 @@
-import { FerryError, redactText, type Delivery, type OutgoingMessage, type Subscription, type SubscriptionSpec } from '@ferry/core';
+import { FerryError, redactText, type Coordinates, type Delivery, type Envelope, type OutgoingMessage, type Subscription, type SubscriptionSpec } from '@ferry/core';
 import { decode, encode, type Decoded } from './codec.ts';
 import { onCrash, onGroupJoin, type Driver, type DriverBatch, type DriverConsumer, type GroupJoin } from './driver.ts';
 import { delayTopic, retryTopic } from './names.ts';
@@ -52,9 +52,12 @@ interface Entry {
  * One Ferry subscription = one kafkajs consumer in the Kafka group named after the Ferry group,
  * reading the topic, this group's retry topic and the topic's delay topic.
  *
- * Flow: `eachBatch` takes records in offset order and hands them to core while fewer than
- * `maxInFlight` are unsettled; when full it waits inside `eachBatch` (heartbeating), which holds
- * back fetching without refetching. Records of retry and delay topics wait in memory until due
+ * Flow: `eachBatch` takes records in offset order into a buffer, from which they are handed to
+ * core while fewer than `maxInFlight` are unsettled. A batch is taken whole while the buffer has
+ * room (`consumer.maxBuffered`), so kafkajs fetches the next batch while core works; when the
+ * buffer is full `eachBatch` waits (heartbeating), which holds back fetching without refetching.
+ * Buffered records are not yet delivered: their offsets are not committed, and a revoked
+ * partition's are dropped for the next owner. Records of retry and delay topics wait in memory until due
  * (timers), without blocking anything else. Offsets are committed per partition up to the lowest
  * unfinished offset (OffsetTracker), so concurrency and out-of-order completion never commit past
  * a message still in flight.
@@ -215,7 +218,7 @@ export class KafkaSubscription implements Subscription {
   private async eachBatch(batch: DriverBatch, resolveOffset: (offset: string) => void, heartbeat: () => Promise<void>, current: () => boolean): Promise<void> {
     if (this.stopped) return;
     const part = this.partition(batch.topic, batch.partition);
-    const maxHeld = this.deps.config.consumer.maxHeld;
+    const { maxHeld, maxBuffered } = this.deps.config.consumer;
     for (const message of batch.messages) {
       if (this.stopped || part.released || !current()) return;
       const offset = Number(message.offset);
@@ -229,12 +232,15 @@ export class KafkaSubscription implements Subscription {
       part.tracker.take(offset);
       resolveOffset(message.offset);
       if (part.held && decoded.dueAt > Date.now()) {
-        this.hold(entry, decoded.dueAt - Date.now());
-        await this.waitUntil(() => this.held < maxHeld, heartbeat, part, current);
+        this.hold(entry, decoded.dueAt);
+        if (this.held >= maxHeld) await this.waitUntil(() => this.held < maxHeld, heartbeat, part, current);
       } else {
         this.ready.push(entry);
         this.pump();
-        await this.waitUntil(() => entry.state !== 'ready', heartbeat, part, current);
+        // The batch is taken whole while the buffer has room, so kafkajs fetches the next one
+        // while core is still working; a full buffer holds fetching back.
+        // (It resumes at half full, not at the first free place: fewer wake-ups.)
+        if (this.ready.length >= maxBuffered) await this.waitUntil(() => this.ready.length <= maxBuffered / 2, heartbeat, part, current);
       }
     }
   }
@@ -258,23 +264,30 @@ export class KafkaSubscription implements Subscription {
   }
 
   private wake(): void {
+    if (this.wakers.size === 0) return;
     const wakers = [...this.wakers];
     this.wakers.clear();
     for (const w of wakers) w();
   }
 
-  private hold(entry: Entry, delayMs: number): void {
+  /** Keeps a record in memory until `dueAt` (epoch ms), then makes it ready. */
+  private hold(entry: Entry, dueAt: number): void {
     entry.state = 'holding';
     this.held++;
-    entry.timer = setTimeout(() => {
-      entry.timer = undefined;
-      this.held--;
-      if (entry.part.released) return;
-      entry.state = 'ready';
-      this.ready.push(entry);
-      this.pump();
-    }, delayMs);
-    entry.timer.unref();
+    const arm = () => {
+      entry.timer = setTimeout(() => {
+        // Timers can fire a millisecond before Date.now() reaches the due time: never early.
+        if (Date.now() < dueAt) return arm();
+        entry.timer = undefined;
+        this.held--;
+        if (entry.part.released) return;
+        entry.state = 'ready';
+        this.ready.push(entry);
+        this.pump();
+      }, dueAt - Date.now());
+      entry.timer.unref();
+    };
+    arm();
   }
 
   /** Hands ready records to core while the in-flight bound allows. */
@@ -290,16 +303,7 @@ export class KafkaSubscription implements Subscription {
   }
 
   private delivery(entry: Entry): Delivery {
-    const { part } = entry;
-    return {
-      envelope: entry.decoded.envelope,
-      attempt: entry.attempt,
-      coordinates: { topic: part.topic, partition: part.partition, offset: entry.offset },
-      serialKey: part.key,
-      ack: () => this.ack(entry),
-      nack: (delayMs) => this.nack(entry, delayMs),
-      transact: (work) => this.transact(entry, work),
-    };
+    return new KafkaDelivery(this, entry);
   }
 
   /** Marks a delivery settled (once); frees its in-flight slot. */
@@ -311,20 +315,21 @@ export class KafkaSubscription implements Subscription {
     return true;
   }
 
-  private async ack(entry: Entry): Promise<void> {
+  /** Settles a delivery as done (KafkaDelivery.ack). */
+  async ack(entry: Entry): Promise<void> {
     if (!this.settle(entry) || entry.part.released) return;
     entry.part.tracker.finish(entry.offset);
-    const committed = this.commits.request(entry.part);
     // Awaited: the offset is stored before ack() resolves, which at-most-once needs (it acks before
     // the handler). Not awaited: at-least-once throughput without an offset commit per handler slot.
-    if (this.deps.config.consumer.ackAwaitsCommit ?? this.spec.delivery === 'at-most-once') await committed;
+    if (this.deps.config.consumer.ackAwaitsCommit ?? this.spec.delivery === 'at-most-once') await this.commits.request(entry.part);
+    else this.commits.mark(entry.part);
   }
 
   /**
    * Redelivery to this group only: a copy with attempt+1 and a due time goes to the group's retry
    * topic (read back by this subscription, held until due); the original's offset is then done.
    */
-  private async nack(entry: Entry, delayMs: number): Promise<void> {
+  async nack(entry: Entry, delayMs: number): Promise<void> {
     if (!this.settle(entry) || entry.part.released) return;
     const { envelope } = entry.decoded;
     try {
@@ -334,7 +339,7 @@ export class KafkaSubscription implements Subscription {
       // The copy was not written: redeliver the original from memory instead (its offset stays unfinished).
       if (entry.part.released || this.stopped) return;
       entry.attempt++;
-      this.hold(entry, delayMs);
+      this.hold(entry, Date.now() + delayMs);
       return;
     }
     entry.part.tracker.finish(entry.offset);
@@ -347,7 +352,7 @@ export class KafkaSubscription implements Subscription {
    * deliveries one at a time (serialKey), so every earlier offset is settled and the committed
    * position is exactly this offset + 1.
    */
-  private async transact(entry: Entry, work: (send: (messages: readonly OutgoingMessage[]) => Promise<void>) => Promise<void>): Promise<void> {
+  async transact(entry: Entry, work: (send: (messages: readonly OutgoingMessage[]) => Promise<void>) => Promise<void>): Promise<void> {
     const { part } = entry;
     if (entry.state !== 'handed') throw new FerryError('FERRY_KAFKA_TRANSACTION', 'This delivery was already settled.');
     if (part.released) throw new FerryError('FERRY_KAFKA_TRANSACTION', `Partition ${part.key} was given to another consumer; the message will be delivered there.`);
@@ -384,6 +389,37 @@ export class KafkaSubscription implements Subscription {
   }
 }
 
+/** A record handed to core; a class rather than closures per record, which a fast consumer feels. */
+class KafkaDelivery implements Delivery {
+  readonly envelope: Envelope;
+  readonly attempt: number;
+  readonly coordinates: Coordinates;
+  readonly serialKey: string;
+
+  constructor(
+    private readonly subscription: KafkaSubscription,
+    private readonly entry: Entry,
+  ) {
+    const { part } = entry;
+    this.envelope = entry.decoded.envelope;
+    this.attempt = entry.attempt;
+    this.coordinates = { topic: part.topic, partition: part.partition, offset: entry.offset };
+    this.serialKey = part.key;
+  }
+
+  ack(): Promise<void> {
+    return this.subscription.ack(this.entry);
+  }
+
+  nack(delayMs: number): Promise<void> {
+    return this.subscription.nack(this.entry, delayMs);
+  }
+
+  transact(work: (send: (messages: readonly OutgoingMessage[]) => Promise<void>) => Promise<void>): Promise<void> {
+    return this.subscription.transact(this.entry, work);
+  }
+}
+
 /**
  * Commits partition positions with one OffsetCommit at a time; acks that arrive meanwhile are
  * covered by the next one. An ack resolves when the commit after it is done (or failed: a failed
@@ -397,10 +433,15 @@ class Committer {
   constructor(private readonly consumer: () => DriverConsumer | undefined) {}
 
   request(part: Partition): Promise<void> {
-    this.dirty.add(part);
     const done = new Promise<void>((resolve) => this.waiters.push(resolve));
-    this.running ??= this.loop().finally(() => (this.running = undefined));
+    this.mark(part);
     return done;
+  }
+
+  /** Like request(), for a caller that does not wait for the commit. */
+  mark(part: Partition): void {
+    this.dirty.add(part);
+    this.running ??= this.loop().finally(() => (this.running = undefined));
   }
 
   /** Commits these partitions' finished positions now (close). */
