@@ -159,8 +159,13 @@ export class Consumer {
     if (idem) chain.push(idempotency(idem));
     chain.push(...o.middleware);
     const handlers = this.handlers;
-    const dispatch: HandlerFn = async (ctx) => {
-      await handlers.get(ctx.envelope.type)!.handler(ctx.payload, ctx);
+    // Not async (see the decode middleware): a handler's sync throw still becomes a rejection.
+    const dispatch: HandlerFn = (ctx) => {
+      try {
+        return Promise.resolve(handlers.get(ctx.envelope.type)!.handler(ctx.payload, ctx));
+      } catch (error) {
+        return Promise.reject(error);
+      }
     };
     return {
       transport: this.transport,

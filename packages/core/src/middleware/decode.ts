@@ -8,21 +8,29 @@ import type { Middleware } from './types.ts';
  * bytes and unknown types fail without retry (retrying cannot fix them).
  */
 export function decode(codec: Codec, definitions: ReadonlyMap<string, MessageDefinition>, unknownTypes: 'dead-letter' | 'ignore'): Middleware {
-  return (next) => async (ctx) => {
+  // Not async: a step that finishes synchronously hands on next's promise instead of adding a
+  // frame and a promise of its own (this runs for every message); failures still reject.
+  return (next) => (ctx) => {
     const definition = definitions.get(ctx.envelope.type);
     if (!definition) {
       if (unknownTypes === 'ignore') {
         ctx.outcome = { kind: 'ignored' };
-        return;
+        return Promise.resolve();
       }
-      throw new NonRetryableError(
-        `No handler for message type ${JSON.stringify(ctx.envelope.type)} on topic ${JSON.stringify(ctx.envelope.topic)} ` +
-          `(handled: ${[...definitions.keys()].join(', ')}). Register one with consumer.handle(), or set unknownTypes: 'ignore'.`,
-        { kind: 'unknown-type' },
+      return Promise.reject(
+        new NonRetryableError(
+          `No handler for message type ${JSON.stringify(ctx.envelope.type)} on topic ${JSON.stringify(ctx.envelope.topic)} ` +
+            `(handled: ${[...definitions.keys()].join(', ')}). Register one with consumer.handle(), or set unknownTypes: 'ignore'.`,
+          { kind: 'unknown-type' },
+        ),
       );
     }
     ctx.definition = definition;
-    ctx.payload = codec.decode(ctx.envelope.payload);
-    await next(ctx);
+    try {
+      ctx.payload = codec.decode(ctx.envelope.payload);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return next(ctx);
   };
 }
