@@ -13,6 +13,10 @@
  *     once as configured by default (offsets committed in the background, every 5 ms) and once with
  *     consumer.ackAwaitsCommit: true (each ack waits for its commit, as at-most-once consumers do)
  *   - raw kafkajs: eachBatch + JSON.parse per message, offsets resolved and committed per batch
+ *     (the issue's baseline for the target)
+ *   - raw kafkajs, same work: eachBatch + what the SDK does per message that an application would
+ *     write by hand too (UTF-8 check + JSON.parse, the zod schema, an awaited async handler, up
+ *     to 64 at once); for reading how much of the gap is the SDK and how much is the work
  * Uses FERRY_KAFKA_BROKERS or 127.0.0.1:9092.
  */
 import { randomUUID } from 'node:crypto';
@@ -148,9 +152,39 @@ async function main(): Promise<void> {
     await consumer.disconnect();
     return rate(count, ms);
   };
-  const consume = { sdk: [] as number[], awaited: [] as number[], raw: [] as number[] };
+  const rawSameWork = async () => {
+    const { topic, Tick } = await filled();
+    const consumer = kafka.consumer({ groupId: `bench-raw-work-${randomUUID().slice(0, 6)}` });
+    await consumer.connect();
+    await consumer.subscribe({ topic, fromBeginning: true });
+    const utf8 = new TextDecoder('utf-8', { fatal: true });
+    let seen = 0;
+    let first = 0;
+    let done!: (ms: number) => void;
+    const finished = new Promise<number>((resolve) => (done = resolve));
+    const handler = async (_tick: unknown) => {
+      if (seen++ === 0) first = performance.now();
+      if (seen === count) done(performance.now() - first);
+    };
+    await consumer.run({
+      partitionsConsumedConcurrently: PARTITIONS,
+      eachBatch: async ({ batch, resolveOffset, commitOffsetsIfNecessary }) => {
+        for (let i = 0; i < batch.messages.length; i += 64) {
+          const slice = batch.messages.slice(i, i + 64);
+          await Promise.all(slice.map((m) => handler(Tick.schema.parse(JSON.parse(utf8.decode(m.value!))))));
+          resolveOffset(slice[slice.length - 1]!.offset);
+        }
+        await commitOffsetsIfNecessary();
+      },
+    });
+    const ms = await finished;
+    await consumer.disconnect();
+    return rate(count, ms);
+  };
+  const consume = { sdk: [] as number[], awaited: [] as number[], raw: [] as number[], rawWork: [] as number[] };
   for (let r = 0; r < rounds; r++) {
     consume.raw.push(await rawConsume());
+    consume.rawWork.push(await rawSameWork());
     consume.sdk.push(await sdkConsume());
     consume.awaited.push(await sdkConsume(awaited));
   }
@@ -162,7 +196,7 @@ async function main(): Promise<void> {
   await admin.disconnect();
 
   const p = { sdk: median(publish.sdk), send: median(publish.send), batch: median(publish.batch) };
-  const c = { sdk: median(consume.sdk), awaited: median(consume.awaited), raw: median(consume.raw) };
+  const c = { sdk: median(consume.sdk), awaited: median(consume.awaited), raw: median(consume.raw), rawWork: median(consume.rawWork) };
   console.log(`kafka bench: ${count} messages (naive send: ${naiveCount}), ${callers} concurrent callers, ${rounds} rounds, medians in msg/s`);
   console.log(`publish  SDK publish() x ${callers} callers      ${p.sdk}`);
   console.log(`publish  raw send() per message x ${callers}     ${p.send}`);
@@ -172,7 +206,9 @@ async function main(): Promise<void> {
   console.log(`consume  SDK consumer (at-least-once)       ${c.sdk}`);
   console.log(`consume  SDK consumer, ackAwaitsCommit true ${c.awaited}`);
   console.log(`consume  raw eachBatch                      ${c.raw}`);
+  console.log(`consume  raw eachBatch, same work          ${c.rawWork}`);
   console.log(`consume  SDK / raw          ${(c.sdk / c.raw).toFixed(2)}x (target >= 0.9)`);
+  console.log(`consume  SDK / raw same work  ${(c.sdk / c.rawWork).toFixed(2)}x`);
   console.log(`consume  SDK (acks await commits) / raw  ${(c.awaited / c.raw).toFixed(2)}x`);
   console.log(`rounds: ${JSON.stringify({ publish, consume })}`);
 }

@@ -9,13 +9,13 @@ export interface Codec {
   decode(bytes: Uint8Array): unknown;
 }
 
-const encoder = new TextEncoder();
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
 export const jsonCodec: Codec = {
   contentType: 'application/json',
   encode(value) {
-    return encoder.encode(JSON.stringify(value) ?? 'null');
+    // Buffer.from, not TextEncoder: about half the cost per message on Node 20 (a Buffer is a Uint8Array).
+    return Buffer.from(JSON.stringify(value) ?? 'null', 'utf8');
   },
   decode(bytes) {
     let text: string;

@@ -61,17 +61,25 @@ export class KafkaTransport implements Transport {
     await Promise.all([this.admin(), this.producer.connect()]);
   }
 
-  async send(messages: readonly OutgoingMessage[]): Promise<void> {
-    if (this.closing) throw new ClosedError('kafka transport');
-    if (messages.length === 0) return;
-    const pending = this.topics.ensureFast(this.check(messages));
-    if (pending) await pending;
-    const records = this.encodeAll(messages);
+  send(messages: readonly OutgoingMessage[]): Promise<void> {
+    if (this.closing) return Promise.reject(new ClosedError('kafka transport'));
+    if (messages.length === 0) return Promise.resolve();
+    let topics: string[];
     try {
-      await this.producer.send(records, messages);
+      topics = this.check(messages);
     } catch (error) {
-      throw error instanceof PublishError ? error : publishError(error, this.config.maxMessageBytes);
+      return Promise.reject(error);
     }
+    // Not async: once its topics exist, a publish goes straight to the batcher (this runs per message).
+    const pending = this.topics.ensureFast(topics);
+    if (pending) return pending.then(() => this.sendRecords(messages));
+    return this.sendRecords(messages);
+  }
+
+  private sendRecords(messages: readonly OutgoingMessage[]): Promise<void> {
+    return this.producer.send(this.encodeAll(messages), messages).catch((error: unknown) => {
+      throw error instanceof PublishError ? error : publishError(error, this.config.maxMessageBytes);
+    });
   }
 
   async subscribe(spec: SubscriptionSpec, onDelivery: (delivery: Delivery) => void): Promise<Subscription> {
@@ -132,14 +140,15 @@ export class KafkaTransport implements Transport {
 
   /** Refuses what the transport cannot send; returns the topics the messages go to. */
   private check(messages: readonly OutgoingMessage[]): string[] {
+    if (messages.length === 1) {
+      const m = messages[0]!;
+      checkOutgoing(this, m);
+      return [m.delayMs !== undefined && m.delayMs > 0 ? delayTopic(m.topic) : m.topic];
+    }
     const topics = new Set<string>();
     for (const m of messages) {
       checkOutgoing(this, m);
-      if (m.delayMs !== undefined && m.delayMs > 0) {
-        topics.add(delayTopic(m.topic));
-      } else {
-        topics.add(m.topic);
-      }
+      topics.add(m.delayMs !== undefined && m.delayMs > 0 ? delayTopic(m.topic) : m.topic);
     }
     return [...topics];
   }
