@@ -41,6 +41,7 @@ export type {
 } from './spi/transport.ts';
 export { DEAD_LETTER_GROUP } from './spi/transport.ts';
 export { Batcher, type BatcherOptions } from './spi/batcher.ts';
+export { Fifo } from './spi/fifo.ts';
 export { envelopeSize } from './spi/size.ts';
 export { parseOptions } from './config/parse.ts';
 export { checkDelay, checkOutgoing, checkPriority, checkStart } from './capability-check.ts';

@@ -1,4 +1,4 @@
-import { FerryError, redactText, type Coordinates, type Delivery, type Envelope, type OutgoingMessage, type Subscription, type SubscriptionSpec } from '@ferry/core';
+import { FerryError, Fifo, redactText, type Coordinates, type Delivery, type Envelope, type OutgoingMessage, type Subscription, type SubscriptionSpec } from '@ferry/core';
 import { decode, encode, type Decoded } from './codec.ts';
 import { onCrash, onGroupJoin, type Driver, type DriverBatch, type DriverConsumer, type GroupJoin } from './driver.ts';
 import { delayTopic, retryTopic } from './names.ts';
@@ -6,6 +6,9 @@ import type { ResolvedConfig } from './options.ts';
 import type { BatchingProducer } from './producer.ts';
 import { OffsetTracker } from './tracker.ts';
 import type { PartitionTransaction, TransactionalProducers } from './transactions.ts';
+
+/** Records handed to core before pump yields to the event loop (I/O, timers) once. */
+const HANDS_PER_TURN = 1024;
 
 /** What a subscription needs from its transport. */
 export interface SubscriptionDeps {
@@ -65,7 +68,7 @@ interface Entry {
 export class KafkaSubscription implements Subscription {
   private consumer: DriverConsumer | undefined;
   private readonly parts = new Map<string, Partition>();
-  private readonly ready: Entry[] = [];
+  private readonly ready = new Fifo<Entry>();
   private inFlight = 0;
   private held = 0;
   private stopped = false;
@@ -75,6 +78,9 @@ export class KafkaSubscription implements Subscription {
   private readonly retryTopic: string;
   private readonly delayTopic: string;
   private joinedOnce = false;
+  /** Records handed since the last event-loop turn (see pump). */
+  private handedThisTurn = 0;
+  private yielding = false;
   private readonly removers: Array<() => void> = [];
 
   constructor(
@@ -211,7 +217,7 @@ export class KafkaSubscription implements Subscription {
 
   private release(part: Partition): void {
     part.released = true;
-    for (let i = this.ready.length - 1; i >= 0; i--) if (this.ready[i]!.part === part) this.ready.splice(i, 1);
+    this.ready.retain((entry) => entry.part !== part);
     this.wake();
   }
 
@@ -290,9 +296,24 @@ export class KafkaSubscription implements Subscription {
     arm();
   }
 
-  /** Hands ready records to core while the in-flight bound allows. */
+  /**
+   * Hands ready records to core while the in-flight bound allows. Fast handlers settle in
+   * promise callbacks, which call pump again: without a pause that chain never returns to the
+   * event loop, so the socket is not read (the next fetch's data waits) until the buffer is
+   * empty. After `HANDS_PER_TURN` records it yields one event-loop turn.
+   */
   private pump(): void {
+    if (this.yielding) return;
     while (!this.stopped && this.inFlight < this.spec.maxInFlight && this.ready.length > 0) {
+      if (++this.handedThisTurn > HANDS_PER_TURN) {
+        this.yielding = true;
+        setImmediate(() => {
+          this.yielding = false;
+          this.handedThisTurn = 0;
+          this.pump();
+        });
+        break;
+      }
       const entry = this.ready.shift()!;
       if (entry.part.released || entry.state !== 'ready') continue;
       entry.state = 'handed';

@@ -1,3 +1,5 @@
+import { Fifo } from './fifo.ts';
+
 /**
  * Coalesces concurrent single sends into broker batches. Clients without a linger of their own
  * (kafkajs, the SQS SDK) turn one `publish()` per message into one request per message; this
@@ -28,7 +30,7 @@ interface Pending<T> {
 }
 
 export class Batcher<T> {
-  private queue: Pending<T>[] = [];
+  private readonly queue = new Fifo<Pending<T>>();
   private queuedBytes = 0;
   /** The linger of the batch being gathered: a timeout, or with lingerMs 0 an immediate. */
   private timer: { cancel: () => void } | undefined;
@@ -91,7 +93,7 @@ export class Batcher<T> {
     const batch: Pending<T>[] = [];
     let bytes = 0;
     while (this.queue.length > 0 && batch.length < this.options.maxItems) {
-      const next = this.queue[0]!;
+      const next = this.queue.peek()!;
       if (batch.length > 0 && bytes + next.size > this.options.maxBytes) break;
       this.queue.shift();
       bytes += next.size;
