@@ -1,5 +1,5 @@
 // Core's consume loop on this transport: retry, dead letter and redrive end to end.
-import { createClient, defineMessage, HEADERS, type Client } from '@ferry/core';
+import { createClient, defineMessage, HEADERS, SchemaError, type Client } from '@ferry/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { MemoryTransport } from './transport.ts';
@@ -80,4 +80,24 @@ describe('core on the memory transport', () => {
       [7, 1],
     ]);
   });
+
+  it('a schema with an async refinement is checked at publish (refused with SchemaError, nothing sent) and on receive', async () => {
+    const broker = freshBroker();
+    const reserved = new Set(['root']);
+    const Signup = defineMessage('user.signup', z.object({ name: z.string().refine(async (name) => !reserved.has(name), 'name is reserved') }), { topic: 'signups' });
+    const app = await client(broker);
+    const seen: string[] = [];
+    await app.consumer({ group: 'g' }).handle(Signup, (user) => void seen.push(user.name)).start();
+    const producer = app.producer();
+    const refused = await producer.publish(Signup, { name: 'root' }).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(SchemaError);
+    expect((refused as SchemaError).issues).toEqual([expect.objectContaining({ path: 'name', message: 'name is reserved' })]);
+    await expect(producer.publishBatch([{ message: Signup, payload: { name: 'ann' } }, { message: Signup, payload: { name: 'root' } }])).rejects.toBeInstanceOf(SchemaError);
+    expect(await producer.publish(Signup, { name: 'bob' })).toEqual(expect.any(String));
+    await until(() => seen.length === 1);
+    await new Promise((r) => setTimeout(r, 50));
+    // Neither the refused publish nor the refused batch (not even its valid first entry) was sent.
+    expect(seen).toEqual(['bob']);
+  });
 });
+

@@ -47,7 +47,7 @@ export class DeliveryContext implements MessageContext {
   }
 
   async publish<M extends MessageDefinition>(message: M, payload: PayloadIn<M>, options?: PublishOptions): Promise<void> {
-    const outgoing = buildMessage(this.transportRef, this.codec, message, payload, options);
+    const outgoing = await buildMessage(this.transportRef, this.codec, message, payload, options);
     await (this.transactionalSend ?? ((m) => this.transportRef.send(m)))([outgoing]);
   }
 

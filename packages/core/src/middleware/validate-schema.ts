@@ -1,8 +1,8 @@
-import { z } from 'zod';
 import { SchemaError } from '../errors.ts';
 import type { MessageDefinition } from '../message.ts';
 import type { HandlerFn, MessageContext, Middleware } from './types.ts';
 import { toSchemaIssues } from '../schema-issues.ts';
+import { safeParseSync, type ParseResult } from '../schema-parse.ts';
 
 /** Parses the decoded payload with its definition's zod schema; a failure is never handed on. */
 export function validateSchema(): Middleware {
@@ -10,9 +10,9 @@ export function validateSchema(): Middleware {
   return (next) => (ctx) => {
     const definition = ctx.definition;
     if (!definition) return next(ctx);
-    let result: ReturnType<typeof parse>;
+    let result: ParseResult | undefined;
     try {
-      result = parse(definition.schema, ctx.payload);
+      result = safeParseSync(definition.schema, ctx.payload);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -28,14 +28,4 @@ async function parseAsyncThen(definition: MessageDefinition, ctx: MessageContext
   if (!result.success) throw new SchemaError(definition.type, toSchemaIssues(result.error));
   ctx.payload = result.data;
   await next(ctx);
-}
-
-/** Parses synchronously (several times cheaper per message); undefined for a schema with async refinements. */
-function parse(schema: z.ZodType, value: unknown): ReturnType<z.ZodType['safeParse']> | undefined {
-  try {
-    return schema.safeParse(value);
-  } catch (error) {
-    if (error instanceof z.core.$ZodAsyncError) return undefined;
-    throw error;
-  }
 }

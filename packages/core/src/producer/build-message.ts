@@ -4,11 +4,12 @@ import { checkDelay, checkPriority } from '../capability-check.ts';
 import { MessageTooLargeError, SchemaError } from '../errors.ts';
 import type { MessageDefinition, PayloadIn } from '../message.ts';
 import { toSchemaIssues } from '../schema-issues.ts';
+import { safeParseSync, type ParseResult } from '../schema-parse.ts';
 import { HEADERS, type OutgoingMessage } from '../spi/envelope.ts';
 import { envelopeSize } from '../spi/size.ts';
 import type { Transport } from '../spi/transport.ts';
 import { parseOptions } from '../config/parse.ts';
-import { publishOptionsSchema, type PublishOptions } from './publish-options.ts';
+import { publishOptionsSchema, type PublishOptions, type ResolvedPublishOptions } from './publish-options.ts';
 
 /**
  * Validates and encodes one publish into the envelope a transport sends. Everything that can be
@@ -20,10 +21,16 @@ export function buildMessage<M extends MessageDefinition>(
   message: M,
   payload: PayloadIn<M>,
   rawOptions: PublishOptions | undefined,
-): OutgoingMessage {
+): OutgoingMessage | Promise<OutgoingMessage> {
   // Most publishes pass no options: skip the parse for them (it is per message).
   const options = rawOptions === undefined ? {} : parseOptions(publishOptionsSchema, rawOptions, 'publish options');
-  const parsed = message.schema.safeParse(payload);
+  const parsed = safeParseSync(message.schema, payload);
+  // A schema with async refinements makes this one publish async; the rest stay synchronous.
+  if (parsed === undefined) return message.schema.safeParseAsync(payload).then((result) => finish(transport, codec, message, payload, options, result));
+  return finish(transport, codec, message, payload, options, parsed);
+}
+
+function finish(transport: Transport, codec: Codec, message: MessageDefinition, payload: unknown, options: ResolvedPublishOptions, parsed: ParseResult): OutgoingMessage {
   if (!parsed.success) throw new SchemaError(message.type, toSchemaIssues(parsed.error));
   if (options.delayMs !== undefined && options.delayMs > 0) checkDelay(transport, options.delayMs, `publish of ${message.type}`);
   if (options.priority !== undefined) checkPriority(transport, options.priority);

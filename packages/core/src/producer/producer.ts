@@ -26,19 +26,25 @@ export class Producer {
   publish<M extends MessageDefinition>(message: M, payload: PayloadIn<M>, options?: PublishOptions): Promise<string> {
     // Not async: one frame less per publish; every refusal still arrives as a rejection.
     if (this.closed) return Promise.reject(new ClosedError('producer'));
-    let outgoing: OutgoingMessage;
+    let built: OutgoingMessage | Promise<OutgoingMessage>;
     try {
-      outgoing = buildMessage(this.transport, this.codec, message, payload, options);
+      built = buildMessage(this.transport, this.codec, message, payload, options);
     } catch (error) {
       return Promise.reject(error);
     }
+    if (built instanceof Promise) return built.then((outgoing) => this.send(outgoing));
+    return this.send(built);
+  }
+
+  private send(outgoing: OutgoingMessage): Promise<string> {
     return this.track(this.transport.send([outgoing])).then(() => outgoing.id);
   }
 
   /** Publishes several messages in one transport call; resolves to their ids, in order. */
   async publishBatch(entries: readonly BatchEntry[]): Promise<string[]> {
     if (this.closed) throw new ClosedError('producer');
-    const outgoing = entries.map((e) => buildMessage(this.transport, this.codec, e.message, e.payload, e.options));
+    // Every entry is built (and could be refused) before anything is sent.
+    const outgoing = await Promise.all(entries.map((e) => buildMessage(this.transport, this.codec, e.message, e.payload, e.options)));
     if (outgoing.length > 0) await this.track(this.transport.send(outgoing));
     return outgoing.map((m) => m.id);
   }

@@ -16,3 +16,4 @@ export const publishOptionsSchema = z
   .strict();
 
 export type PublishOptions = z.input<typeof publishOptionsSchema>;
+export type ResolvedPublishOptions = z.output<typeof publishOptionsSchema>;
