@@ -27,6 +27,12 @@ class Partition {
   readonly tracker = new OffsetTracker();
   /** Last position committed by this consumer (-1: none yet). */
   committed = -1;
+  /**
+   * At-most-once only: the offset after the highest acked one. Committed even past earlier
+   * offsets not acked yet, because an acked message (its handler may have run) must never be
+   * delivered again; those earlier ones are lost on a crash instead, which at-most-once allows.
+   */
+  ackedAbove = -1;
   /** Revoked by a rebalance or released by close: its deliveries can no longer be committed. */
   released = false;
 
@@ -340,6 +346,7 @@ export class KafkaSubscription implements Subscription {
   async ack(entry: Entry): Promise<void> {
     if (!this.settle(entry) || entry.part.released) return;
     entry.part.tracker.finish(entry.offset);
+    if (this.spec.delivery === 'at-most-once') entry.part.ackedAbove = Math.max(entry.part.ackedAbove, entry.offset + 1);
     // Awaited: the offset is stored before ack() resolves, which at-most-once needs (it acks before
     // the handler). Not awaited: at-least-once throughput without an offset commit per handler slot.
     if (this.deps.config.consumer.ackAwaitsCommit ?? this.spec.delivery === 'at-most-once') await this.commits.request(entry.part);
@@ -483,7 +490,10 @@ class Committer {
       this.dirty.clear();
       const waiters = this.waiters;
       this.waiters = [];
-      const commits = parts.filter((p) => !p.released).map((p) => ({ p, offset: p.tracker.position() })).filter(({ p, offset }) => offset >= 0 && offset > p.committed);
+      const commits = parts
+        .filter((p) => !p.released)
+        .map((p) => ({ p, offset: Math.max(p.tracker.position(), p.ackedAbove) }))
+        .filter(({ p, offset }) => offset >= 0 && offset > p.committed);
       const consumer = this.consumer();
       if (commits.length > 0 && consumer) {
         try {
