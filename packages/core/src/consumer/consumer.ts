@@ -16,6 +16,7 @@ import type { HandlerFn, MessageContext, Middleware } from '../middleware/types.
 import { validateSchema } from '../middleware/validate-schema.ts';
 import type { Delivery, Subscription, Transport } from '../spi/transport.ts';
 import { KeyedScheduler } from './keyed-scheduler.ts';
+import { RunningContexts } from './running-contexts.ts';
 import type { DeliveryContext } from './message-context.ts';
 import { processDelivery, type LoopSettings } from './process-delivery.ts';
 
@@ -35,7 +36,7 @@ export class Consumer {
   readonly options: ResolvedConsumerOptions;
   private readonly handlers = new Map<string, { definition: MessageDefinition; handler: Handler<MessageDefinition> }>();
   private readonly subscriptions: Subscription[] = [];
-  private readonly contexts = new Set<DeliveryContext>();
+  private readonly running = new RunningContexts();
   private readonly scheduler: KeyedScheduler;
   private readonly orderedByKey: boolean;
   /** The retry policy in force (the transport's limits applied to the defaults). */
@@ -121,7 +122,7 @@ export class Consumer {
     // Past the deadline: nothing new starts, running handlers are told to stop, and their
     // deliveries are released by the transport for redelivery.
     this.abandoned = true;
-    for (const ctx of this.contexts) ctx.abort();
+    this.running.abortAll();
     await Promise.allSettled(this.subscriptions.map((s) => s.close()));
     this.state = 'closed';
   }
@@ -130,10 +131,7 @@ export class Consumer {
     const key = this.schedulingKey(delivery);
     void this.scheduler.schedule(key, async () => {
       if (this.abandoned) return; // released by Subscription.close(), delivered again later
-      await processDelivery(delivery, settings, (ctx) => {
-        this.contexts.add(ctx);
-        return () => this.contexts.delete(ctx);
-      });
+      await processDelivery(delivery, settings, this.running);
     });
   }
 

@@ -11,7 +11,10 @@ export class DeliveryContext implements MessageContext {
   payload: unknown = undefined;
   definition: MessageDefinition | undefined = undefined;
   outcome: Outcome | undefined = undefined;
-  readonly commits: Array<() => Promise<void>> = [];
+  /** What onCommit registered (made on first use: most messages register nothing). */
+  commits: Array<() => Promise<void>> | undefined;
+  /** Its place in the consumer's RunningContexts (-1: not running). */
+  slot = -1;
   /** Set while a transaction is open: publishes join it. */
   transactionalSend: ((messages: readonly OutgoingMessage[]) => Promise<void>) | undefined;
   /** Made on first use: most messages never look at their signal, and an AbortController per message is measurable. */
@@ -52,6 +55,6 @@ export class DeliveryContext implements MessageContext {
   }
 
   onCommit(fn: () => Promise<void>): void {
-    this.commits.push(fn);
+    (this.commits ??= []).push(fn);
   }
 }

@@ -4,6 +4,7 @@ import type { Delivery, Transport } from '../spi/transport.ts';
 import { deadLetterMessage } from './dead-letter-message.ts';
 import type { ConsumerHooks } from './hooks.ts';
 import { DeliveryContext } from './message-context.ts';
+import type { RunningContexts } from './running-contexts.ts';
 
 export type DeliveryMode = 'at-most-once' | 'at-least-once' | 'exactly-once';
 
@@ -31,9 +32,9 @@ const ABORT = Symbol('abort transaction');
  *   exactly-once:  like at-least-once with the idempotency middleware in the chain; on a
  *                  transport with transactions, chain + publishes + ack commit in one transaction.
  */
-export async function processDelivery(delivery: Delivery, settings: LoopSettings, register: (ctx: DeliveryContext) => () => void): Promise<void> {
+export async function processDelivery(delivery: Delivery, settings: LoopSettings, running: RunningContexts): Promise<void> {
   const ctx = new DeliveryContext(delivery, settings.group, settings.transport, settings.codec);
-  const unregister = register(ctx);
+  running.add(ctx);
   try {
     if (settings.mode === 'at-most-once') {
       // If this ack fails we cannot know whether the broker took it: skip the handler, so the
@@ -49,7 +50,7 @@ export async function processDelivery(delivery: Delivery, settings: LoopSettings
   } catch (error) {
     report(settings.hooks, error, ctx);
   } finally {
-    unregister();
+    running.remove(ctx);
   }
 }
 
@@ -108,7 +109,7 @@ async function settle(ctx: DeliveryContext, settings: LoopSettings): Promise<voi
 }
 
 async function runCommits(ctx: DeliveryContext): Promise<void> {
-  for (const commit of ctx.commits) await commit();
+  if (ctx.commits) for (const commit of ctx.commits) await commit();
 }
 
 function notifySuccess(ctx: DeliveryContext, hooks: ConsumerHooks): void {
