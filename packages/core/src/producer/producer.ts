@@ -15,7 +15,9 @@ export interface BatchEntry<M extends MessageDefinition = MessageDefinition> {
 /** Publishes typed messages. Resolves once the broker has accepted them. */
 export class Producer {
   private closed = false;
-  private readonly inFlight = new Set<Promise<unknown>>();
+  /** Sends under way, and who waits for them to end (close). A counter, not a Set: it runs per publish. */
+  private pending = 0;
+  private idleWaiters: Array<() => void> = [];
 
   constructor(
     private readonly transport: Transport,
@@ -32,12 +34,9 @@ export class Producer {
     } catch (error) {
       return Promise.reject(error);
     }
-    if (built instanceof Promise) return built.then((outgoing) => this.send(outgoing));
-    return this.send(built);
-  }
-
-  private send(outgoing: OutgoingMessage): Promise<string> {
-    return this.track(this.transport.send([outgoing])).then(() => outgoing.id);
+    if (built instanceof Promise) return built.then((outgoing) => this.send([outgoing]).then(() => outgoing.id));
+    const outgoing = built;
+    return this.send([outgoing]).then(() => outgoing.id);
   }
 
   /** Publishes several messages in one transport call; resolves to their ids, in order. */
@@ -45,18 +44,30 @@ export class Producer {
     if (this.closed) throw new ClosedError('producer');
     // Every entry is built (and could be refused) before anything is sent.
     const outgoing = await Promise.all(entries.map((e) => buildMessage(this.transport, this.codec, e.message, e.payload, e.options)));
-    if (outgoing.length > 0) await this.track(this.transport.send(outgoing));
+    if (outgoing.length > 0) await this.send(outgoing);
     return outgoing.map((m) => m.id);
   }
 
   /** Refuses new publishes and waits for the ones under way. The transport stays open (the client owns it). */
   async close(): Promise<void> {
     this.closed = true;
-    await Promise.allSettled([...this.inFlight]);
+    if (this.pending > 0) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
   }
 
-  private track<T>(promise: Promise<T>): Promise<T> {
-    this.inFlight.add(promise);
-    return promise.finally(() => this.inFlight.delete(promise));
+  /** Sends built messages (refused once closed: a publish whose async validation outlasted close). */
+  private send(outgoing: OutgoingMessage[]): Promise<void> {
+    if (this.closed) return Promise.reject(new ClosedError('producer'));
+    this.pending++;
+    return this.transport.send(outgoing).then(
+      () => this.sent(),
+      (error: unknown) => {
+        this.sent();
+        throw error;
+      },
+    );
+  }
+
+  private sent(): void {
+    if (--this.pending === 0 && this.idleWaiters.length > 0) this.idleWaiters.splice(0).forEach((resolve) => resolve());
   }
 }
