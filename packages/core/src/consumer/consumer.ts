@@ -129,10 +129,8 @@ export class Consumer {
 
   private onDelivery(delivery: Delivery, settings: LoopSettings): void {
     const key = this.schedulingKey(delivery);
-    void this.scheduler.schedule(key, async () => {
-      if (this.abandoned) return; // released by Subscription.close(), delivered again later
-      await processDelivery(delivery, settings, this.running);
-    });
+    // Released by Subscription.close() once abandoned: delivered again later, not run here.
+    void this.scheduler.schedule(key, () => (this.abandoned ? Promise.resolve() : processDelivery(delivery, settings, this.running)));
   }
 
   /** Deliveries with one key run one at a time, in order: per partition under transactions, else per message key. */
