@@ -228,33 +228,45 @@ export class KafkaSubscription implements Subscription {
   }
 
   private async eachBatch(batch: DriverBatch, resolveOffset: (offset: string) => void, heartbeat: () => Promise<void>, current: () => boolean): Promise<void> {
-    if (this.stopped) return;
+    if (this.stopped || !current()) return;
     const part = this.partition(batch.topic, batch.partition);
     const { maxHeld, maxBuffered } = this.deps.config.consumer;
+    // kafkajs's resolveOffset and isStale cost about a microsecond each (Long arithmetic, map
+    // lookups): resolve once per stretch of records taken, and look at `current` only after an
+    // await, the only place where a rebalance or a seek can have happened.
+    let unresolved: string | undefined;
+    const resolve = () => {
+      if (unresolved !== undefined) resolveOffset(unresolved);
+      unresolved = undefined;
+    };
     for (const message of batch.messages) {
-      if (this.stopped || part.released || !current()) return;
+      if (this.stopped || part.released) break;
       const offset = Number(message.offset);
-      if (part.tracker.seen(offset)) {
-        // Refetched after a rebalance kept this partition here: already taken.
-        resolveOffset(message.offset);
-        continue;
-      }
+      unresolved = message.offset;
+      // Refetched after a rebalance kept this partition here: already taken.
+      if (part.tracker.seen(offset)) continue;
       const decoded = decode(batch.topic, message);
       const entry: Entry = { part, offset, decoded, attempt: decoded.attempt, state: 'ready' };
       part.tracker.take(offset);
-      resolveOffset(message.offset);
+      let wait: (() => boolean) | undefined;
       if (part.held && decoded.dueAt > Date.now()) {
         this.hold(entry, decoded.dueAt);
-        if (this.held >= maxHeld) await this.waitUntil(() => this.held < maxHeld, heartbeat, part, current);
+        if (this.held >= maxHeld) wait = () => this.held < maxHeld;
       } else {
         this.ready.push(entry);
         this.pump();
         // The batch is taken whole while the buffer has room, so kafkajs fetches the next one
         // while core is still working; a full buffer holds fetching back.
         // (It resumes at half full, not at the first free place: fewer wake-ups.)
-        if (this.ready.length >= maxBuffered) await this.waitUntil(() => this.ready.length <= maxBuffered / 2, heartbeat, part, current);
+        if (this.ready.length >= maxBuffered) wait = () => this.ready.length <= maxBuffered / 2;
+      }
+      if (wait) {
+        resolve();
+        await this.waitUntil(wait, heartbeat, part, current);
+        if (!current()) return;
       }
     }
+    resolve();
   }
 
   /** Waits (heartbeating, so the group keeps us) until `done`, or until there is no point: stopped, revoked. */
