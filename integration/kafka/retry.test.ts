@@ -2,9 +2,10 @@
  * nack(delay) through the group's retry topic on the real broker: the delay is honoured, other
  * keys (even in the same partition) keep flowing meanwhile, and only the nacking group sees the copy.
  */
+import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Delivery, Transport } from '@ferry/core';
-import { kafka, message, sleep, spec, topicName, waitFor } from './helpers.ts';
+import { brokers, kafka, message, sleep, spec, topicName, waitFor } from './helpers.ts';
 
 const transports: Transport[] = [];
 afterAll(() => Promise.all(transports.map((t) => t.close())));
@@ -50,4 +51,37 @@ describe('kafka retry topics', () => {
     expect(otherGroup.filter((d) => d.envelope.key === 'slow').map((d) => d.attempt)).toEqual([1]);
     expect(otherGroup).toHaveLength(21);
   });
+
+  it('exactly-once: the retry copy and the consumed offset are written in one transaction', async () => {
+    const topic = topicName('eo-retry');
+    const group = topicName('eo-retry-g');
+    const transport = kafka({ partitions: 1 });
+    transports.push(transport);
+    const seen: Delivery[] = [];
+    await transport.subscribe(spec(topic, group, { maxInFlight: 4, delivery: 'exactly-once' }), (d) => {
+      seen.push(d);
+      if (d.attempt === 1) void d.nack(100);
+      else void d.ack();
+    });
+    await transport.send([message(topic, { key: 'k' })]);
+    await waitFor(() => seen.length === 2, 15_000, () => `the retry (${seen.length})`);
+    expect(seen.map((d) => [d.envelope.id, d.attempt])).toEqual([
+      [seen[0]!.envelope.id, 1],
+      [seen[0]!.envelope.id, 2],
+    ]);
+    const admin = new Kafka({ brokers: brokers(), logLevel: logLevel.NOTHING }).admin();
+    await admin.connect();
+    try {
+      // The offset after the nacked message was committed (by the transaction, with the copy)...
+      const [main] = await admin.fetchOffsets({ groupId: group, topics: [topic] });
+      expect(main!.partitions[0]!.offset).toBe('1');
+      // ...and the copy is followed by a transaction commit marker in the retry topic: it was
+      // written transactionally (a plain producer's copy would end the partition at offset 1).
+      const [retry] = await admin.fetchTopicOffsets(`${topic}.${group}.retry`);
+      expect(retry!.high).toBe('2');
+    } finally {
+      await admin.disconnect();
+    }
+  });
 });
+

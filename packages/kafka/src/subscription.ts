@@ -368,22 +368,57 @@ export class KafkaSubscription implements Subscription {
   /**
    * Redelivery to this group only: a copy with attempt+1 and a due time goes to the group's retry
    * topic (read back by this subscription, held until due); the original's offset is then done.
+   * Exactly-once writes both in one transaction of the partition's transactional producer: a crash
+   * between a plain copy and a plain commit would leave the copy and redeliver the original too,
+   * two attempts that a per-process idempotency store (empty after the crash) would both run.
    */
   async nack(entry: Entry, delayMs: number): Promise<void> {
     if (!this.settle(entry) || entry.part.released) return;
     const { envelope } = entry.decoded;
+    const copy = encode(envelope, { recordTopic: this.retryTopic, attempt: entry.attempt + 1, dueAt: Date.now() + delayMs });
+    if (this.spec.delivery === 'exactly-once') {
+      if (!(await this.nackInTransaction(entry, copy))) this.redeliverFromMemory(entry, delayMs);
+      return;
+    }
     try {
-      const record = encode(envelope, { recordTopic: this.retryTopic, attempt: entry.attempt + 1, dueAt: Date.now() + delayMs });
-      await this.deps.producer.send([record], [envelope]);
+      await this.deps.producer.send([copy], [envelope]);
     } catch {
-      // The copy was not written: redeliver the original from memory instead (its offset stays unfinished).
-      if (entry.part.released || this.stopped) return;
-      entry.attempt++;
-      this.hold(entry, Date.now() + delayMs);
+      this.redeliverFromMemory(entry, delayMs);
       return;
     }
     entry.part.tracker.finish(entry.offset);
     await this.commits.request(entry.part);
+  }
+
+  /** The copy was not written: the original comes back from memory after the delay (its offset stays unfinished). */
+  private redeliverFromMemory(entry: Entry, delayMs: number): void {
+    if (entry.part.released || this.stopped) return;
+    entry.attempt++;
+    this.hold(entry, Date.now() + delayMs);
+  }
+
+  /** The retry copy and this offset in one transaction; false if it did not commit. */
+  private async nackInTransaction(entry: Entry, copy: ReturnType<typeof encode>): Promise<boolean> {
+    const { part } = entry;
+    // A plain commit of this partition still under way must not land after (and undo) the transaction's.
+    await this.commits.idle();
+    let tx: PartitionTransaction | undefined;
+    try {
+      tx = await this.deps.transactions.begin(part.topic, part.partition);
+      await tx.send([copy]);
+      if (part.released) throw new FerryError('FERRY_KAFKA_TRANSACTION', `Partition ${part.key} was given to another consumer during the retry.`);
+      const position = part.tracker.positionWith(entry.offset);
+      await tx.commit({ topic: part.topic, partition: part.partition, offset: position });
+      part.tracker.finish(entry.offset);
+      part.committed = Math.max(part.committed, position);
+      return true;
+    } catch {
+      if (tx) {
+        await tx.abort().catch(() => undefined);
+        await this.deps.transactions.release(part.topic, part.partition);
+      }
+      return false;
+    }
   }
 
   /**
