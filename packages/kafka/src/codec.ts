@@ -97,7 +97,7 @@ export function decode(recordTopic: string, message: DriverMessage): Decoded {
     topic,
     key: message.key === null || message.key === undefined ? undefined : message.key.toString('utf8'),
     headers,
-    payload: new Uint8Array(value.buffer, value.byteOffset, value.byteLength),
+    payload: value, // a Buffer is a Uint8Array: no second view per record
     timestamp: Number(message.timestamp),
   };
   return { envelope, attempt, dueAt };

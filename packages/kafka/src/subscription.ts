@@ -44,8 +44,11 @@ class Partition {
   ) {}
 
   get key(): string {
-    return `${this.topic}:${this.partition}`;
+    this.keyText ??= `${this.topic}:${this.partition}`;
+    return this.keyText;
   }
+
+  private keyText: string | undefined;
 }
 
 interface Entry {
@@ -468,18 +471,24 @@ export class KafkaSubscription implements Subscription {
 class KafkaDelivery implements Delivery {
   readonly envelope: Envelope;
   readonly attempt: number;
-  readonly coordinates: Coordinates;
-  readonly serialKey: string;
+  private coords: Coordinates | undefined;
 
   constructor(
     private readonly subscription: KafkaSubscription,
     private readonly entry: Entry,
   ) {
-    const { part } = entry;
     this.envelope = entry.decoded.envelope;
     this.attempt = entry.attempt;
-    this.coordinates = { topic: part.topic, partition: part.partition, offset: entry.offset };
-    this.serialKey = part.key;
+  }
+
+  /** Made when asked for (dead letters, handlers that log them): most deliveries never are. */
+  get coordinates(): Coordinates {
+    this.coords ??= { topic: this.entry.part.topic, partition: this.entry.part.partition, offset: this.entry.offset };
+    return this.coords;
+  }
+
+  get serialKey(): string {
+    return this.entry.part.key;
   }
 
   ack(): Promise<void> {
