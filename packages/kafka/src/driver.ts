@@ -25,6 +25,7 @@ import {
 } from 'kafkajs';
 import { redactText } from '@ferry/core';
 import { assignPartitions } from './assigner.ts';
+import { logLine } from './log-line.ts';
 import type { ResolvedConfig } from './options.ts';
 
 export type DriverAdmin = Pick<Admin, 'connect' | 'disconnect' | 'createTopics' | 'listTopics' | 'fetchTopicMetadata' | 'fetchTopicOffsets' | 'fetchTopicOffsetsByTimestamp' | 'describeConfigs'>;
@@ -89,16 +90,10 @@ export function createDriver(config: ResolvedConfig): Driver {
     retry: { retries: config.retry.retries, initialRetryTime: config.retry.initialRetryTimeMs, maxRetryTime: config.retry.maxRetryTimeMs },
     socketFactory: socketFactory(config.addressMap),
     logLevel: LEVELS[config.logLevel as keyof typeof LEVELS],
-    // kafkajs logs connection errors with broker addresses and sometimes SASL details: redact.
+    // kafkajs logs connection errors with broker addresses and sometimes SASL details: redacted.
     logCreator: () => (entry: LogEntry) => {
-      const { message, ...extra } = entry.log;
-      // Error responses are errors of the request they answer, which kafkajs retries or the
-      // adapter reports itself (an existing topic, a leader moving): debug noise, not errors.
-      if (entry.namespace === 'Connection' && message.startsWith('Response') && entry.level !== KafkaLogLevel.DEBUG) return;
-      // A dropped connection is retried by kafkajs: a warning, unless the retries run out (then the caller gets the error).
-      if (entry.namespace === 'Connection' && entry.level === KafkaLogLevel.ERROR && threshold < KafkaLogLevel.WARN) return;
-      const level = ['', 'ERROR', 'WARN', 'INFO', 'DEBUG'][entry.level] ?? 'LOG';
-      process.stderr.write(redact(`[ferry:kafka] ${level} ${entry.namespace}: ${message} ${JSON.stringify(extra)}`) + '\n');
+      const line = logLine(entry, threshold, redact);
+      if (line !== undefined) process.stderr.write(line + '\n');
     },
   });
   return {
