@@ -6,9 +6,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { Transport } from '@ferry/core';
-import { kafka, message, sleep, spec, topicName, waitFor } from './helpers.ts';
+import { z } from 'zod';
+import { createClient, defineMessage, HEADERS, NonRetryableError, type Transport } from '@ferry/core';
+import { brokers, kafka, message, sleep, spec, topicName, waitFor } from './helpers.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const children: ChildProcess[] = [];
@@ -71,4 +73,46 @@ describe('kafka exactly-once', () => {
     expect(outputs.find((o) => o.n === CRASH_AT)!.pid).toBe(second.child.pid);
     expect(outputs.some((o) => o.pid === first.child.pid)).toBe(true);
   });
+
+  it('a dead letter and the consumed offset are written in one transaction', async () => {
+    const topic = topicName('eo-dl');
+    const group = topicName('eo-dl-g');
+    const Order = defineMessage('eo.order', z.object({ n: z.number() }), { topic });
+    const client = await createClient(kafka({ partitions: 1 }));
+    let deadLettered = 0;
+    try {
+      await client
+        .consumer({ group, delivery: 'exactly-once', hooks: { onDeadLetter: () => void deadLettered++ } })
+        .handle(Order, () => {
+          throw new NonRetryableError('recalled item');
+        })
+        .start();
+      await client.producer().publish(Order, { n: 1 });
+      await waitFor(() => deadLettered === 1, 15_000, () => 'the dead letter');
+      const dead: string[] = [];
+      const reader = kafka({ partitions: 1 });
+      transports.push(reader);
+      await reader.subscribe(spec(`${topic}.dlq`, topicName('eo-dl-reader')), (d) => {
+        dead.push(d.envelope.headers[HEADERS.deadLetterReason] ?? '');
+        void d.ack();
+      });
+      await waitFor(() => dead.length === 1, 15_000, () => 'the dead letter read back');
+      await sleep(500);
+      expect(dead).toEqual(['recalled item']);
+      const admin = new Kafka({ brokers: brokers(), logLevel: logLevel.NOTHING }).admin();
+      await admin.connect();
+      try {
+        const [offsets] = await admin.fetchOffsets({ groupId: group, topics: [topic] });
+        expect(offsets!.partitions[0]!.offset).toBe('1');
+        // A transaction's commit marker follows the dead letter (a plain send would end at offset 1).
+        const [end] = await admin.fetchTopicOffsets(`${topic}.dlq`);
+        expect(end!.high).toBe('2');
+      } finally {
+        await admin.disconnect();
+      }
+    } finally {
+      await client.close();
+    }
+  });
 });
+

@@ -1,5 +1,6 @@
 import type { Codec } from '../codec.ts';
 import type { HandlerFn } from '../middleware/types.ts';
+import type { OutgoingMessage } from '../spi/envelope.ts';
 import type { Delivery, Transport } from '../spi/transport.ts';
 import { deadLetterMessage } from './dead-letter-message.ts';
 import type { ConsumerHooks } from './hooks.ts';
@@ -104,6 +105,10 @@ async function settle(ctx: DeliveryContext, settings: LoopSettings): Promise<voi
     const error = outcome.error;
     if (settings.deadLetter) {
       const copy = deadLetterMessage(delivery, error, { deadLetterTopic: settings.deadLetter.topicFor(delivery.envelope.topic), group: settings.group, includeStack: settings.deadLetter.includeStack });
+      if (!acked && settings.mode === 'exactly-once' && (await deadLetterInTransaction(delivery, copy))) {
+        safe(settings.hooks, () => settings.hooks.onDeadLetter?.(ctx, error, copy.topic), ctx);
+        return;
+      }
       await settings.transport.send([copy]);
       safe(settings.hooks, () => settings.hooks.onDeadLetter?.(ctx, error, copy.topic), ctx);
     } else {
@@ -115,6 +120,21 @@ async function settle(ctx: DeliveryContext, settings: LoopSettings): Promise<voi
   if (ctx.commits) await runCommits(ctx);
   if (!acked) await delivery.ack();
   notifySuccess(ctx, settings.hooks);
+}
+
+/**
+ * Exactly-once on a transport with transactions: the dead letter and the consumed position commit
+ * together (a crash between a plain send and the ack would write the dead letter twice). True when
+ * that committed, which settles the delivery; false (nothing written) to fall back to send + ack.
+ */
+async function deadLetterInTransaction(delivery: Delivery, copy: OutgoingMessage): Promise<boolean> {
+  if (!delivery.transact) return false;
+  try {
+    await delivery.transact((send) => send([copy]));
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 async function runCommits(ctx: DeliveryContext): Promise<void> {
