@@ -50,5 +50,5 @@ export function checkOutgoing(transport: Transport, message: OutgoingMessage): v
   const limit = transport.capabilities.maxMessageBytes;
   if (size > limit) throw new MessageTooLargeError(transport.name, size, limit);
   if (message.priority !== undefined) checkPriority(transport, message.priority);
-  if (message.delayMs !== undefined && message.delayMs !== 0) checkDelay(transport, message.delayMs, `message ${message.id}`);
+  if (message.delayMs !== undefined && message.delayMs !== 0) checkDelay(transport, message.delayMs, `${message.type} message ${message.id}`);
 }

@@ -410,18 +410,27 @@ export class KafkaSubscription implements Subscription {
       tx = await this.deps.transactions.begin(part.topic, part.partition);
       await tx.send([copy]);
       if (part.released) throw new FerryError('FERRY_KAFKA_TRANSACTION', `Partition ${part.key} was given to another consumer during the retry.`);
-      const position = part.tracker.positionWith(entry.offset);
-      await tx.commit({ topic: part.topic, partition: part.partition, offset: position });
-      part.tracker.finish(entry.offset);
-      part.committed = Math.max(part.committed, position);
+      await this.commitTransaction(tx, entry);
       return true;
     } catch {
-      if (tx) {
-        await tx.abort().catch(() => undefined);
-        await this.deps.transactions.release(part.topic, part.partition);
-      }
+      if (tx) await this.abandonTransaction(tx, part);
       return false;
     }
+  }
+
+  /** Commits `tx` with the partition's position past this entry, and records the entry finished. */
+  private async commitTransaction(tx: PartitionTransaction, entry: Entry): Promise<void> {
+    const { part } = entry;
+    const position = part.tracker.positionWith(entry.offset);
+    await tx.commit({ topic: part.topic, partition: part.partition, offset: position });
+    part.tracker.finish(entry.offset);
+    part.committed = Math.max(part.committed, position);
+  }
+
+  /** Aborts `tx` and drops the partition's producer: a fenced or failed producer cannot be reused. */
+  private async abandonTransaction(tx: PartitionTransaction, part: Partition): Promise<void> {
+    await tx.abort().catch(() => undefined);
+    await this.deps.transactions.release(part.topic, part.partition);
   }
 
   /**
@@ -447,20 +456,13 @@ export class KafkaSubscription implements Subscription {
       });
       if (part.released) throw new FerryError('FERRY_KAFKA_TRANSACTION', `Partition ${part.key} was given to another consumer during the transaction.`);
       if (tx) {
-        const position = part.tracker.positionWith(entry.offset);
-        await tx.commit({ topic: part.topic, partition: part.partition, offset: position });
-        part.tracker.finish(entry.offset);
-        part.committed = Math.max(part.committed, position);
+        await this.commitTransaction(tx, entry);
       } else {
         part.tracker.finish(entry.offset);
         await this.commits.request(part);
       }
     } catch (error) {
-      if (tx) {
-        await tx.abort().catch(() => undefined);
-        // A fenced or failed producer cannot be reused.
-        await this.deps.transactions.release(part.topic, part.partition);
-      }
+      if (tx) await this.abandonTransaction(tx, part);
       throw error;
     }
     this.settle(entry);

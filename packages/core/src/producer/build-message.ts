@@ -1,12 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { Codec } from '../codec.ts';
-import { checkDelay, checkPriority } from '../capability-check.ts';
-import { MessageTooLargeError, SchemaError } from '../errors.ts';
+import { checkOutgoing } from '../capability-check.ts';
+import { SchemaError } from '../errors.ts';
 import type { MessageDefinition, PayloadIn } from '../message.ts';
 import { toSchemaIssues } from '../schema-issues.ts';
 import { safeParseSync, type ParseResult } from '../schema-parse.ts';
 import { HEADERS, type OutgoingMessage } from '../spi/envelope.ts';
-import { envelopeSize } from '../spi/size.ts';
 import type { Transport } from '../spi/transport.ts';
 import { parseOptions } from '../config/parse.ts';
 import { publishOptionsSchema, type PublishOptions, type ResolvedPublishOptions } from './publish-options.ts';
@@ -32,9 +31,6 @@ export function buildMessage<M extends MessageDefinition>(
 
 function finish(transport: Transport, codec: Codec, message: MessageDefinition, payload: unknown, options: ResolvedPublishOptions, parsed: ParseResult): OutgoingMessage {
   if (!parsed.success) throw new SchemaError(message.type, toSchemaIssues(parsed.error));
-  if (options.delayMs !== undefined && options.delayMs > 0) checkDelay(transport, options.delayMs, `publish of ${message.type}`);
-  if (options.priority !== undefined) checkPriority(transport, options.priority);
-
   const outgoing: OutgoingMessage = {
     id: options.id ?? randomUUID(),
     type: message.type,
@@ -47,9 +43,8 @@ function finish(transport: Transport, codec: Codec, message: MessageDefinition, 
     delayMs: options.delayMs,
     priority: options.priority,
   };
-  const size = envelopeSize(outgoing);
-  if (size > transport.capabilities.maxMessageBytes) {
-    throw new MessageTooLargeError(transport.name, size, transport.capabilities.maxMessageBytes);
-  }
+  // The transport's own send checks again (it also sends dead letters and redrives core builds
+  // elsewhere); here the refusal comes before anything of a batch is sent, on any transport.
+  checkOutgoing(transport, outgoing);
   return outgoing;
 }
