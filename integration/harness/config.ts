@@ -5,7 +5,9 @@ export const HOST = '127.0.0.1'; // never `localhost`: Node 20 may resolve it to
 export const KAFKA_VERSION = '3.9.2';
 export const KAFKA_PORT = 9092;
 export const KAFKA_CONTROLLER_PORT = 9093;
-export const KAFKA_HEAP = '-Xmx512m';
+// 512 MB ran out (OutOfMemoryError) after a day of test runs on one broker: every run creates
+// hundreds of topics (retry, delay and dead-letter ones too) and the broker keeps them all.
+export const KAFKA_HEAP = '-Xmx1g';
 
 export const ELASTICMQ_VERSION = '1.7.1';
 export const ELASTICMQ_PORT = 9324;
