@@ -1,7 +1,7 @@
 /** The RabbitMQ transport on the real broker: envelope round trip, fan-out, competition, errors. */
 import { afterAll, describe, expect, it } from 'vitest';
 import { CapabilityError, ClosedError, DEAD_LETTER_GROUP, MessageTooLargeError, PublishError } from '@ferry/core';
-import { Collector, cleanup, message, rabbit, sleep, spec, topicName } from './helpers.ts';
+import { Collector, amqpUrl, cleanup, message, rabbit, sleep, spec, topicName } from './helpers.ts';
 
 const prefixes: string[] = [];
 const topic = (p: string) => {
@@ -126,6 +126,23 @@ describe('rabbitmq transport', () => {
     const ids = new Set(c.deliveries.map((d) => d.envelope.id));
     expect([...before, ...after].every((m) => ids.has(m.id))).toBe(true);
     expect(ids.has(bad.id)).toBe(false);
+    await t.close();
+  });
+
+  it('fails a refused login at once, without retrying until connectTimeoutMs, and keeps the password out of the error', async () => {
+    const url = new URL(amqpUrl());
+    url.username = 'guest';
+    url.password = 'not-the-password-5f2c';
+    const t = rabbit({ connectTimeoutMs: 20_000 }, url.toString());
+    const started = Date.now();
+    const error = await t.send([message(topic('refused'))]).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect((error as { code?: string }).code).toBe('FERRY_CONNECTION');
+    expect(String(error)).toMatch(/Cannot connect to RabbitMQ .*ACCESS.REFUSED/);
+    expect(String(error)).not.toContain('not-the-password-5f2c');
+    expect(Date.now() - started).toBeLessThan(10_000); // gave up on the refusal, not on the deadline
     await t.close();
   });
 });

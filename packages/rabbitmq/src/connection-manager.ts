@@ -25,6 +25,15 @@ export class ConnectionError extends FerryError {
   }
 }
 
+/**
+ * The broker refused the login (amqplib: `Handshake terminated by server: 403 (ACCESS-REFUSED) ...`):
+ * retrying cannot help. Matched on the constant name only: a bare "403" also occurs in socket
+ * errors that name a port (`connect ECONNREFUSED 127.0.0.1:40357`), which are worth retrying.
+ */
+export function isLoginRefused(error: Error): boolean {
+  return /ACCESS[-_]REFUSED/.test(error.message);
+}
+
 /** The connection (or a channel with it) went away under an operation: worth retrying. */
 export function isConnectionLoss(error: unknown): boolean {
   return error instanceof Error && /Connection closed|Channel ended|Channel closed|Socket closed|ECONNRESET|EPIPE/i.test(error.message);
@@ -169,7 +178,7 @@ export class ConnectionManager {
         await connection.close().catch(() => undefined);
       }
       if ((this.state as State) === 'closed') return;
-      if (/ACCESS[-_]REFUSED|403/.test(this.lastError.message) || this.pastFirstDeadline()) {
+      if (isLoginRefused(this.lastError) || this.pastFirstDeadline()) {
         this.failWaiters();
         return;
       }
