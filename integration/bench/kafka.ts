@@ -1,14 +1,15 @@
 /**
  * Kafka: the SDK against raw kafkajs on the same broker, in one run.
  *
- *   pnpm exec tsx integration/bench/kafka.ts [messages=50000] [callers=1000] [rounds=3]
+ *   pnpm exec tsx integration/bench/kafka.ts [messages=50000] [callers=1000] [rounds=3] [consumeCount=200000]
  *
  * Publish (acks=all, idempotent producer, JSON payload with id and type headers):
  *   - SDK: producer.publish() per message from `callers` concurrent callers (the adapter coalesces them)
  *   - raw kafkajs: producer.send() per message from `callers` concurrent callers (the naive way; a smaller
  *     sample; a non-idempotent producer, see below)
  *   - raw kafkajs: producer.sendBatch() hand-batched, 1000 messages a call, one call in flight
- * Consume (a pre-filled topic, from the first message to the last):
+ * Consume (one topic filled once by the SDK producer with `consumeCount` messages; every consumer
+ * reads it whole in a group of its own, from the first message handled to the last):
  *   - SDK: consumer.handle() with JSON decode + schema validation, at-least-once, concurrency 64, prefetch 4096,
  *     once as configured by default (offsets committed in the background, every 5 ms) and once with
  *     consumer.ackAwaitsCommit: true (each ack waits for its commit, as at-most-once consumers do)
@@ -29,6 +30,8 @@ const brokers = (process.env.FERRY_KAFKA_BROKERS ?? '127.0.0.1:9092').split(',')
 const count = Number(process.argv[2] ?? 50_000);
 const callers = Number(process.argv[3] ?? 1_000);
 const rounds = Number(process.argv[4] ?? 3);
+// Large enough that a run takes long against fetch latency and batch granularity (50,000 took ~0.1 s raw).
+const consumeCount = Number(process.argv[5] ?? 200_000);
 const naiveCount = Math.min(count, 10_000);
 const PARTITIONS = 6;
 
@@ -104,12 +107,10 @@ async function main(): Promise<void> {
   }
 
   // --- consume ---------------------------------------------------------------------------
-  const filled = async () => {
-    const topic = await newTopic(`bench-kafka-${run}-consume-${randomUUID().slice(0, 6)}`);
-    const Tick = defineMessage('bench.tick', z.object({ n: z.number(), sentAt: z.number() }), { topic });
-    await callersRun(count, callers, (n) => producer.publish(Tick, { n, sentAt: Date.now() }));
-    return { topic, Tick };
-  };
+  const consumeTopic = await newTopic(`bench-kafka-${run}-consume`);
+  const ConsumeTick = defineMessage('bench.tick', z.object({ n: z.number(), sentAt: z.number() }), { topic: consumeTopic });
+  await callersRun(consumeCount, callers, (n) => producer.publish(ConsumeTick, { n, sentAt: Date.now() }));
+  const filled = async () => ({ topic: consumeTopic, Tick: ConsumeTick });
   const sdkConsume = async (sdk = client) => {
     const { Tick } = await filled();
     let seen = 0;
@@ -120,12 +121,12 @@ async function main(): Promise<void> {
       .consumer({ group: `bench-sdk-${randomUUID().slice(0, 6)}`, concurrency: 64, prefetch: 4096, orderedByKey: false })
       .handle(Tick, () => {
         if (seen++ === 0) first = performance.now();
-        if (seen === count) done(performance.now() - first);
+        if (seen === consumeCount) done(performance.now() - first);
       });
     await consumer.start();
     const ms = await finished;
     await consumer.close();
-    return rate(count, ms);
+    return rate(consumeCount, ms);
   };
   const rawConsume = async () => {
     const { topic } = await filled();
@@ -143,14 +144,14 @@ async function main(): Promise<void> {
           JSON.parse(m.value!.toString('utf8'));
           resolveOffset(m.offset);
           if (seen++ === 0) first = performance.now();
-          if (seen === count) done(performance.now() - first);
+          if (seen === consumeCount) done(performance.now() - first);
         }
         await commitOffsetsIfNecessary();
       },
     });
     const ms = await finished;
     await consumer.disconnect();
-    return rate(count, ms);
+    return rate(consumeCount, ms);
   };
   const rawSameWork = async () => {
     const { topic, Tick } = await filled();
@@ -164,7 +165,7 @@ async function main(): Promise<void> {
     const finished = new Promise<number>((resolve) => (done = resolve));
     const handler = async (_tick: unknown) => {
       if (seen++ === 0) first = performance.now();
-      if (seen === count) done(performance.now() - first);
+      if (seen === consumeCount) done(performance.now() - first);
     };
     await consumer.run({
       partitionsConsumedConcurrently: PARTITIONS,
@@ -179,14 +180,21 @@ async function main(): Promise<void> {
     });
     const ms = await finished;
     await consumer.disconnect();
-    return rate(count, ms);
+    return rate(consumeCount, ms);
   };
   const consume = { sdk: [] as number[], awaited: [] as number[], raw: [] as number[], rawWork: [] as number[] };
+  const variants: Array<[number[], () => Promise<number>]> = [
+    [consume.raw, rawConsume],
+    [consume.rawWork, rawSameWork],
+    [consume.sdk, () => sdkConsume()],
+    [consume.awaited, () => sdkConsume(awaited)],
+  ];
   for (let r = 0; r < rounds; r++) {
-    consume.raw.push(await rawConsume());
-    consume.rawWork.push(await rawSameWork());
-    consume.sdk.push(await sdkConsume());
-    consume.awaited.push(await sdkConsume(awaited));
+    // A different order each round: whichever runs first pays for a colder JIT and page cache.
+    for (let i = 0; i < variants.length; i++) {
+      const [into, variant] = variants[(i + r) % variants.length]!;
+      into.push(await variant());
+    }
   }
 
   await client.close();
@@ -197,7 +205,7 @@ async function main(): Promise<void> {
 
   const p = { sdk: median(publish.sdk), send: median(publish.send), batch: median(publish.batch) };
   const c = { sdk: median(consume.sdk), awaited: median(consume.awaited), raw: median(consume.raw), rawWork: median(consume.rawWork) };
-  console.log(`kafka bench: ${count} messages (naive send: ${naiveCount}), ${callers} concurrent callers, ${rounds} rounds, medians in msg/s`);
+  console.log(`kafka bench: publish ${count} messages (naive send: ${naiveCount}), ${callers} concurrent callers; consume ${consumeCount}; ${rounds} rounds, medians in msg/s`);
   console.log(`publish  SDK publish() x ${callers} callers      ${p.sdk}`);
   console.log(`publish  raw send() per message x ${callers}     ${p.send}`);
   console.log(`publish  raw sendBatch() hand-batched (1000)  ${p.batch}`);
