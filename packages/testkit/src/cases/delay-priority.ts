@@ -14,7 +14,7 @@ export const delayPriorityCases: CaseGroupFactory = (info) => ({
   cases: [
     {
       id: 'delay',
-      name: `delayed delivery: not before delayMs (${DELAY_MS} ms), a later undelayed message is not held up behind it, and delays over capabilities.delay.maxMs are refused`,
+      name: `delayed delivery: not before delayMs (${DELAY_MS} ms x timeoutScale), a later undelayed message is not held up behind it, and delays over capabilities.delay.maxMs are refused`,
       skip: unlessDeclared(info.capabilities.delay !== false, 'delayed delivery'),
       run: delay,
     },
@@ -30,7 +30,9 @@ export const delayPriorityCases: CaseGroupFactory = (info) => ({
 async function delay(env: CaseEnv): Promise<void> {
   const cap = env.capabilities.delay;
   if (cap === false) throw new Error('unreachable: skipped without delay');
-  const delayMs = Math.min(DELAY_MS, cap.maxMs);
+  // Scaled like every wait: on a slow broker the undelayed message alone can take longer than
+  // 400 ms, which would fail "not held up behind the delayed one" for the wrong reason.
+  const delayMs = Math.min(env.ms(DELAY_MS), cap.maxMs);
   const message = itemMessage(env.topic());
   const collector = new Collector();
   await env.consume(await env.client(), { group: env.group(), retry: env.retry(3), concurrency: 2 }, message, collector.handler('c'));
