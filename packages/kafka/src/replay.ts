@@ -32,3 +32,17 @@ export async function replayPositions(admin: DriverAdmin, topic: string, start: 
     }
   }
 }
+
+/** Group states in which no member runs (kafkajs reports a group never used as Dead). */
+const NOT_RUNNING = new Set(['Empty', 'Dead']);
+
+/**
+ * Whether no member of the group runs. Replay repositions a group that is not running: its first
+ * members seek their partitions and commit those positions, so partitions that move to a member
+ * joining later continue from there. A member joining a group that runs already takes the group's
+ * positions instead of seeking its partitions again, which would hand their messages out twice.
+ */
+export async function groupIsIdle(admin: DriverAdmin, group: string): Promise<boolean> {
+  const { groups } = await admin.describeGroups([group]);
+  return NOT_RUNNING.has(groups.find((g) => g.groupId === group)?.state ?? 'Dead');
+}

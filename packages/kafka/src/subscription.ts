@@ -18,7 +18,7 @@ export interface SubscriptionDeps {
   readonly transactions: TransactionalProducers;
   /** Checks and encodes what a handler publishes inside a transaction (same rules as `send`). */
   readonly prepare: (messages: readonly OutgoingMessage[]) => Promise<ReturnType<typeof encode>[]>;
-  /** Replay targets of the main topic: partition -> offset to start from (empty: stored). */
+  /** Replay targets of the main topic: partition -> offset to start from (empty: the group's stored positions). */
   readonly seekTo: ReadonlyMap<number, number>;
 }
 
@@ -200,7 +200,8 @@ export class KafkaSubscription implements Subscription {
     }
     if (!this.joinedOnce) {
       this.joinedOnce = true;
-      // Replay: the main topic's partitions this member got start from the asked position.
+      // Replay (the group was not running, see groupIsIdle): the partitions this member got start
+      // from the asked position, committed as the group's for whoever owns them next.
       for (const p of join.memberAssignment[this.spec.topic] ?? []) {
         const offset = this.deps.seekTo.get(p);
         if (offset === undefined) continue;

@@ -15,7 +15,7 @@ import { createDriver, type Driver, type DriverAdmin, type ProducerRecord } from
 import { delayTopic, retryTopic } from './names.ts';
 import { resolveConfig, type ResolvedConfig } from './options.ts';
 import { BatchingProducer, publishError } from './producer.ts';
-import { replayPositions } from './replay.ts';
+import { groupIsIdle, replayPositions } from './replay.ts';
 import { KafkaSubscription } from './subscription.ts';
 import { Topics } from './topics.ts';
 import { TransactionalProducers } from './transactions.ts';
@@ -89,13 +89,15 @@ export class KafkaTransport implements Transport {
     }
     // The dead-letter topic too, so dead letters never wait for a topic to be created.
     await this.topics.ensure([spec.topic, retryTopic(spec.topic, spec.group), delayTopic(spec.topic), spec.deadLetterTopic]);
+    const admin = await this.admin();
+    const replay = spec.start.from !== 'stored' && (await groupIsIdle(admin, spec.group));
     const started = new KafkaSubscription(spec, onDelivery, {
       driver: this.driver,
       config: this.config,
       producer: this.producer,
       transactions: new TransactionalProducers(this.driver, spec.group, this.config.transactionTimeoutMs),
       prepare: (messages) => this.prepare(messages),
-      seekTo: await replayPositions(await this.admin(), spec.topic, spec.start),
+      seekTo: replay ? await replayPositions(admin, spec.topic, spec.start) : new Map(),
     });
     this.subscriptions.add(started);
     try {
