@@ -29,16 +29,22 @@ async function member(topic: string, group: string, seen: string[], start = spec
   });
 }
 
+/** A topic of TOTAL messages that a group has consumed and committed, its member closed. */
+async function consumedOnce(prefix: string) {
+  const topic = topicName(prefix);
+  const group = topicName(`${prefix}-g`);
+  const sent = Array.from({ length: TOTAL }, (_, n) => message(topic, { key: `k${n % 16}` }));
+  const first: string[] = [];
+  const initial = await member(topic, group, first);
+  await open().send(sent);
+  await waitFor(() => new Set(first).size === TOTAL, 20_000, () => `first pass (${first.length})`);
+  await initial.close();
+  return { topic, group, sent };
+}
+
 describe('kafka replay', () => {
   it('sets the group position while no member runs; a member that joins the replaying group does not replay its partitions again', async () => {
-    const topic = topicName('replay');
-    const group = topicName('replay-g');
-    const sent = Array.from({ length: TOTAL }, (_, n) => message(topic, { key: `k${n % 16}` }));
-    const first: string[] = [];
-    const initial = await member(topic, group, first);
-    await open().send(sent);
-    await waitFor(() => new Set(first).size === TOTAL, 20_000, () => `first pass (${first.length})`);
-    await initial.close();
+    const { topic, group } = await consumedOnce('replay');
 
     // The replay: one member from the earliest offset, which gets everything again.
     const a: string[] = [];
@@ -67,14 +73,7 @@ describe('kafka replay', () => {
   });
 
   it('commits the replay position at the first join, so a partition that moves to a member joining later is replayed there', async () => {
-    const topic = topicName('replay-move');
-    const group = topicName('replay-move-g');
-    const sent = Array.from({ length: TOTAL }, (_, n) => message(topic, { key: `k${n % 16}` }));
-    const first: string[] = [];
-    const initial = await member(topic, group, first);
-    await open().send(sent);
-    await waitFor(() => new Set(first).size === TOTAL, 20_000, () => `first pass (${first.length})`);
-    await initial.close();
+    const { topic, group, sent } = await consumedOnce('replay-move');
 
     // The replaying member holds what it gets unsettled, so none of its progress is committed:
     // only the replay position (offset 0 everywhere) is.
