@@ -97,4 +97,34 @@ describe('kafka replay', () => {
     expect(new Set(b).size).toBeGreaterThan(0);
     await Promise.all([memberA.close(), memberB.close()]);
   });
+
+  it('replays delayed publishes too: from the earliest offset and from a timestamp, the delay topic is repositioned with the topic', async () => {
+    const topic = topicName('replay-delay');
+    const group = topicName('replay-delay-g');
+    const first: string[] = [];
+    const initial = await member(topic, group, first);
+    const early = [...Array.from({ length: 5 }, () => message(topic)), ...Array.from({ length: 5 }, () => message(topic, { delayMs: 200 }))];
+    await open().send(early);
+    await waitFor(() => new Set(first).size === 10, 20_000, () => `first pass (${first.length})`);
+    await sleep(50);
+    const boundary = Date.now();
+    await sleep(50);
+    const late = [message(topic), message(topic, { delayMs: 200 })];
+    await open().send(late);
+    await waitFor(() => new Set(first).size === 12, 20_000, () => `first pass, late messages (${first.length})`);
+    await initial.close();
+
+    const all: string[] = [];
+    const fromEarliest = await member(topic, group, all, { from: 'earliest' });
+    await waitFor(() => new Set(all).size === 12, 20_000, () => `replay from earliest (${all.length})`);
+    await fromEarliest.close();
+    expect(new Set(all)).toEqual(new Set([...early, ...late].map((m) => m.id)));
+
+    const since: string[] = [];
+    const fromTimestamp = await member(topic, group, since, { from: 'timestamp', timestamp: boundary });
+    await waitFor(() => since.length >= 2, 20_000, () => `replay from the timestamp (${since.length})`);
+    await sleep(500);
+    await fromTimestamp.close();
+    expect(since.sort()).toEqual(late.map((m) => m.id).sort());
+  });
 });

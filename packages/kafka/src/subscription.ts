@@ -18,8 +18,8 @@ export interface SubscriptionDeps {
   readonly transactions: TransactionalProducers;
   /** Checks and encodes what a handler publishes inside a transaction (same rules as `send`). */
   readonly prepare: (messages: readonly OutgoingMessage[]) => Promise<ReturnType<typeof encode>[]>;
-  /** Replay targets of the main topic: partition -> offset to start from (empty: the group's stored positions). */
-  readonly seekTo: ReadonlyMap<number, number>;
+  /** Replay targets: topic -> partition -> offset to start from (none: the group's stored positions). */
+  readonly seekTo: ReadonlyMap<string, ReadonlyMap<number, number>>;
 }
 
 /** One assigned partition of one of the subscription's topics. */
@@ -202,14 +202,16 @@ export class KafkaSubscription implements Subscription {
       this.joinedOnce = true;
       // Replay (the group was not running, see groupIsIdle): the partitions this member got start
       // from the asked position, committed as the group's for whoever owns them next.
-      for (const p of join.memberAssignment[this.spec.topic] ?? []) {
-        const offset = this.deps.seekTo.get(p);
-        if (offset === undefined) continue;
-        this.consumer!.seek({ topic: this.spec.topic, partition: p, offset: String(offset) });
-        const part = this.partition(this.spec.topic, p);
-        part.tracker.next = offset;
-        // Stored as the group's position too, once the consumer runs (commits before that are dropped by kafkajs).
-        setTimeout(() => void this.commits.request(part), 0).unref();
+      for (const [topic, positions] of this.deps.seekTo) {
+        for (const p of join.memberAssignment[topic] ?? []) {
+          const offset = positions.get(p);
+          if (offset === undefined) continue;
+          this.consumer!.seek({ topic, partition: p, offset: String(offset) });
+          const part = this.partition(topic, p);
+          part.tracker.next = offset;
+          // Stored as the group's position too, once the consumer runs (commits before that are dropped by kafkajs).
+          setTimeout(() => void this.commits.request(part), 0).unref();
+        }
       }
     }
     this.wake();

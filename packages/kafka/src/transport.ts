@@ -97,7 +97,7 @@ export class KafkaTransport implements Transport {
       producer: this.producer,
       transactions: new TransactionalProducers(this.driver, spec.group, this.config.transactionTimeoutMs),
       prepare: (messages) => this.prepare(messages),
-      seekTo: replay ? await replayPositions(admin, spec.topic, spec.start) : new Map(),
+      seekTo: replay ? await this.replayTargets(admin, spec) : new Map(),
     });
     this.subscriptions.add(started);
     try {
@@ -133,6 +133,17 @@ export class KafkaTransport implements Transport {
   private async prepare(messages: readonly OutgoingMessage[]): Promise<ProducerRecord[]> {
     await this.topics.ensure(this.check(messages));
     return this.encodeAll(messages);
+  }
+
+  /**
+   * Where a replay starts: the topic, and its delay topic (publishes with delayMs wait there) from
+   * the same earliest offset or timestamp (records keep their publish time). An offset names a
+   * position in the topic only, so the delay topic keeps the group's position then.
+   */
+  private async replayTargets(admin: DriverAdmin, spec: SubscriptionSpec): Promise<Map<string, Map<number, number>>> {
+    const targets = new Map([[spec.topic, await replayPositions(admin, spec.topic, spec.start)]]);
+    if (spec.start.from !== 'offset') targets.set(delayTopic(spec.topic), await replayPositions(admin, delayTopic(spec.topic), spec.start));
+    return targets;
   }
 
   private encodeAll(messages: readonly OutgoingMessage[]): ProducerRecord[] {
