@@ -17,11 +17,16 @@ interface Item {
 export class BatchingProducer {
   private readonly batcher: Batcher<Item>;
   private connecting: Promise<void> | undefined;
+  private producer: DriverProducer;
+  /** Producers replaced after a sequence desync (see flush), for tests and logs. */
+  replacements = 0;
 
   constructor(
-    private readonly producer: DriverProducer,
+    /** Makes a kafkajs producer: one at start, a fresh one when the current one is out of sequence. */
+    private readonly createProducer: () => DriverProducer,
     private readonly config: ResolvedConfig,
   ) {
+    this.producer = createProducer();
     const p = config.producer;
     this.batcher = new Batcher<Item>({
       maxItems: p.batchMessages,
@@ -60,7 +65,42 @@ export class BatchingProducer {
     await this.producer.disconnect().catch(() => undefined);
   }
 
+  /**
+   * Sends one batch. kafkajs's idempotent producer can lose track of its sequence numbers after a
+   * retried request (the broker then answers OUT_OF_ORDER_SEQUENCE_NUMBER, tulios/kafkajs#598) and
+   * fails every later send the same way. The batch then goes out once more on a fresh producer (a
+   * new producer id restarts the sequences): records the failed attempt did write are written
+   * twice, which at-least-once publishing allows, instead of losing this batch and every later one.
+   */
   private async flush(items: Item[]): Promise<void> {
+    const producer = this.producer;
+    try {
+      await this.sendWith(producer, items);
+      return;
+    } catch (error) {
+      if (!isSequenceDesync(error)) throw error;
+    }
+    try {
+      await this.replace(producer);
+      await this.sendWith(this.producer, items);
+    } catch (error) {
+      throw error instanceof PublishError ? error : publishError(error, this.config.maxMessageBytes);
+    }
+  }
+
+  /** Swaps in a fresh producer for `failed` (once, however many batches saw it fail). */
+  private async replace(failed: DriverProducer): Promise<void> {
+    if (this.producer === failed) {
+      this.producer = this.createProducer();
+      this.replacements++;
+      this.connected = false;
+      this.connecting = undefined;
+      void failed.disconnect().catch(() => undefined);
+    }
+    await this.connect();
+  }
+
+  private async sendWith(producer: DriverProducer, items: Item[]): Promise<void> {
     const byTopic = new Map<string, ProducerRecord[]>();
     for (const { record } of items) {
       const list = byTopic.get(record.topic);
@@ -76,7 +116,7 @@ export class BatchingProducer {
         this.config.producer.timeoutMs,
       );
     });
-    const sent = this.producer.sendBatch({
+    const sent = producer.sendBatch({
       acks: -1,
       topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages: messages.map((m) => ({ key: m.key, value: m.value, headers: m.headers, timestamp: m.timestamp })) })),
     });
@@ -84,11 +124,18 @@ export class BatchingProducer {
       await Promise.race([sent, timeout]);
     } catch (error) {
       sent.catch(() => undefined);
+      if (isSequenceDesync(error)) throw error; // flush retries it on a fresh producer
       throw error instanceof PublishError ? error : publishError(error, this.config.maxMessageBytes);
     } finally {
       clearTimeout(timer);
     }
   }
+}
+
+/** The broker's OUT_OF_ORDER_SEQUENCE_NUMBER (error code 45), as kafkajs raises it. */
+export function isSequenceDesync(error: unknown): boolean {
+  const e = error as { type?: unknown; code?: unknown } | undefined;
+  return e?.type === 'OUT_OF_ORDER_SEQUENCE_NUMBER' || e?.code === 45;
 }
 
 function itemOf(record: ProducerRecord, envelope: Envelope): Item {

@@ -53,7 +53,7 @@ export class KafkaTransport implements Transport {
     };
     this.driver = createDriver(this.config);
     this.topics = new Topics(() => this.admin(), this.config);
-    this.producer = new BatchingProducer(this.driver.producer({ idempotent: this.config.producer.idempotent }), this.config);
+    this.producer = new BatchingProducer(() => this.driver.producer({ idempotent: this.config.producer.idempotent }), this.config);
   }
 
   async connect(): Promise<void> {
