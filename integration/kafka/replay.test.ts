@@ -105,7 +105,7 @@ describe('kafka replay', () => {
     const initial = await member(topic, group, first);
     const early = [...Array.from({ length: 5 }, () => message(topic)), ...Array.from({ length: 5 }, () => message(topic, { delayMs: 200 }))];
     await open().send(early);
-    await waitFor(() => new Set(first).size === 10, 20_000, () => `first pass (${first.length})`);
+    await waitFor(() => new Set(first).size === 10, 20_000, () => `first pass (${first.length} deliveries, ${new Set(first).size} distinct; missing: ${early.filter((m) => !first.includes(m.id)).map((m) => (m.delayMs ? 'delayed ' : '') + m.id).join(', ')})`);
     await sleep(50);
     const boundary = Date.now();
     await sleep(50);

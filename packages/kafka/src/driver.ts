@@ -10,7 +10,6 @@ import {
   AssignerProtocol,
   Kafka,
   logLevel as KafkaLogLevel,
-  Partitioners,
   type Admin,
   type Batch,
   type Consumer,
@@ -26,6 +25,7 @@ import {
 import { redactText } from '@ferry/core';
 import { assignPartitions } from './assigner.ts';
 import { logLine } from './log-line.ts';
+import { stablePartitioner } from './partitioner.ts';
 import type { ResolvedConfig } from './options.ts';
 
 export type DriverAdmin = Pick<Admin, 'connect' | 'disconnect' | 'createTopics' | 'listTopics' | 'fetchTopicMetadata' | 'fetchTopicOffsets' | 'fetchTopicOffsetsByTimestamp' | 'describeConfigs' | 'describeGroups'>;
@@ -105,7 +105,7 @@ export function createDriver(config: ResolvedConfig): Driver {
         transactionTimeout: settings.transactionTimeoutMs,
         maxInFlightRequests: settings.idempotent || settings.transactionalId ? 1 : undefined,
         allowAutoTopicCreation: false,
-        createPartitioner: Partitioners.DefaultPartitioner,
+        createPartitioner: stablePartitioner,
         // The idempotent producer needs unlimited retries for its guarantees; sends are bounded by
         // the transport's publish timeout instead.
         retry: settings.idempotent || settings.transactionalId ? { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: config.retry.initialRetryTimeMs, maxRetryTime: config.retry.maxRetryTimeMs } : undefined,
