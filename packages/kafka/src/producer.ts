@@ -133,7 +133,7 @@ export class BatchingProducer {
 }
 
 /** The broker's OUT_OF_ORDER_SEQUENCE_NUMBER (error code 45), as kafkajs raises it. */
-export function isSequenceDesync(error: unknown): boolean {
+function isSequenceDesync(error: unknown): boolean {
   const e = error as { type?: unknown; code?: unknown } | undefined;
   return e?.type === 'OUT_OF_ORDER_SEQUENCE_NUMBER' || e?.code === 45;
 }

@@ -89,15 +89,13 @@ export class KafkaTransport implements Transport {
     }
     // The dead-letter topic too, so dead letters never wait for a topic to be created.
     await this.topics.ensure([spec.topic, retryTopic(spec.topic, spec.group), delayTopic(spec.topic), spec.deadLetterTopic]);
-    const admin = await this.admin();
-    const replay = spec.start.from !== 'stored' && (await groupIsIdle(admin, spec.group));
     const started = new KafkaSubscription(spec, onDelivery, {
       driver: this.driver,
       config: this.config,
       producer: this.producer,
       transactions: new TransactionalProducers(this.driver, spec.group, this.config.transactionTimeoutMs),
       prepare: (messages) => this.prepare(messages),
-      seekTo: replay ? await this.replayTargets(admin, spec) : new Map(),
+      seekTo: await this.replayTargets(spec),
     });
     this.subscriptions.add(started);
     try {
@@ -138,9 +136,13 @@ export class KafkaTransport implements Transport {
   /**
    * Where a replay starts: the topic, and its delay topic (publishes with delayMs wait there) from
    * the same earliest offset or timestamp (records keep their publish time). An offset names a
-   * position in the topic only, so the delay topic keeps the group's position then.
+   * position in the topic only, so the delay topic keeps the group's position then. Nothing when
+   * no start position is asked, or when the group runs already (see groupIsIdle).
    */
-  private async replayTargets(admin: DriverAdmin, spec: SubscriptionSpec): Promise<Map<string, Map<number, number>>> {
+  private async replayTargets(spec: SubscriptionSpec): Promise<Map<string, Map<number, number>>> {
+    if (spec.start.from === 'stored') return new Map();
+    const admin = await this.admin();
+    if (!(await groupIsIdle(admin, spec.group))) return new Map();
     const targets = new Map([[spec.topic, await replayPositions(admin, spec.topic, spec.start)]]);
     if (spec.start.from !== 'offset') targets.set(delayTopic(spec.topic), await replayPositions(admin, delayTopic(spec.topic), spec.start));
     return targets;

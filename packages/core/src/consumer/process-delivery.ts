@@ -103,18 +103,17 @@ async function settle(ctx: DeliveryContext, settings: LoopSettings): Promise<voi
   }
   if (outcome?.kind === 'dead-letter' || (outcome?.kind === 'retry' && acked)) {
     const error = outcome.error;
+    /** Settled by the transaction that wrote the dead letter with the consumed position. */
+    let settled = false;
     if (settings.deadLetter) {
       const copy = deadLetterMessage(delivery, error, { deadLetterTopic: settings.deadLetter.topicFor(delivery.envelope.topic), group: settings.group, includeStack: settings.deadLetter.includeStack });
-      if (!acked && settings.mode === 'exactly-once' && (await deadLetterInTransaction(delivery, copy))) {
-        safe(settings.hooks, () => settings.hooks.onDeadLetter?.(ctx, error, copy.topic), ctx);
-        return;
-      }
-      await settings.transport.send([copy]);
+      settled = !acked && settings.mode === 'exactly-once' && (await deadLetterInTransaction(delivery, copy));
+      if (!settled) await settings.transport.send([copy]);
       safe(settings.hooks, () => settings.hooks.onDeadLetter?.(ctx, error, copy.topic), ctx);
     } else {
       report(settings.hooks, error, ctx);
     }
-    if (!acked) await delivery.ack();
+    if (!acked && !settled) await delivery.ack();
     return;
   }
   if (ctx.commits) await runCommits(ctx);
