@@ -1,17 +1,19 @@
 // Application API
-export { createClient, Client, type ClientOptions } from './client/client.ts';
+export { createClient, Client, type ClientOptions, type ClientPlugin, type ProducerOptions } from './client/client.ts';
 export { registerTransport } from './client/registry.ts';
 export type { RedriveOptions, RedriveResult } from './client/redrive.ts';
 export { defineMessage, type MessageDefinition, type PayloadIn, type PayloadOut, type DefineMessageOptions } from './message.ts';
 export { Producer, type BatchEntry } from './producer/producer.ts';
 export type { PublishOptions } from './producer/publish-options.ts';
-export { Consumer, type Handler, type CloseOptions } from './consumer/consumer.ts';
+export { Consumer, CONSUME_STEPS, type ConsumeStep, type Handler, type CloseOptions } from './consumer/consumer.ts';
 export type { ConsumerOptions, ResolvedConsumerOptions, RetryOptions } from './config/consumer-options.ts';
 export type { ConsumerHooks } from './consumer/hooks.ts';
 export { jsonCodec, type Codec } from './codec.ts';
 
 // Middleware: the built-in steps (the consumer composes them) and the types to write your own.
-export type { Middleware, HandlerFn, MessageContext, Outcome } from './middleware/types.ts';
+export type { Middleware, HandlerFn, MessageContext, Outcome, PublishMiddleware, SendFn } from './middleware/types.ts';
+export type { PlacedMiddleware, MiddlewareEntry } from './middleware/placement.ts';
+export { PUBLISH_STEPS } from './producer/publish-pipeline.ts';
 export { compose } from './middleware/compose.ts';
 export { tracing, type TracingOptions, type SpanLike } from './middleware/tracing.ts';
 export { retry } from './middleware/retry.ts';
@@ -19,11 +21,12 @@ export { backoffDelay } from './middleware/backoff.ts';
 export { deadLetter } from './middleware/dead-letter.ts';
 export { decode } from './middleware/decode.ts';
 export { validateSchema } from './middleware/validate-schema.ts';
-export { idempotency, type IdempotencyOptions } from './middleware/idempotency.ts';
+export { idempotency, KeyInProgressError, LeaseLostError, type IdempotencyOptions } from './middleware/idempotency.ts';
 export { timeout, HandlerTimeoutError } from './middleware/timeout.ts';
 
 // Idempotency stores
-export type { IdempotencyStore } from './idempotency/store.ts';
+export type { IdempotencyStore, ClaimResult } from './idempotency/store.ts';
+export type { IdempotencyGuard, GuardConsumer } from './idempotency/guard.ts';
 export { MemoryIdempotencyStore } from './idempotency/memory-store.ts';
 
 // Transport SPI: what adapters implement and use.

@@ -6,3 +6,4 @@ export { startTcpProxy, type TcpProxy, type TcpProxyOptions } from './tcp-proxy.
 export { Collector, type Received } from './collector.ts';
 export { InstrumentedTransport, type InstrumentOptions } from './instrument.ts';
 export { waitFor, sleep } from './wait.ts';
+export { runStoreContract, type StoreContractOptions } from './store-contract.ts';

@@ -4,45 +4,107 @@ import type { ConsumerOptions } from '../config/consumer-options.ts';
 import { parseOptions } from '../config/parse.ts';
 import { Consumer } from '../consumer/consumer.ts';
 import { MemoryIdempotencyStore } from '../idempotency/memory-store.ts';
+import type { IdempotencyStore } from '../idempotency/store.ts';
 import { ClosedError, ConfigError } from '../errors.ts';
+import type { MiddlewareEntry } from '../middleware/placement.ts';
+import type { Middleware, PublishMiddleware } from '../middleware/types.ts';
 import { Producer } from '../producer/producer.ts';
+import { PublishPipeline, type PublishEntry } from '../producer/publish-pipeline.ts';
 import type { Capabilities } from '../spi/capabilities.ts';
 import type { Transport } from '../spi/transport.ts';
 import { redactUrl } from '../redact.ts';
 import { redrive, type RedriveOptions, type RedriveResult } from './redrive.ts';
 import { resolveFactory } from './registry.ts';
 
+const entry = <M>() =>
+  z.custom<MiddlewareEntry<M>>(
+    (v) => typeof v === 'function' || (typeof v === 'object' && v !== null && typeof (v as { middleware?: unknown }).middleware === 'function'),
+    'must be a middleware function, or { middleware, before | after: step }',
+  );
+
+const middlewareSchema = z
+  .object({
+    /** Around every consumer's handlers (before each consumer's own `middleware`). */
+    consume: z.array(entry<Middleware>()).default([]),
+    /** Around every send of this client's producers and of `ctx.publish` in handlers. */
+    publish: z.array(entry<PublishMiddleware>()).default([]),
+  })
+  .strict();
+
 const clientOptionsSchema = z
   .object({
     codec: z.custom<Codec>((v) => typeof (v as Codec | null)?.encode === 'function' && typeof (v as Codec).decode === 'function', 'must be a Codec { contentType, encode, decode }').optional(),
     /** Options for the adapter the URL selects (see docs/adapters/<name>.md). */
     transport: z.record(z.string(), z.unknown()).default({}),
+    /**
+     * The store consumers use for exactly-once unless given their own: share one across processes
+     * (@ferry/redis, @ferry/postgres). Default: one in-memory store per client.
+     */
+    idempotencyStore: z
+      .custom<IdempotencyStore>((v) => typeof (v as IdempotencyStore | null)?.claim === 'function' && typeof (v as IdempotencyStore).extend === 'function', 'must implement IdempotencyStore (claim, extend, complete, release)')
+      .optional(),
+    middleware: middlewareSchema.optional(),
+  })
+  .strict();
+
+const producerOptionsSchema = z
+  .object({
+    /** This producer's publish middleware, after the client's. A function goes before the `check` step. */
+    middleware: z.array(entry<PublishMiddleware>()).default([]),
   })
   .strict();
 
 export type ClientOptions = z.input<typeof clientOptionsSchema>;
+export type ProducerOptions = z.input<typeof producerOptionsSchema>;
+
+/** Middleware added to a whole client at once (`client.use`): what an instrumentation package brings. */
+export interface ClientPlugin {
+  readonly consume?: readonly MiddlewareEntry<Middleware>[];
+  readonly publish?: readonly MiddlewareEntry<PublishMiddleware>[];
+}
 
 /** One connection to one broker: makes producers and consumers that share it. */
 export class Client {
   private closed = false;
   private readonly producers = new Set<Producer>();
   private readonly consumers = new Set<Consumer>();
-  /** One in-memory idempotency store for this client's consumers (duplicates across them are seen). */
-  private readonly idempotencyStore = new MemoryIdempotencyStore();
+  private readonly idempotencyStore: IdempotencyStore;
+  /** Replaced, never mutated, by `use`: producers cache their stack per array. */
+  private consumeMiddleware: readonly MiddlewareEntry<Middleware>[];
+  private publishMiddleware: readonly PublishEntry[];
 
   constructor(
     readonly transport: Transport,
     private readonly codec: Codec = jsonCodec,
-  ) {}
+    options: { idempotencyStore?: IdempotencyStore; middleware?: ClientPlugin } = {},
+  ) {
+    // One store for this client's consumers (duplicates across them are seen).
+    this.idempotencyStore = options.idempotencyStore ?? new MemoryIdempotencyStore();
+    this.consumeMiddleware = [...(options.middleware?.consume ?? [])];
+    this.publishMiddleware = [...(options.middleware?.publish ?? [])];
+  }
+
+  /**
+   * Adds middleware to every producer of this client (at once) and every consumer started from now
+   * on. Returns the client.
+   */
+  use(plugin: ClientPlugin): this {
+    this.assertOpen();
+    const parsed = parseOptions(middlewareSchema, plugin, 'client.use');
+    this.consumeMiddleware = [...this.consumeMiddleware, ...parsed.consume];
+    this.publishMiddleware = [...this.publishMiddleware, ...parsed.publish];
+    return this;
+  }
 
   /** What the selected transport can do (ordering, replay, delay, priority, limits...). */
   get capabilities(): Capabilities {
     return this.transport.capabilities;
   }
 
-  producer(): Producer {
+  producer(options: ProducerOptions = {}): Producer {
     this.assertOpen();
-    const producer = new Producer(this.transport, this.codec);
+    const parsed = parseOptions(producerOptionsSchema, options, 'producer');
+    const producer = new Producer(new PublishPipeline(this.transport, this.codec, () => this.publishMiddleware, parsed.middleware, 'producer.middleware'));
     this.producers.add(producer);
     return producer;
   }
@@ -50,7 +112,11 @@ export class Client {
   /** Validates `options` now: a bad option fails here, not at the first message. */
   consumer(options: ConsumerOptions): Consumer {
     this.assertOpen();
-    const consumer = new Consumer(this.transport, this.codec, options, this.idempotencyStore);
+    const consumer = new Consumer(this.transport, this.codec, options, {
+      defaultStore: this.idempotencyStore,
+      consumeMiddleware: () => this.consumeMiddleware,
+      publishMiddleware: () => this.publishMiddleware,
+    });
     this.consumers.add(consumer);
     return consumer;
   }
@@ -96,5 +162,5 @@ export async function createClient(target: string | URL | Transport, options: Cl
   } else {
     transport = target;
   }
-  return new Client(transport, parsed.codec ?? jsonCodec);
+  return new Client(transport, parsed.codec ?? jsonCodec, { idempotencyStore: parsed.idempotencyStore, middleware: parsed.middleware });
 }

@@ -24,6 +24,9 @@ const DEAD_LETTER_HEADERS = new Set<string>([
   HEADERS.deadLetterIssues,
   HEADERS.deadLetterAttempts,
   HEADERS.deadLetterAt,
+  HEADERS.deadLetterTruncated,
+  HEADERS.deadLetterPayloadBytes,
+  HEADERS.deadLetterPayloadSha256,
   HEADERS.originalTopic,
   HEADERS.originalGroup,
   HEADERS.originalCoordinates,
@@ -54,7 +57,8 @@ export async function redrive(transport: Transport, options: RedriveOptions): Pr
       chain = chain.then(async () => {
         if (redriven + skipped >= limit) return;
         armIdle();
-        if (options.filter && !options.filter(delivery)) {
+        // A dead letter whose payload was left out to fit the transport cannot be redriven (it has no payload).
+        if (delivery.envelope.headers[HEADERS.deadLetterTruncated] === 'payload' || (options.filter && !options.filter(delivery))) {
           skipped++;
           await delivery.nack(idleMs * 2); // stays in the dead letter, out of this run's way
         } else {

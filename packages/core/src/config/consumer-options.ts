@@ -1,5 +1,7 @@
 import { z } from 'zod';
+import type { IdempotencyGuard } from '../idempotency/guard.ts';
 import type { IdempotencyStore } from '../idempotency/store.ts';
+import type { MiddlewareEntry } from '../middleware/placement.ts';
 import type { Middleware } from '../middleware/types.ts';
 import type { ConsumerHooks } from '../consumer/hooks.ts';
 
@@ -53,16 +55,24 @@ export const consumerOptionsSchema = z
     orderedByKey: z.boolean().optional(),
     retry: retrySchema.optional(),
     deadLetter: deadLetterSchema.default({ includeStack: true }),
+    /**
+     * Duplicate suppression: on by default under exactly-once (the client's store), off otherwise.
+     * `{ store }` for a store shared by every process (@ferry/redis, @ferry/postgres), or a guard
+     * such as @ferry/postgres's inbox, which records the key in the handler's own transaction.
+     */
     idempotency: z
       .union([
         z.literal(false),
+        z.custom<IdempotencyGuard>(isGuard, 'must be an idempotency guard'),
         z
           .object({
-            store: z.custom<IdempotencyStore>((v) => typeof (v as IdempotencyStore | null)?.claim === 'function', 'must implement IdempotencyStore').optional(),
+            store: z.custom<IdempotencyStore>(isStore, 'must implement IdempotencyStore (claim, extend, complete, release)').optional(),
             /** How long a completed key is remembered. */
             ttlMs: positiveMs.default(24 * 60 * 60 * 1000),
-            /** How long a claim holds before a crashed holder's message can run again. */
-            leaseMs: positiveMs.default(5 * 60 * 1000),
+            /** How long a claim holds without its heartbeat: how soon a crashed holder's message runs again. */
+            leaseMs: z.number().int().min(10).default(30_000),
+            /** Dead-letter a message claimed this many times in a row by holders that vanished. */
+            maxClaims: z.number().int().min(1).default(5),
           })
           .strict(),
       ])
@@ -72,10 +82,28 @@ export const consumerOptionsSchema = z
     handlerTimeoutMs: z.number().int().min(1).default(5 * 60 * 1000),
     /** What to do with a message of a type this consumer has no handler for. */
     unknownTypes: z.enum(['dead-letter', 'ignore']).default('dead-letter'),
-    middleware: z.array(z.custom<Middleware>((v) => typeof v === 'function', 'must be a function (next) => handler')).default([]),
+    /**
+     * Your middleware. A function runs innermost, just around the handler; `{ middleware, before |
+     * after: step }` places it by step name (deadLetter, retry, timeout, decode, validateSchema,
+     * idempotency, handler) or by another entry's `name`.
+     */
+    middleware: z.array(z.custom<MiddlewareEntry<Middleware>>(isEntry, 'must be a function (next) => handler, or { middleware, before | after }')).default([]),
     hooks: z.custom<ConsumerHooks>((v) => typeof v === 'object' && v !== null, 'must be an object of hook functions').optional(),
   })
   .strict();
+
+function isStore(v: unknown): boolean {
+  const s = v as IdempotencyStore | null;
+  return typeof s?.claim === 'function' && typeof s.extend === 'function' && typeof s.complete === 'function' && typeof s.release === 'function';
+}
+
+function isGuard(v: unknown): boolean {
+  return typeof (v as IdempotencyGuard | null)?.middleware === 'function';
+}
+
+function isEntry(v: unknown): boolean {
+  return typeof v === 'function' || (typeof v === 'object' && v !== null && typeof (v as { middleware?: unknown }).middleware === 'function');
+}
 
 export type ConsumerOptions = z.input<typeof consumerOptionsSchema>;
 export type ResolvedConsumerOptions = z.output<typeof consumerOptionsSchema>;

@@ -3,6 +3,7 @@ import { checkDelay, checkStart } from '../capability-check.ts';
 import { consumerOptionsSchema, retrySchema, type ConsumerOptions, type ResolvedConsumerOptions, type RetryOptions } from '../config/consumer-options.ts';
 import { parseOptions } from '../config/parse.ts';
 import { CapabilityError, ClosedError, ConfigError, FerryError } from '../errors.ts';
+import type { IdempotencyGuard } from '../idempotency/guard.ts';
 import { MemoryIdempotencyStore } from '../idempotency/memory-store.ts';
 import type { IdempotencyStore } from '../idempotency/store.ts';
 import type { MessageDefinition, PayloadOut } from '../message.ts';
@@ -10,10 +11,12 @@ import { compose } from '../middleware/compose.ts';
 import { deadLetter } from '../middleware/dead-letter.ts';
 import { decode } from '../middleware/decode.ts';
 import { idempotency } from '../middleware/idempotency.ts';
+import { placeMiddleware, type MiddlewareEntry } from '../middleware/placement.ts';
 import { retry } from '../middleware/retry.ts';
 import { timeout } from '../middleware/timeout.ts';
 import type { HandlerFn, MessageContext, Middleware } from '../middleware/types.ts';
 import { validateSchema } from '../middleware/validate-schema.ts';
+import { PublishPipeline, type PublishEntry } from '../producer/publish-pipeline.ts';
 import type { Delivery, Subscription, Transport } from '../spi/transport.ts';
 import { KeyedScheduler } from './keyed-scheduler.ts';
 import { RunningContexts } from './running-contexts.ts';
@@ -22,6 +25,20 @@ import { processDelivery, type LoopSettings } from './process-delivery.ts';
 
 export type Handler<M extends MessageDefinition> = (payload: PayloadOut<M>, ctx: MessageContext) => Promise<void> | void;
 
+/** What a consumer takes from its client: the default store and the client-wide middleware. */
+export interface ConsumerShared {
+  /** Used when exactly-once is asked without a store of its own. */
+  readonly defaultStore: IdempotencyStore;
+  /** Client-wide consume middleware (`client.use`), placed before the consumer's own. */
+  readonly consumeMiddleware: () => readonly MiddlewareEntry<Middleware>[];
+  /** Client-wide publish middleware, for `ctx.publish` in handlers. */
+  readonly publishMiddleware: () => readonly PublishEntry[];
+}
+
+/** The consume stack's built-in steps, outermost first. Your middleware goes before `handler` unless placed. */
+export const CONSUME_STEPS = ['deadLetter', 'retry', 'timeout', 'decode', 'validateSchema', 'idempotency', 'handler'] as const;
+export type ConsumeStep = (typeof CONSUME_STEPS)[number];
+
 export interface CloseOptions {
   /** How long to wait for in-flight handlers. Unfinished ones are released for redelivery. Default 30 s. */
   readonly timeoutMs?: number;
@@ -29,8 +46,8 @@ export interface CloseOptions {
 
 /**
  * Receives typed messages for one group. Register handlers with `handle`, then `start`.
- * The middleware chain, outermost first:
- *   deadLetter → retry → timeout → decode → validateSchema → idempotency → your middleware → handler
+ * The middleware stack, outermost first (yours go before `handler` unless placed by step name):
+ *   deadLetter → retry → timeout → decode → validateSchema → idempotency → handler
  */
 export class Consumer {
   readonly options: ResolvedConsumerOptions;
@@ -49,8 +66,7 @@ export class Consumer {
     private readonly transport: Transport,
     private readonly codec: Codec,
     options: ConsumerOptions,
-    /** The client's store, shared by its consumers, used when exactly-once is asked without one. */
-    private readonly defaultStore: IdempotencyStore = new MemoryIdempotencyStore(),
+    private readonly shared: ConsumerShared = { defaultStore: new MemoryIdempotencyStore(), consumeMiddleware: () => [], publishMiddleware: () => [] },
   ) {
     this.options = parseOptions(consumerOptionsSchema, options, 'consumer');
     this.orderedByKey = this.options.orderedByKey ?? transport.capabilities.orderingByKey;
@@ -122,7 +138,7 @@ export class Consumer {
     // Past the deadline: nothing new starts, running handlers are told to stop, and their
     // deliveries are released by the transport for redelivery.
     this.abandoned = true;
-    this.running.abortAll();
+    this.running.releaseAll();
     await Promise.allSettled(this.subscriptions.map((s) => s.close()));
     this.state = 'closed';
   }
@@ -143,17 +159,17 @@ export class Consumer {
   private loopSettings(): LoopSettings {
     const o = this.options;
     const policy = this.retryPolicy;
-    const chain: Middleware[] = [];
-    if (o.deadLetter !== false) chain.push(deadLetter());
-    if (policy.attempts > 1) chain.push(retry(policy));
-    chain.push(
-      timeout(o.handlerTimeoutMs, (ctx) => (ctx as DeliveryContext).abort()),
-      decode(this.codec, new Map([...this.handlers].map(([type, h]) => [type, h.definition])), o.unknownTypes),
-      validateSchema(),
-    );
-    const idem = this.idempotencySettings();
-    if (idem) chain.push(idempotency(idem));
-    chain.push(...o.middleware);
+    const guard = this.idempotencyGuard();
+    const steps: Array<{ name: ConsumeStep; middleware: Middleware | undefined }> = [
+      { name: 'deadLetter', middleware: o.deadLetter !== false ? deadLetter() : undefined },
+      { name: 'retry', middleware: policy.attempts > 1 ? retry(policy) : undefined },
+      { name: 'timeout', middleware: timeout(o.handlerTimeoutMs, (ctx) => (ctx as DeliveryContext).abort()) },
+      { name: 'decode', middleware: decode(this.codec, new Map([...this.handlers].map(([type, h]) => [type, h.definition])), o.unknownTypes) },
+      { name: 'validateSchema', middleware: validateSchema() },
+      { name: 'idempotency', middleware: guard?.middleware({ group: o.group }) },
+      { name: 'handler', middleware: undefined },
+    ];
+    const chain = placeMiddleware(steps, [...this.shared.consumeMiddleware(), ...o.middleware], 'handler', 'consumer.middleware');
     const handlers = this.handlers;
     // Not async (see the decode middleware): a handler's sync throw still becomes a rejection.
     const dispatch: HandlerFn = (ctx) => {
@@ -163,14 +179,16 @@ export class Consumer {
         return Promise.reject(error);
       }
     };
+    const delay = this.transport.capabilities.delay;
     return {
       transport: this.transport,
-      codec: this.codec,
+      publisher: new PublishPipeline(this.transport, this.codec, this.shared.publishMiddleware),
       group: o.group,
       mode: o.delivery,
       deadLetter: o.deadLetter === false ? false : { topicFor: (topic) => this.deadLetterTopic(topic), includeStack: o.deadLetter.includeStack },
       chain: compose(chain, dispatch),
       fallbackRetryDelayMs: policy.maxDelayMs,
+      settleRetryDelayMs: delay === false ? 0 : Math.min(1000, delay.maxMs),
       hooks: o.hooks ?? {},
     };
   }
@@ -180,12 +198,15 @@ export class Consumer {
     return dl !== false && dl.topic ? dl.topic : `${topic}.dlq`;
   }
 
-  private idempotencySettings() {
-    const o = this.options;
-    if (o.idempotency === false) return undefined;
-    if (o.idempotency === undefined && o.delivery !== 'exactly-once') return undefined;
-    const given = o.idempotency ?? { ttlMs: 24 * 60 * 60 * 1000, leaseMs: 5 * 60 * 1000 };
-    return { store: given.store ?? this.defaultStore, ttlMs: given.ttlMs, leaseMs: given.leaseMs };
+  /** The `idempotency` step: a guard given as is, or core's store-backed one (on by default under exactly-once). */
+  private idempotencyGuard(): IdempotencyGuard | undefined {
+    const given = this.options.idempotency;
+    if (given === false) return undefined;
+    if (given === undefined && this.options.delivery !== 'exactly-once') return undefined;
+    if (given !== undefined && 'middleware' in given) return given;
+    const settings = given ?? { ttlMs: 24 * 60 * 60 * 1000, leaseMs: 30_000, maxClaims: 5 };
+    const store = settings.store ?? this.shared.defaultStore;
+    return { middleware: () => idempotency({ store, ttlMs: settings.ttlMs, leaseMs: settings.leaseMs, maxClaims: settings.maxClaims }) };
   }
 
   /**

@@ -1,5 +1,7 @@
+import { createHash } from 'node:crypto';
 import { NonRetryableError, SchemaError } from '../errors.ts';
 import { HEADERS, type OutgoingMessage } from '../spi/envelope.ts';
+import { envelopeSize } from '../spi/size.ts';
 import type { Delivery } from '../spi/transport.ts';
 
 const MAX_STACK = 4000;
@@ -38,4 +40,33 @@ export function deadLetterMessage(
     payload: envelope.payload,
     timestamp: envelope.timestamp,
   };
+}
+
+/** Longest reason kept when a dead letter has to shrink to fit. */
+const SHORT_REASON = 1000;
+
+/**
+ * A dead letter that fits in `limit` bytes: the stack, the zod issues and the reason are cut first;
+ * if the payload alone is too large, it is left out and its size and SHA-256 go in headers (the
+ * original coordinates stay, so the message can be found at its source where the broker keeps it).
+ * Returns the copy unchanged when it fits.
+ */
+export function fitDeadLetter(copy: OutgoingMessage, limit: number): OutgoingMessage {
+  if (envelopeSize(copy) <= limit) return copy;
+  const headers: Record<string, string> = { ...copy.headers };
+  delete headers[HEADERS.deadLetterStack];
+  if (headers[HEADERS.deadLetterIssues] !== undefined) headers[HEADERS.deadLetterIssues] = truncate(headers[HEADERS.deadLetterIssues]!, SHORT_REASON);
+  if (headers[HEADERS.deadLetterReason] !== undefined) headers[HEADERS.deadLetterReason] = truncate(headers[HEADERS.deadLetterReason]!, SHORT_REASON);
+  headers[HEADERS.deadLetterTruncated] = 'headers';
+  const smaller = { ...copy, headers };
+  if (envelopeSize(smaller) <= limit) return smaller;
+  headers[HEADERS.deadLetterTruncated] = 'payload';
+  headers[HEADERS.deadLetterPayloadBytes] = String(copy.payload.byteLength);
+  headers[HEADERS.deadLetterPayloadSha256] = createHash('sha256').update(copy.payload).digest('hex');
+  delete headers[HEADERS.deadLetterIssues];
+  return { ...copy, headers, payload: new Uint8Array(0) };
+}
+
+function truncate(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max)}… (${text.length - max} more characters cut to fit the transport's size limit)`;
 }

@@ -1,7 +1,6 @@
-import type { Codec } from '../codec.ts';
 import type { MessageDefinition, PayloadIn } from '../message.ts';
-import { buildMessage } from '../producer/build-message.ts';
 import type { PublishOptions } from '../producer/publish-options.ts';
+import type { PublishPipeline } from '../producer/publish-pipeline.ts';
 import type { OutgoingMessage } from '../spi/envelope.ts';
 import type { Delivery, Transport } from '../spi/transport.ts';
 import type { MessageContext, Outcome } from '../middleware/types.ts';
@@ -24,7 +23,7 @@ export class DeliveryContext implements MessageContext {
     readonly delivery: Delivery,
     readonly group: string,
     private readonly transportRef: Transport,
-    private readonly codec: Codec,
+    private readonly publisher: PublishPipeline,
   ) {}
 
   get envelope(): MessageContext['envelope'] {
@@ -44,14 +43,20 @@ export class DeliveryContext implements MessageContext {
     return this.abortController.signal;
   }
 
+  /** True once the loop gave up on this attempt (no AbortController made to tell). */
+  get abandoned(): boolean {
+    return this.abortController?.signal.aborted ?? false;
+  }
+
   abort(): void {
     this.abortController ??= new AbortController();
     this.abortController.abort();
   }
 
   async publish<M extends MessageDefinition>(message: M, payload: PayloadIn<M>, options?: PublishOptions): Promise<void> {
-    const outgoing = await buildMessage(this.transportRef, this.codec, message, payload, options);
-    await (this.transactionalSend ?? ((m) => this.transportRef.send(m)))([outgoing]);
+    const outgoing = await this.publisher.build(message, payload, options);
+    if (this.transactionalSend) await this.publisher.sendVia([outgoing], this.transactionalSend);
+    else await this.publisher.send([outgoing]);
   }
 
   onCommit(fn: () => Promise<void>): void {

@@ -7,6 +7,8 @@ import type { DeliveryContext } from './message-context.ts';
  */
 export class RunningContexts {
   private readonly items: DeliveryContext[] = [];
+  /** Set when the consumer gave up its deliveries (close past its deadline): settle calls stop retrying. */
+  released = false;
 
   add(ctx: DeliveryContext): void {
     ctx.slot = this.items.length;
@@ -26,6 +28,12 @@ export class RunningContexts {
 
   get size(): number {
     return this.items.length;
+  }
+
+  /** Past the close deadline: every running attempt is aborted and its delivery given up. */
+  releaseAll(): void {
+    this.released = true;
+    this.abortAll();
   }
 
   abortAll(): void {

@@ -1,13 +1,20 @@
-import type { IdempotencyStore } from './store.ts';
+import type { ClaimResult, IdempotencyStore } from './store.ts';
 
 interface Entry {
-  state: 'in-progress' | 'completed';
+  state: 'in-progress' | 'released' | 'completed';
+  token: string;
+  /** Claims since the last release or completion. */
+  claims: number;
+  /** in-progress: when the lease runs out. */
+  leaseUntil: number;
+  /** When the record is forgotten. */
   expiresAt: number;
 }
 
 /**
  * One process's idempotency store. Right for tests, the demo and single-process services; across
- * processes use a shared store (Redis, SQL), since each process would have its own memory.
+ * processes, or to survive a restart, use a shared store (@ferry/redis, @ferry/postgres): each
+ * process would have its own memory, empty after a crash.
  */
 export class MemoryIdempotencyStore implements IdempotencyStore {
   private readonly entries = new Map<string, Entry>();
@@ -15,25 +22,51 @@ export class MemoryIdempotencyStore implements IdempotencyStore {
 
   constructor(private readonly now: () => number = Date.now) {}
 
-  async claim(key: string, leaseMs: number): Promise<'claimed' | 'completed' | 'in-progress'> {
+  async claim(key: string, token: string, lease: { readonly leaseMs: number; readonly ttlMs: number }): Promise<ClaimResult> {
     this.maybeSweep();
-    const entry = this.entries.get(key);
     const now = this.now();
-    if (entry && entry.expiresAt > now) return entry.state;
-    this.entries.set(key, { state: 'in-progress', expiresAt: now + leaseMs });
-    return 'claimed';
+    let entry = this.entries.get(key);
+    if (entry && entry.expiresAt <= now) entry = undefined;
+    if (entry?.state === 'completed') return { state: 'completed' };
+    if (entry?.state === 'in-progress' && entry.leaseUntil > now) return { state: 'in-progress', retryInMs: entry.leaseUntil - now };
+    const claims = entry?.state === 'in-progress' ? entry.claims + 1 : 1;
+    this.entries.set(key, { state: 'in-progress', token, claims, leaseUntil: now + lease.leaseMs, expiresAt: now + Math.max(lease.ttlMs, lease.leaseMs) });
+    return { state: 'claimed', claims };
   }
 
-  async complete(key: string, ttlMs: number): Promise<void> {
-    this.entries.set(key, { state: 'completed', expiresAt: this.now() + ttlMs });
+  async extend(key: string, token: string, leaseMs: number): Promise<boolean> {
+    const entry = this.held(key, token);
+    if (!entry) return false;
+    const now = this.now();
+    entry.leaseUntil = now + leaseMs;
+    entry.expiresAt = Math.max(entry.expiresAt, entry.leaseUntil);
+    return true;
   }
 
-  async release(key: string): Promise<void> {
-    if (this.entries.get(key)?.state === 'in-progress') this.entries.delete(key);
+  async complete(key: string, token: string, ttlMs: number): Promise<boolean> {
+    const entry = this.held(key, token);
+    if (!entry) return false;
+    this.entries.set(key, { state: 'completed', token: '', claims: 0, leaseUntil: 0, expiresAt: this.now() + ttlMs });
+    return true;
+  }
+
+  async release(key: string, token: string): Promise<void> {
+    const entry = this.held(key, token);
+    if (!entry) return;
+    entry.state = 'released';
+    entry.claims = 0;
+    entry.leaseUntil = 0;
   }
 
   get size(): number {
     return this.entries.size;
+  }
+
+  /** The entry `token` holds (in progress, not expired as a record), or undefined. */
+  private held(key: string, token: string): Entry | undefined {
+    const entry = this.entries.get(key);
+    if (!entry || entry.state !== 'in-progress' || entry.token !== token || entry.expiresAt <= this.now()) return undefined;
+    return entry;
   }
 
   /** Drops expired entries now and then so memory stays bounded by the TTL. */

@@ -1,5 +1,5 @@
 import type { Coordinates } from '../spi/transport.ts';
-import type { Envelope } from '../spi/envelope.ts';
+import type { Envelope, OutgoingMessage } from '../spi/envelope.ts';
 import type { MessageDefinition, PayloadIn } from '../message.ts';
 import type { PublishOptions } from '../producer/publish-options.ts';
 
@@ -21,7 +21,10 @@ export interface MessageContext {
   readonly group: string;
   /** Name of the transport (`memory`, `kafka`, ...). */
   readonly transport: string;
-  /** Aborted when the handler times out or the consumer's close deadline passes. */
+  /**
+   * Aborted when the loop gives up on this attempt: the handler timed out (the message is retried)
+   * or the consumer's close deadline passed (it is released for redelivery).
+   */
   readonly signal: AbortSignal;
   /** The decoded payload (after `decode`), validated (after `validateSchema`). */
   payload: unknown;
@@ -42,3 +45,12 @@ export type HandlerFn = (ctx: MessageContext) => Promise<void>;
 
 /** A middleware wraps the next handler: Watermill's shape, `(next) => (ctx) => ...`. */
 export type Middleware = (next: HandlerFn) => HandlerFn;
+
+/** Sends built messages on: the next publish step, the transport at the end. */
+export type SendFn = (messages: readonly OutgoingMessage[]) => Promise<void>;
+
+/**
+ * A publish-side middleware: it sees the built messages (validated, encoded, ids set) before they
+ * are sent, and may replace them (add headers, encrypt the payload) or observe the send.
+ */
+export type PublishMiddleware = (next: SendFn) => SendFn;

@@ -20,16 +20,18 @@ export function buildMessage<M extends MessageDefinition>(
   message: M,
   payload: PayloadIn<M>,
   rawOptions: PublishOptions | undefined,
+  /** False when publish middleware follows: the stack's `check` step checks after it (it may add headers). */
+  check = true,
 ): OutgoingMessage | Promise<OutgoingMessage> {
   // Most publishes pass no options: skip the parse for them (it is per message).
   const options = rawOptions === undefined ? {} : parseOptions(publishOptionsSchema, rawOptions, 'publish options');
   const parsed = safeParseSync(message.schema, payload);
   // A schema with async refinements makes this one publish async; the rest stay synchronous.
-  if (parsed === undefined) return message.schema.safeParseAsync(payload).then((result) => finish(transport, codec, message, payload, options, result));
-  return finish(transport, codec, message, payload, options, parsed);
+  if (parsed === undefined) return message.schema.safeParseAsync(payload).then((result) => finish(transport, codec, message, payload, options, result, check));
+  return finish(transport, codec, message, payload, options, parsed, check);
 }
 
-function finish(transport: Transport, codec: Codec, message: MessageDefinition, payload: unknown, options: ResolvedPublishOptions, parsed: ParseResult): OutgoingMessage {
+function finish(transport: Transport, codec: Codec, message: MessageDefinition, payload: unknown, options: ResolvedPublishOptions, parsed: ParseResult, check: boolean): OutgoingMessage {
   if (!parsed.success) throw new SchemaError(message.type, toSchemaIssues(parsed.error));
   const outgoing: OutgoingMessage = {
     id: options.id ?? randomUUID(),
@@ -45,6 +47,6 @@ function finish(transport: Transport, codec: Codec, message: MessageDefinition, 
   };
   // The transport's own send checks again (it also sends dead letters and redrives core builds
   // elsewhere); here the refusal comes before anything of a batch is sent, on any transport.
-  checkOutgoing(transport, outgoing);
+  if (check) checkOutgoing(transport, outgoing);
   return outgoing;
 }

@@ -6,6 +6,7 @@ import { jsonCodec } from '../codec.ts';
 import type { OutgoingMessage } from '../spi/envelope.ts';
 import type { Transport } from '../spi/transport.ts';
 import { Producer } from './producer.ts';
+import { PublishPipeline } from './publish-pipeline.ts';
 
 /** A transport whose sends stay open until the test settles them; it only records what was sent. */
 function heldTransport() {
@@ -25,7 +26,7 @@ const Slow = defineMessage('slow', z.object({ n: z.number().refine(async () => n
 describe('Producer', () => {
   it('close waits for every send under way, failed ones too, then refuses new publishes', async () => {
     const { transport, sends } = heldTransport();
-    const producer = new Producer(transport, jsonCodec);
+    const producer = new Producer(new PublishPipeline(transport, jsonCodec, () => []));
     const first = producer.publish(Ping, { n: 1 });
     const second = producer.publish(Ping, { n: 2 }).catch((e: unknown) => e);
     let closed = false;
@@ -46,7 +47,7 @@ describe('Producer', () => {
 
   it('a publish still validating asynchronously when close starts is refused and never sent', async () => {
     const { transport, sends } = heldTransport();
-    const producer = new Producer(transport, jsonCodec);
+    const producer = new Producer(new PublishPipeline(transport, jsonCodec, () => []));
     const slow = producer.publish(Slow, { n: 1 });
     await producer.close();
     await expect(slow).rejects.toBeInstanceOf(ClosedError);

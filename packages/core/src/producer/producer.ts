@@ -1,10 +1,8 @@
-import type { Codec } from '../codec.ts';
 import { ClosedError } from '../errors.ts';
 import type { MessageDefinition, PayloadIn } from '../message.ts';
 import type { OutgoingMessage } from '../spi/envelope.ts';
-import type { Transport } from '../spi/transport.ts';
-import { buildMessage } from './build-message.ts';
 import type { PublishOptions } from './publish-options.ts';
+import type { PublishPipeline } from './publish-pipeline.ts';
 
 export interface BatchEntry<M extends MessageDefinition = MessageDefinition> {
   readonly message: M;
@@ -19,10 +17,7 @@ export class Producer {
   private pending = 0;
   private idleWaiters: Array<() => void> = [];
 
-  constructor(
-    private readonly transport: Transport,
-    private readonly codec: Codec,
-  ) {}
+  constructor(private readonly pipeline: PublishPipeline) {}
 
   /** Publishes one message; resolves to its id. */
   publish<M extends MessageDefinition>(message: M, payload: PayloadIn<M>, options?: PublishOptions): Promise<string> {
@@ -30,7 +25,7 @@ export class Producer {
     if (this.closed) return Promise.reject(new ClosedError('producer'));
     let built: OutgoingMessage | Promise<OutgoingMessage>;
     try {
-      built = buildMessage(this.transport, this.codec, message, payload, options);
+      built = this.pipeline.build(message, payload, options);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -43,7 +38,7 @@ export class Producer {
   async publishBatch(entries: readonly BatchEntry[]): Promise<string[]> {
     if (this.closed) throw new ClosedError('producer');
     // Every entry is built (and could be refused) before anything is sent.
-    const outgoing = await Promise.all(entries.map((e) => buildMessage(this.transport, this.codec, e.message, e.payload, e.options)));
+    const outgoing = await Promise.all(entries.map((e) => this.pipeline.build(e.message, e.payload, e.options)));
     if (outgoing.length > 0) await this.send(outgoing);
     return outgoing.map((m) => m.id);
   }
@@ -58,7 +53,7 @@ export class Producer {
   private send(outgoing: OutgoingMessage[]): Promise<void> {
     if (this.closed) return Promise.reject(new ClosedError('producer'));
     this.pending++;
-    return this.transport.send(outgoing).then(
+    return this.pipeline.send(outgoing).then(
       () => this.sent(),
       (error: unknown) => {
         this.sent();

@@ -38,6 +38,11 @@ export const HEADERS = {
   deadLetterIssues: 'ferry-dead-letter-issues',
   deadLetterAttempts: 'ferry-dead-letter-attempts',
   deadLetterAt: 'ferry-dead-letter-at',
+  /** Set when a dead letter had to shrink to fit the transport: `headers` (reason, stack cut) or `payload` (left out). */
+  deadLetterTruncated: 'ferry-dead-letter-truncated',
+  /** With a left-out payload: its size and SHA-256, to find it at its source. */
+  deadLetterPayloadBytes: 'ferry-dead-letter-payload-bytes',
+  deadLetterPayloadSha256: 'ferry-dead-letter-payload-sha256',
   originalTopic: 'ferry-original-topic',
   originalGroup: 'ferry-original-group',
   originalCoordinates: 'ferry-original-coordinates',

@@ -1,0 +1,28 @@
+import type { ConsumerHooks } from './hooks.ts';
+import type { DeliveryContext } from './message-context.ts';
+
+/** Calls the hook that matches a successful outcome (processed, duplicate, ignored). */
+export function notifySuccess(ctx: DeliveryContext, hooks: ConsumerHooks): void {
+  const kind = ctx.outcome?.kind;
+  if (kind === 'duplicate') safe(hooks, () => hooks.onDuplicate?.(ctx), ctx);
+  else if (kind === 'ignored') safe(hooks, () => hooks.onIgnored?.(ctx), ctx);
+  else safe(hooks, () => hooks.onProcessed?.(ctx), ctx);
+}
+
+/** Runs a user hook; a hook that throws is reported, never allowed to break settlement. */
+export function safe(hooks: ConsumerHooks, fn: () => void, ctx: DeliveryContext): void {
+  try {
+    fn();
+  } catch (error) {
+    report(hooks, error, ctx);
+  }
+}
+
+export function report(hooks: ConsumerHooks, error: unknown, ctx?: DeliveryContext): void {
+  try {
+    if (hooks.onError) hooks.onError(error, ctx);
+    else console.error('[ferry] consumer error:', error instanceof Error ? error.message : error);
+  } catch {
+    // An onError that throws has nowhere left to report to.
+  }
+}
