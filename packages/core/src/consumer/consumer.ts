@@ -72,6 +72,8 @@ export class Consumer {
     this.orderedByKey = this.options.orderedByKey ?? transport.capabilities.orderingByKey;
     this.retryPolicy = this.resolveRetryPolicy();
     this.checkAgainstTransport();
+    // Placement errors (an unknown step name) surface now, not at start().
+    placeMiddleware(CONSUME_STEPS.map((name) => ({ name, middleware: undefined })), [...this.shared.consumeMiddleware(), ...this.options.middleware], 'handler', 'consumer.middleware');
     this.scheduler = new KeyedScheduler(this.options.concurrency);
   }
 
