@@ -58,7 +58,7 @@ export interface Decoded {
   readonly dueAt: number;
 }
 
-export function decode(recordTopic: string, message: DriverMessage): Decoded {
+export function decode(recordTopic: string, partition: number, message: DriverMessage): Decoded {
   const headers: Record<string, string> = {};
   let id = '';
   let type = '';
@@ -91,8 +91,9 @@ export function decode(recordTopic: string, message: DriverMessage): Decoded {
   }
   const value = message.value ?? Buffer.alloc(0);
   const envelope: Envelope = {
-    // A record from a foreign producer has no ferry-id: its coordinates identify it.
-    id: id || `${recordTopic}-${message.offset}`,
+    // A record from a foreign producer has no ferry-id: its coordinates identify it (a retry copy
+    // carries the id made here, so every attempt of the record has the same one).
+    id: id || `${recordTopic}-${partition}-${message.offset}`,
     type,
     topic,
     key: message.key === null || message.key === undefined ? undefined : message.key.toString('utf8'),

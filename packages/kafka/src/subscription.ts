@@ -251,7 +251,7 @@ export class KafkaSubscription implements Subscription {
       unresolved = message.offset;
       // Refetched after a rebalance kept this partition here: already taken.
       if (part.tracker.seen(offset)) continue;
-      const decoded = decode(batch.topic, message);
+      const decoded = decode(batch.topic, batch.partition, message);
       const entry: Entry = { part, offset, decoded, attempt: decoded.attempt, state: 'ready' };
       part.tracker.take(offset);
       let wait: (() => boolean) | undefined;
