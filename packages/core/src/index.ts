@@ -52,3 +52,6 @@ export { redactUrl, redactText } from './redact.ts';
 export * from './errors.ts';
 export { topicPatternsSchema, matchesTopic } from './config/topic-patterns.ts';
 export { tlsOptionsSchema } from './config/tls-options.ts';
+
+// Moving between brokers
+export { migrateCheck, type MigrationFinding, type MigrationUsage, type TransportProfile } from './migration/migrate-check.ts';
