@@ -36,7 +36,8 @@ async function status(): Promise<boolean> {
   const rows = await brokerStatus();
   for (const r of rows) {
     const pid = r.pid !== undefined ? ` (pid ${r.pid})` : '';
-    process.stdout.write(`${r.broker.padEnd(8)} ${r.address.padEnd(34)} ${r.source.padEnd(5)} ${r.answering ? 'answering' : 'DOWN'}${pid}\n`);
+    const version = r.version ? ` Kafka ${r.version}` : '';
+    process.stdout.write(`${r.broker.padEnd(8)} ${r.address.padEnd(34)} ${r.source.padEnd(5)} ${r.answering ? 'answering' : 'DOWN'}${version}${pid}\n`);
   }
   return rows.every((r) => r.answering);
 }
