@@ -66,7 +66,7 @@ function suggestPort(address: string): number {
 }
 
 /** Exact versions must be equal; a line from the protocol must contain the one asked for. */
-function sameVersion(found: string, asked: string): boolean {
+export function sameVersion(found: string, asked: string): boolean {
   const askedMajor = Number(asked.split('.')[0]);
   if (found === PROTOCOL_4) return askedMajor >= 4;
   if (found === PROTOCOL_BEFORE_4) return askedMajor < 4;
