@@ -5,13 +5,19 @@
  *   stop    stop the Kafka and ElasticMQ processes this checkout's harness started (RabbitMQ is
  *           the machine's service and is left running)
  *   status  what answers where
+ *   kafka-version  which Kafka version answers where the tests would look (FERRY_KAFKA_BROKERS or
+ *           the harness's port) against the one asked for; exit 1 if another version answers
  */
 // The SDK's notice that its 2027 releases need Node 22 (pinned versions are unaffected; see docs/testing.md).
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 import { pullImages } from './containers.ts';
+import { KAFKA_VERSION } from './config.ts';
 import { brokersToStart, provisionBrokers, useContainers } from './ensure.ts';
-import { endpointsToEnv } from './env.ts';
+import { endpointsToEnv, kafkaFromEnv } from './env.ts';
+import { KAFKA_ENDPOINT } from './kafka-local.ts';
+import { detectKafkaVersion, sameVersion } from './kafka-version.ts';
+import { answers, probeKafka } from './probes.ts';
 import { brokerStatus, stopLocalBrokers } from './local-control.ts';
 import { formatMs, log, timed } from './log.ts';
 import { formatReports } from './report.ts';
@@ -36,9 +42,23 @@ async function status(): Promise<boolean> {
   const rows = await brokerStatus();
   for (const r of rows) {
     const pid = r.pid !== undefined ? ` (pid ${r.pid})` : '';
-    process.stdout.write(`${r.broker.padEnd(8)} ${r.address.padEnd(34)} ${r.source.padEnd(5)} ${r.answering ? 'answering' : 'DOWN'}${pid}\n`);
+    const version = r.version ? ` Kafka ${r.version}` : '';
+    process.stdout.write(`${r.broker.padEnd(8)} ${r.address.padEnd(34)} ${r.source.padEnd(5)} ${r.answering ? 'answering' : 'DOWN'}${version}${pid}\n`);
   }
   return rows.every((r) => r.answering);
+}
+
+/** True unless a Kafka of another version than the one asked for answers. */
+async function kafkaVersion(): Promise<boolean> {
+  const endpoint = kafkaFromEnv() ?? KAFKA_ENDPOINT;
+  const address = endpoint.brokers[0]!;
+  if (!(await answers(() => probeKafka(endpoint)))) {
+    process.stdout.write(`kafka ${address}: nothing answers; ${KAFKA_VERSION} asked for\n`);
+    return true;
+  }
+  const found = (await detectKafkaVersion(address))?.version;
+  process.stdout.write(`kafka ${address}: Kafka ${found ?? '(version unknown)'} answers; ${KAFKA_VERSION} asked for\n`);
+  return found === undefined || sameVersion(found, KAFKA_VERSION);
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -57,8 +77,10 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'status':
       return (await status()) ? 0 : 1;
+    case 'kafka-version':
+      return (await kafkaVersion()) ? 0 : 1;
     default:
-      throw new Error(`unknown command "${command}" (use start, stop or status)`);
+      throw new Error(`unknown command "${command}" (use start, stop, status or kafka-version)`);
   }
 }
 

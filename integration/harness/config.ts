@@ -2,9 +2,13 @@
 
 export const HOST = '127.0.0.1'; // never `localhost`: Node 20 may resolve it to ::1
 
-export const KAFKA_VERSION = '3.9.2';
-export const KAFKA_PORT = 9092;
-export const KAFKA_CONTROLLER_PORT = 9093;
+/** The Kafka the harness runs when FERRY_KAFKA_VERSION does not choose another (3.9.x and 4.x work). */
+export const DEFAULT_KAFKA_VERSION = '4.4.0';
+/** Kafka version for the local process and the container image: FERRY_KAFKA_VERSION, e.g. `3.9.2`. */
+export const KAFKA_VERSION = kafkaVersionSetting();
+/** Client port (FERRY_KAFKA_PORT) and KRaft controller port (FERRY_KAFKA_CONTROLLER_PORT, default +1). */
+export const KAFKA_PORT = portSetting('FERRY_KAFKA_PORT', 9092);
+export const KAFKA_CONTROLLER_PORT = portSetting('FERRY_KAFKA_CONTROLLER_PORT', KAFKA_PORT + 1);
 // 512 MB ran out (OutOfMemoryError) after a day of test runs on one broker: every run creates
 // hundreds of topics (retry, delay and dead-letter ones too) and the broker keeps them all.
 export const KAFKA_HEAP = '-Xmx1g';
@@ -23,7 +27,7 @@ export const SQS_DEFAULT_SECRET_ACCESS_KEY = 'ferry';
 
 /** Images for the testcontainers path. */
 export const IMAGES = {
-  kafka: 'confluentinc/cp-kafka:7.9.0', // Kafka 3.9, KRaft
+  kafka: `apache/kafka:${KAFKA_VERSION}`, // Apache's own image, KRaft
   rabbitmq: 'rabbitmq:3.13-management-alpine',
   sqs: `softwaremill/elasticmq-native:${ELASTICMQ_VERSION}`,
 } as const;
@@ -45,4 +49,24 @@ export function sourcePreference(): SourcePreference {
   const value = (process.env.FERRY_BROKERS_SOURCE ?? 'auto').trim().toLowerCase();
   if (value === 'auto' || value === 'containers' || value === 'local') return value;
   throw new Error(`FERRY_BROKERS_SOURCE must be auto, containers or local (got "${value}")`);
+}
+
+/** True when FERRY_KAFKA_VERSION asks for a version (rather than the harness default). */
+export const KAFKA_VERSION_CHOSEN = !!process.env.FERRY_KAFKA_VERSION?.trim();
+
+function kafkaVersionSetting(): string {
+  const value = process.env.FERRY_KAFKA_VERSION?.trim() || DEFAULT_KAFKA_VERSION;
+  const match = /^(\d+)\.(\d+)\.(\d+)$/.exec(value);
+  if (!match || Number(match[1]) < 3 || (Number(match[1]) === 3 && Number(match[2]) < 7)) {
+    throw new Error(`FERRY_KAFKA_VERSION must be a Kafka release from 3.7.0 on, e.g. 3.9.2 or ${DEFAULT_KAFKA_VERSION} (got "${value}")`);
+  }
+  return value;
+}
+
+function portSetting(name: string, fallback: number): number {
+  const raw = process.env[name]?.trim();
+  if (!raw) return fallback;
+  const port = Number(raw);
+  if (!Number.isInteger(port) || port < 1 || port > 65_535) throw new Error(`${name} must be a TCP port (got "${raw}")`);
+  return port;
 }

@@ -7,6 +7,7 @@ import { containerRuntimeAvailable, startContainers } from './containers.ts';
 import { elasticmqLocal, SQS_LOCAL_ENDPOINT } from './elasticmq-local.ts';
 import { amqpFromEnv, ENV, kafkaFromEnv, redactUrl, sqsFromEnv } from './env.ts';
 import { KAFKA_ENDPOINT, kafkaLocal } from './kafka-local.ts';
+import { withKafkaVersion } from './kafka-version.ts';
 import { ensureLocalJavaBroker } from './local-java.ts';
 import { log } from './log.ts';
 import { probeAmqp, probeKafka, probeSqs } from './probes.ts';
@@ -104,7 +105,11 @@ export async function provisionBrokers(which: readonly BrokerName[] = ALL_BROKER
     await stop();
     throw error;
   }
-  const reports = [...envReports, ...restReports].sort((a, b) => which.indexOf(a.broker) - which.indexOf(b.broker));
+  const reports = await Promise.all(
+    [...envReports, ...restReports]
+      .sort((a, b) => which.indexOf(a.broker) - which.indexOf(b.broker))
+      .map((r) => (r.broker === 'kafka' ? withKafkaVersion(r, log) : r)),
+  );
   return { endpoints, reports, stop };
 }
 

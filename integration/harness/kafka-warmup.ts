@@ -23,11 +23,13 @@ export async function warmUpKafka(endpoint: BrokerEndpoints['kafka'], timeoutMs 
   });
   const run = async () => {
     await admin.connect();
-    // Finding a group's coordinator makes the broker create __consumer_offsets.
-    await admin.fetchOffsets({ groupId: 'ferry-harness-warmup', topics: [] });
+    // Finding a group's coordinator makes the broker create __consumer_offsets. kafkajs's
+    // admin.fetchOffsets does not retry the OffsetFetch itself, which a coordinator still taking
+    // over the new partition answers with NOT_COORDINATOR (seen on a fresh 3.9.2 under load).
+    await retryWhileRetriable(() => admin.fetchOffsets({ groupId: 'ferry-harness-warmup', topics: [] }));
     // A transactional InitProducerId makes it create __transaction_state.
     await producer.connect();
-    const transaction = await producer.transaction();
+    const transaction = await retryWhileRetriable(() => producer.transaction());
     await transaction.abort(); // nothing was sent: ends client-side
   };
   try {
@@ -35,5 +37,17 @@ export async function warmUpKafka(endpoint: BrokerEndpoints['kafka'], timeoutMs 
   } finally {
     await producer.disconnect().catch(() => undefined);
     await admin.disconnect().catch(() => undefined);
+  }
+}
+
+/** Runs `fn` again while it fails with an error Kafka marks retriable (the caller bounds the time). */
+async function retryWhileRetriable<T>(fn: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (error) {
+      if ((error as { retriable?: unknown }).retriable !== true || attempt >= 100) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
   }
 }

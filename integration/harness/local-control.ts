@@ -1,7 +1,9 @@
 /** `pnpm brokers status` / `stop`: what answers where, and stopping the processes the harness started. */
 import { elasticmqLocal, SQS_LOCAL_ENDPOINT } from './elasticmq-local.ts';
 import { amqpFromEnv, kafkaFromEnv, redactUrl, sqsFromEnv } from './env.ts';
-import { KAFKA_ENDPOINT, kafkaLocal } from './kafka-local.ts';
+import { KAFKA_PORT } from './config.ts';
+import { KAFKA_ENDPOINT, kafkaLocal, LEGACY_KAFKA_DIR } from './kafka-local.ts';
+import { detectKafkaVersion } from './kafka-version.ts';
 import { pidFileOf, type LocalJavaBroker } from './local-java.ts';
 import { runningPid, stopPid } from './process.ts';
 import { answers, probeAmqp, probeKafka, probeSqs } from './probes.ts';
@@ -16,6 +18,8 @@ export interface BrokerStatus {
   answering: boolean;
   /** Pid of the local process the harness started (Kafka, ElasticMQ), if running. */
   pid?: number;
+  /** Kafka: the version answering (exact, or the line its protocol tells). */
+  version?: string;
 }
 
 const LOCAL_JAVA: Partial<Record<BrokerName, LocalJavaBroker>> = { kafka: kafkaLocal, sqs: elasticmqLocal };
@@ -24,7 +28,7 @@ export async function brokerStatus(): Promise<BrokerStatus[]> {
   const kafka = kafkaFromEnv();
   const amqp = amqpFromEnv();
   const sqs = sqsFromEnv();
-  const rows: Array<Omit<BrokerStatus, 'answering' | 'pid'> & { probe: () => Promise<void> }> = [
+  const rows: Array<Omit<BrokerStatus, 'answering' | 'pid' | 'version'> & { probe: () => Promise<void> }> = [
     { broker: 'kafka', source: kafka ? 'env' : 'local', address: (kafka ?? KAFKA_ENDPOINT).brokers.join(','), probe: () => probeKafka(kafka ?? KAFKA_ENDPOINT) },
     { broker: 'rabbitmq', source: amqp ? 'env' : 'local', address: redactUrl((amqp ?? RABBITMQ_LOCAL_ENDPOINT).url), probe: () => probeAmqp(amqp ?? RABBITMQ_LOCAL_ENDPOINT) },
     { broker: 'sqs', source: sqs ? 'env' : 'local', address: (sqs ?? SQS_LOCAL_ENDPOINT).endpoint, probe: () => probeSqs(sqs ?? SQS_LOCAL_ENDPOINT) },
@@ -33,7 +37,9 @@ export async function brokerStatus(): Promise<BrokerStatus[]> {
     rows.map(async ({ probe, ...row }) => {
       const local = LOCAL_JAVA[row.broker];
       const pid = local ? runningPid(pidFileOf(local), local.mainClass) : undefined;
-      return { ...row, answering: await answers(probe), ...(pid !== undefined && { pid }) };
+      const answering = await answers(probe);
+      const version = row.broker === 'kafka' && answering ? (await detectKafkaVersion(row.address.split(',')[0]!))?.version : undefined;
+      return { ...row, answering, ...(pid !== undefined && { pid }), ...(version && { version }) };
     }),
   );
 }
@@ -48,6 +54,10 @@ export async function stopLocalBrokers(which: readonly BrokerName[] = ALL_BROKER
     which.map(async (broker) => {
       const b = LOCAL_JAVA[broker];
       if (b && (await stopPid(pidFileOf(b), b.mainClass))) stopped.push(broker);
+      // The harness before versioned folders kept one Kafka (on 9092) in .brokers/kafka itself.
+      if (broker === 'kafka' && KAFKA_PORT === 9092 && (await stopPid(pidFileOf({ dir: LEGACY_KAFKA_DIR }), kafkaLocal.mainClass))) {
+        if (!stopped.includes('kafka')) stopped.push('kafka');
+      }
     }),
   );
   return stopped;

@@ -14,6 +14,8 @@ export interface LocalJavaBroker {
   broker: BrokerName;
   label: string; // "Kafka"
   dir: string; // .brokers/<name>
+  /** Start lock shared by everything that would bind these ports; default `<dir>/start.lock`. */
+  lockFile?: string;
   mainClass: string;
   ports: number[]; // all ports it binds, the client port first
   address: string;
@@ -48,7 +50,7 @@ export async function ensureLocalJavaBroker(b: LocalJavaBroker): Promise<BrokerR
   if (await answers(b.probe)) return report('local-reused');
 
   mkdirSync(b.dir, { recursive: true });
-  return withLock(path.join(b.dir, 'start.lock'), LOCK_WAIT_MS, async () => {
+  return withLock(b.lockFile ?? path.join(b.dir, 'start.lock'), LOCK_WAIT_MS, async () => {
     if (await answers(b.probe)) return report('local-reused'); // another caller started it meanwhile
 
     const logFile = logFileOf(b);
@@ -65,7 +67,8 @@ export async function ensureLocalJavaBroker(b: LocalJavaBroker): Promise<BrokerR
     start = performance.now();
     const jvmArgs = await b.prepare(libDir);
     const child = spawnDetached({ command: 'java', args: jvmArgs, cwd: b.dir, logFile, pidFile: pidFileOf(b) });
-    log(`${b.label}: started pid ${child.pid}, log ${path.relative(process.cwd(), logFile)}`);
+    const shown = path.relative(process.cwd(), logFile);
+    log(`${b.label}: started pid ${child.pid}, log ${shown.startsWith('..') ? logFile : shown}`);
     try {
       await waitUntilReady({
         what: `${b.label} on ${b.address}`,

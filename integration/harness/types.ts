@@ -25,6 +25,10 @@ export interface BrokerReport {
   startMs: number;
   /** Log file of a locally started process, if any. */
   logFile?: string;
+  /** Kafka: the version that answers (exact, or the line its protocol tells), when known. */
+  version?: string;
+  /** Kafka: the version asked for, set only when the one answering is another. */
+  versionAsked?: string;
 }
 
 export interface ProvisionResult {

@@ -51,7 +51,7 @@ for (const step of steps) {
 }
 rmSync(reports, { recursive: true, force: true });
 
-process.stdout.write('\n=== summary\n');
+process.stdout.write(`\n=== summary (Node ${process.version})\n`);
 for (const r of results) {
   process.stdout.write(`  ${r.name.padEnd(18)} ${r.status}${r.seconds ? ` in ${r.seconds} s` : ''}\n`);
 }
