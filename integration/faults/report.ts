@@ -9,10 +9,13 @@ function recoveries(r: Result): string {
     const of = r.recoveries.filter((x) => x.kind === kind);
     if (of.length === 0) continue;
     const known = of.map((x) => x.ms).filter((ms): ms is number => ms !== undefined);
-    const never = of.length - known.length;
+    const late = of.filter((x) => x.afterTheEnd).length;
+    const never = of.length - known.length - late;
     const max = known.length > 0 ? Math.max(...known) : undefined;
     const median = known.length > 0 ? [...known].sort((a, b) => a - b)[Math.floor(known.length / 2)] : undefined;
-    parts.push(`${of.length} ${kind}${of.length > 1 ? 's' : ''}: median ${seconds(median)}, max ${seconds(max)}${never > 0 ? `, ${never} never` : ''}`);
+    const stats = known.length > 0 ? `median ${seconds(median)}, max ${seconds(max)}` : '';
+    const notes = [stats, never > 0 ? `${never} never recovered` : '', late > 0 ? `${late} after the last message` : ''].filter(Boolean).join(', ');
+    parts.push(`${of.length} ${kind}${of.length > 1 ? 's' : ''}: ${notes}`);
   }
   return parts.join('; ') || 'none';
 }

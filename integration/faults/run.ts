@@ -9,6 +9,7 @@ import { FULL, REDUCED, type BrokerKind, type Mode, type Plan } from './plan.ts'
 import { formatTable } from './report.ts';
 import { runScenario, type Result } from './scenario.ts';
 import { target } from './targets.ts';
+import { faultBroker } from './brokers.ts';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -27,8 +28,9 @@ const modes = String(values.mode).split(',') as Mode[];
 const base = values.reduced ? REDUCED : FULL;
 const num = (v: string | undefined, fallback: number) => (v === undefined ? fallback : Number(v));
 
-// The harness finds or starts the brokers, as for the tests (FERRY_* env vars point elsewhere).
-const { endpoints } = await provisionBrokers(brokers);
+// The harness finds or starts the brokers, as for the tests (RabbitMQ is the test run's; Kafka and
+// ElasticMQ runs get instances of their own, see brokers.ts).
+const { endpoints } = await provisionBrokers(brokers.filter((b) => b === 'rabbitmq'));
 const results: Result[] = [];
 for (const broker of brokers) {
   for (const mode of modes) {
@@ -41,10 +43,11 @@ for (const broker of brokers) {
       restarts: num(values.restarts, base.restarts),
       cuts: num(values.cuts, base.cuts),
     };
-    const result = await runScenario(target(broker, endpoints), plan, (line) => console.log(`[faults] ${line}`));
+    const result = await runScenario(await target(broker, endpoints), plan, (line) => console.log(`[faults] ${line}`));
     results.push(result);
     if (result.lost > 0) console.log(`[faults] ${broker} lost ${result.lost}, e.g. ${result.lostSample.join(', ')}\n${result.stderrTail.join('\n')}`);
   }
 }
 console.log(`\n${formatTable(results)}`);
+for (const b of brokers) if (b !== 'rabbitmq') await faultBroker('stop', b);
 process.exit(results.some((r) => r.lost > 0 || !r.complete) ? 1 : 0);

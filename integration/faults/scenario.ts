@@ -28,8 +28,10 @@ export type FaultKind = 'kill' | 'restart' | 'cut';
 
 export interface Recovery {
   readonly kind: FaultKind;
-  /** From the fault to the first message handled after the fault was over. */
+  /** From the fault to the first message handled after the fault was over; undefined: none came. */
   readonly ms: number | undefined;
+  /** Nothing was left to handle after it (the run's last messages were handled before it ended). */
+  readonly afterTheEnd: boolean;
 }
 
 export interface Result {
@@ -84,7 +86,7 @@ export async function runScenario(target: Target, plan: Plan, log: (line: string
   const started = Date.now();
   let lastHandledAt = Date.now();
   let longestStallMs = 0;
-  const afterFault: Array<{ since: number; over: number | undefined; kind: FaultKind; ms: number | undefined }> = [];
+  const afterFault: Array<{ since: number; over: number | undefined; kind: FaultKind; ms: number | undefined; handledBefore: number }> = [];
 
   const onLine = (line: string) => {
     const [kind, id] = line.split(' ', 2) as [string, string | undefined];
@@ -124,7 +126,7 @@ export async function runScenario(target: Target, plan: Plan, log: (line: string
       const next = faults[0];
       if (next && Date.now() - publishing >= next.at) {
         faults.shift();
-        const record = { since: Date.now(), over: undefined as number | undefined, kind: next.kind, ms: undefined as number | undefined };
+        const record = { since: Date.now(), over: undefined as number | undefined, kind: next.kind, ms: undefined as number | undefined, handledBefore: matched };
         afterFault.push(record);
         await inject(next.kind);
         record.over = Date.now();
@@ -170,7 +172,7 @@ export async function runScenario(target: Target, plan: Plan, log: (line: string
     lost: lostIds.length,
     duplicates,
     longestStallMs,
-    recoveries: afterFault.map((f) => ({ kind: f.kind, ms: f.ms })),
+    recoveries: afterFault.map((f) => ({ kind: f.kind, ms: f.ms, afterTheEnd: f.ms === undefined && producerDone && f.handledBefore >= published.size })),
     durationMs: Date.now() - started,
     lostSample: lostIds.slice(0, 10),
     complete: producerDone && lostIds.length === 0,

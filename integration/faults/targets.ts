@@ -3,15 +3,11 @@ import { execFile } from 'node:child_process';
 import net from 'node:net';
 import { promisify } from 'node:util';
 import type { BrokerEndpoints } from '../harness/index.ts';
+import { FAULT_ELASTICMQ_PORT, FAULT_KAFKA_PORT, faultBroker } from './brokers.ts';
 import type { BrokerKind } from './plan.ts';
 import type { Endpoint, Target } from './scenario.ts';
 
 const run = promisify(execFile);
-
-function hostPort(address: string): Endpoint {
-  const [host, port] = address.split(':') as [string, string];
-  return { host, port: Number(port) };
-}
 
 /** Resolves once `address` accepts a TCP connection (the broker may still be starting its app). */
 async function waitForPort(address: Endpoint, deadlineMs: number): Promise<void> {
@@ -28,10 +24,15 @@ async function waitForPort(address: Endpoint, deadlineMs: number): Promise<void>
   }
 }
 
-export function target(kind: BrokerKind, endpoints: BrokerEndpoints): Target {
+/**
+ * Kafka and SQS runs use the fault suite's own broker (brokers.ts: started here, restarted by kill
+ * -9); RabbitMQ runs use the test run's broker (the machine's service; its app is restarted).
+ */
+export async function target(kind: BrokerKind, endpoints: BrokerEndpoints): Promise<Target> {
+  if (kind !== 'rabbitmq') await faultBroker('start', kind);
   switch (kind) {
     case 'kafka': {
-      const broker = hostPort(endpoints.kafka.brokers[0]!);
+      const broker = { host: '127.0.0.1', port: FAULT_KAFKA_PORT };
       return {
         kind,
         brokerAddress: broker,
@@ -45,7 +46,10 @@ export function target(kind: BrokerKind, endpoints: BrokerEndpoints): Target {
             logLevel: 'nothing',
           },
         }),
-        restart: () => Promise.reject(new Error('kafka restarts need the harness broker control (not yet wired)')),
+        restart: async () => {
+          await faultBroker('kill', 'kafka');
+          await faultBroker('start', 'kafka');
+        },
       };
     }
     case 'rabbitmq': {
@@ -69,8 +73,8 @@ export function target(kind: BrokerKind, endpoints: BrokerEndpoints): Target {
       };
     }
     case 'sqs': {
-      const endpoint = new URL(endpoints.sqs.endpoint);
-      const broker = { host: endpoint.hostname, port: Number(endpoint.port || 80) };
+      const endpoint = new URL(`http://127.0.0.1:${FAULT_ELASTICMQ_PORT}`);
+      const broker = { host: endpoint.hostname, port: FAULT_ELASTICMQ_PORT };
       return {
         kind,
         brokerAddress: broker,
@@ -79,7 +83,10 @@ export function target(kind: BrokerKind, endpoints: BrokerEndpoints): Target {
           // Short polls and visibility: a message a cut poll took comes back in seconds.
           transport: { visibilityTimeoutSeconds: 10, waitTimeSeconds: 1 },
         }),
-        restart: () => Promise.reject(new Error('sqs restarts need the harness broker control (not yet wired)')),
+        restart: async () => {
+          await faultBroker('kill', 'sqs');
+          await faultBroker('start', 'sqs');
+        },
       };
     }
   }

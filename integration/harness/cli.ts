@@ -4,6 +4,7 @@
  *           each broker's source and start time on stderr
  *   stop    stop the Kafka and ElasticMQ processes this checkout's harness started (RabbitMQ is
  *           the machine's service and is left running)
+ *   kill    SIGKILL those processes (a crash: the fault suite then starts them again on their data)
  *   status  what answers where
  *   kafka-version  which Kafka version answers where the tests would look (FERRY_KAFKA_BROKERS or
  *           the harness's port) against the one asked for; exit 1 if another version answers
@@ -18,7 +19,7 @@ import { endpointsToEnv, kafkaFromEnv } from './env.ts';
 import { KAFKA_ENDPOINT } from './kafka-local.ts';
 import { detectKafkaVersion, sameVersion } from './kafka-version.ts';
 import { answers, probeKafka } from './probes.ts';
-import { brokerStatus, stopLocalBrokers } from './local-control.ts';
+import { brokerStatus, killLocalBrokers, stopLocalBrokers } from './local-control.ts';
 import { formatMs, log, timed } from './log.ts';
 import { formatReports } from './report.ts';
 import { ALL_BROKERS, isBrokerName, type BrokerName } from './types.ts';
@@ -75,12 +76,17 @@ async function main(argv: string[]): Promise<number> {
       log(stopped.length > 0 ? `stopped ${stopped.join(', ')}` : 'no harness-started broker was running');
       return 0;
     }
+    case 'kill': {
+      const killed = await killLocalBrokers(which.length > 0 ? which : ALL_BROKERS);
+      log(killed.length > 0 ? `killed ${killed.join(', ')}` : 'no harness-started broker was running');
+      return 0;
+    }
     case 'status':
       return (await status()) ? 0 : 1;
     case 'kafka-version':
       return (await kafkaVersion()) ? 0 : 1;
     default:
-      throw new Error(`unknown command "${command}" (use start, stop, status or kafka-version)`);
+      throw new Error(`unknown command "${command}" (use start, stop, kill, status or kafka-version)`);
   }
 }
 

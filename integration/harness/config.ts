@@ -14,7 +14,13 @@ export const KAFKA_CONTROLLER_PORT = portSetting('FERRY_KAFKA_CONTROLLER_PORT', 
 export const KAFKA_HEAP = '-Xmx1g';
 
 export const ELASTICMQ_VERSION = '1.7.1';
-export const ELASTICMQ_PORT = 9324;
+/** FERRY_ELASTICMQ_PORT: another ElasticMQ beside the shared one (the fault suite restarts its own). */
+export const ELASTICMQ_PORT = portSetting('FERRY_ELASTICMQ_PORT', 9324);
+/**
+ * FERRY_ELASTICMQ_STORAGE=1 keeps queues and messages on disk (H2), so a killed ElasticMQ starts
+ * again with its messages. Off by default: in memory is faster and the tests never restart it.
+ */
+export const ELASTICMQ_STORAGE = process.env.FERRY_ELASTICMQ_STORAGE === '1';
 export const ELASTICMQ_HEAP = '-Xmx256m';
 
 export const AMQP_LOCAL_URL = `amqp://guest:guest@${HOST}:5672`;

@@ -5,7 +5,7 @@ import { KAFKA_PORT } from './config.ts';
 import { KAFKA_ENDPOINT, kafkaLocal, LEGACY_KAFKA_DIR } from './kafka-local.ts';
 import { detectKafkaVersion } from './kafka-version.ts';
 import { pidFileOf, type LocalJavaBroker } from './local-java.ts';
-import { runningPid, stopPid } from './process.ts';
+import { isProcessAlive, runningPid, stopPid } from './process.ts';
 import { answers, probeAmqp, probeKafka, probeSqs } from './probes.ts';
 import { RABBITMQ_LOCAL_ENDPOINT } from './rabbitmq-local.ts';
 import { ALL_BROKERS, type BrokerName } from './types.ts';
@@ -61,4 +61,21 @@ export async function stopLocalBrokers(which: readonly BrokerName[] = ALL_BROKER
     }),
   );
   return stopped;
+}
+
+/**
+ * SIGKILLs the Kafka or ElasticMQ process the harness started (no shutdown: a crash, for the fault
+ * suite) and waits until it is gone. Data stays, so `start` brings it back on the same data.
+ */
+export async function killLocalBrokers(which: readonly BrokerName[]): Promise<BrokerName[]> {
+  const killed: BrokerName[] = [];
+  for (const broker of which) {
+    const b = LOCAL_JAVA[broker];
+    const pid = b ? runningPid(pidFileOf(b), b.mainClass) : undefined;
+    if (pid === undefined) continue;
+    process.kill(pid, 'SIGKILL');
+    while (isProcessAlive(pid)) await new Promise((resolve) => setTimeout(resolve, 50));
+    killed.push(broker);
+  }
+  return killed;
 }
