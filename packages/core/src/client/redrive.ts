@@ -64,8 +64,10 @@ export async function redrive(transport: Transport, options: RedriveOptions, sco
           await delivery.nack(idleMs * 2); // stays in the dead letter, out of this run's way
         } else {
           // In the plugins' scope: the copy keeps the trace context it was dead-lettered with.
-          await scope(() => transport.send([restored(delivery)]));
-          await delivery.ack();
+          await scope(async () => {
+            await transport.send([restored(delivery)]);
+            await delivery.ack();
+          });
           redriven++;
         }
         if (redriven + skipped >= limit) finish();
