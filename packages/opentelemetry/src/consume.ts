@@ -1,7 +1,8 @@
 import type { HandlerFn, MessageContext, Middleware } from '@ferry/core';
-import { context, defaultTextMapGetter, isSpanContextValid, ROOT_CONTEXT, SpanKind, trace, type Context, type Link, type Span } from '@opentelemetry/api';
+import { context, defaultTextMapGetter, isSpanContextValid, ROOT_CONTEXT, SpanKind, trace, type Link, type Span } from '@opentelemetry/api';
 import { errorType, processAttributes, recordFailure, setCoordinates } from './attributes.ts';
 import { carriesContext } from './carrier.ts';
+import { invoke } from './invoke.ts';
 import type { ProcessOutcome, ProcessSets } from './metrics.ts';
 import { ATTR_FERRY_LINK_TYPE, ATTR_FERRY_OUTCOME, ATTR_FERRY_RETRY_DELAY } from './semconv.ts';
 import { ambientContext, isTracingSuppressed } from './suppress.ts';
@@ -22,6 +23,8 @@ const PREVIOUS_LINK = { [ATTR_FERRY_LINK_TYPE]: 'previous_attempt' };
  */
 export function consumeMiddleware(t: Telemetry): Middleware {
   return (next) => (ctx) => {
+    const tracer = t.tracer();
+    if (tracer === undefined) return t.metricsOn ? measured(t, next, ctx) : next(ctx);
     const envelope = ctx.envelope;
     const ambient = ambientContext();
     const links: Link[] = [];
@@ -41,11 +44,12 @@ export function consumeMiddleware(t: Telemetry): Middleware {
     }
     const previous = t.attempts.take(ctx.group, envelope.id);
     if (previous) links.push({ context: previous, attributes: PREVIOUS_LINK });
-    const span = t.tracer.startSpan(`process ${envelope.topic}`, { kind: SpanKind.CONSUMER, attributes: processAttributes(t.system, ctx), links }, parent);
+    const span = tracer.startSpan(`process ${envelope.topic}`, { kind: SpanKind.CONSUMER, attributes: processAttributes(t.system, ctx), links }, parent);
     if (span.isRecording()) setCoordinates(span, t.system, ctx);
-    const sets = t.metrics.started(envelope.topic, ctx.group);
-    const started = performance.now();
-    return attempt(next, ctx, trace.setSpan(parent, span)).then(
+    const sets = t.metricsOn ? t.metrics.started(envelope.topic, ctx.group) : undefined;
+    const started = t.metricsOn ? performance.now() : 0;
+    const spanContext = trace.setSpan(parent, span);
+    return invoke((c: MessageContext) => context.with(spanContext, next, undefined, c), ctx).then(
       () => finish(t, span, ctx, sets, started, undefined, false),
       (error: unknown) => {
         finish(t, span, ctx, sets, started, error, true);
@@ -55,15 +59,22 @@ export function consumeMiddleware(t: Telemetry): Middleware {
   };
 }
 
-function attempt(next: HandlerFn, ctx: MessageContext, spanContext: Context): Promise<void> {
-  try {
-    return context.with(spanContext, next, undefined, ctx);
-  } catch (error) {
-    return Promise.reject(error);
-  }
+/** No tracer (the API alone): only the metrics. */
+function measured(t: Telemetry, next: HandlerFn, ctx: MessageContext): Promise<void> {
+  const sets = t.metrics.started(ctx.envelope.topic, ctx.group);
+  const started = performance.now();
+  return invoke(next, ctx).then(
+    () => finish(t, undefined, ctx, sets, started, undefined, false),
+    (error: unknown) => {
+      finish(t, undefined, ctx, sets, started, error, true);
+      throw error;
+    },
+  );
 }
 
-function finish(t: Telemetry, span: Span, ctx: MessageContext, sets: ProcessSets, started: number, thrown: unknown, threw: boolean): void {
+
+/** Records the attempt's outcome on its span (if any) and in the metrics (if on), and ends the span. */
+function finish(t: Telemetry, span: Span | undefined, ctx: MessageContext, sets: ProcessSets | undefined, started: number, thrown: unknown, threw: boolean): void {
   const outcome = ctx.outcome;
   let name: ProcessOutcome = 'ok';
   let error: unknown;
@@ -94,12 +105,14 @@ function finish(t: Telemetry, span: Span, ctx: MessageContext, sets: ProcessSets
     }
   }
   const type = failed ? errorType(error) : undefined;
-  if (span.isRecording()) {
-    span.setAttribute(ATTR_FERRY_OUTCOME, name);
-    if (outcome?.kind === 'retry') span.setAttribute(ATTR_FERRY_RETRY_DELAY, outcome.delayMs);
-    if (failed) recordFailure(span, error, type);
+  if (span) {
+    if (span.isRecording()) {
+      span.setAttribute(ATTR_FERRY_OUTCOME, name);
+      if (outcome?.kind === 'retry') span.setAttribute(ATTR_FERRY_RETRY_DELAY, outcome.delayMs);
+      if (failed) recordFailure(span, error, type);
+    }
+    if (failed && isSpanContextValid(span.spanContext())) t.attempts.failedAttempt(ctx.group, ctx.envelope.id, span.spanContext());
+    span.end();
   }
-  if (failed && isSpanContextValid(span.spanContext())) t.attempts.failedAttempt(ctx.group, ctx.envelope.id, span.spanContext());
-  span.end();
-  t.metrics.finished(sets, name, (performance.now() - started) / 1000, type);
+  if (sets) t.metrics.finished(sets, name, (performance.now() - started) / 1000, type);
 }

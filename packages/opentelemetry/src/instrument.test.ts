@@ -1,11 +1,11 @@
 // The instrumentation end to end on the in-process transport, with the SDK's in-memory exporters.
 import { defineMessage } from '@ferry/core';
-import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
+import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { instrument } from './instrument.ts';
 import { freshTransport, instrumented, plainClient, until } from './test-support.ts';
-import { renderTrace } from './testing/index.ts';
+import { renderTrace, TestTelemetry } from './testing/index.ts';
 
 const OrderPlaced = defineMessage('order.placed', z.object({ orderId: z.string() }), { topic: 'orders' });
 
@@ -120,5 +120,35 @@ describe('wiring', () => {
     const { client, telemetry } = await instrumented({ transport: freshTransport() });
     await client.producer().publish(OrderPlaced, { orderId: 'o-1' });
     expect(telemetry.spans().map((s) => s.name)).toEqual(['send orders']);
+  });
+});
+
+describe('what is registered when', () => {
+  it('measures without tracing when only a meter provider is there', async () => {
+    const telemetry = new TestTelemetry();
+    const client = instrument(await plainClient(), { meterProvider: telemetry.meterProvider });
+    const seen: Array<Record<string, string>> = [];
+    await client.consumer({ group: 'g' }).handle(OrderPlaced, (_o, ctx) => void seen.push({ ...ctx.envelope.headers })).start();
+    await client.producer().publish(OrderPlaced, { orderId: 'o-1' });
+    await until(() => seen.length === 1);
+    expect(seen[0]!.traceparent).toBeUndefined();
+    expect(await telemetry.sum('messaging.client.sent.messages', { 'messaging.destination.name': 'orders' })).toBe(1);
+    expect(await telemetry.sum('messaging.client.consumed.messages', { 'ferry.outcome': 'ok' })).toBe(1);
+    await telemetry.shutdown();
+  });
+
+  it('starts tracing when an SDK is registered globally after instrument()', async () => {
+    const client = instrument(await plainClient());
+    const producer = client.producer();
+    await producer.publish(OrderPlaced, { orderId: 'before' });
+    const telemetry = new TestTelemetry();
+    trace.setGlobalTracerProvider(telemetry.tracerProvider);
+    try {
+      await producer.publish(OrderPlaced, { orderId: 'after' });
+      expect(telemetry.spans().map((s) => s.name)).toEqual(['send orders']);
+    } finally {
+      trace.disable();
+      await telemetry.shutdown();
+    }
   });
 });

@@ -21,7 +21,8 @@ export function instrument(client: Client, options: InstrumentOptions = {}): Cli
   client.use({
     publish: [{ name: 'opentelemetry', middleware: publishMiddleware(t), before: 'check' }],
     consume: [{ name: 'opentelemetry', middleware: consumeMiddleware(t), before: 'deadLetter' }],
-    transportScope: t.suppress ? suppressedScope : undefined,
+    // Only while there is a tracer: with the API alone there is nothing to suppress.
+    transportScope: t.suppress ? (work) => (t.tracer() === undefined ? work() : suppressedScope(work)) : undefined,
   });
   instrumented.add(client);
   return client;

@@ -1,7 +1,8 @@
 import type { OutgoingMessage, PublishMiddleware, SendFn } from '@ferry/core';
-import { context, defaultTextMapGetter, defaultTextMapSetter, isSpanContextValid, ROOT_CONTEXT, SpanKind, trace, type Context, type Link, type Span, type SpanContext } from '@opentelemetry/api';
+import { context, defaultTextMapGetter, defaultTextMapSetter, isSpanContextValid, ROOT_CONTEXT, SpanKind, trace, type Context, type Link, type Span, type SpanContext, type Tracer } from '@opentelemetry/api';
 import { batchAttributes, errorType, messageAttributes, recordFailure } from './attributes.ts';
 import { carriesContext } from './carrier.ts';
+import { invoke } from './invoke.ts';
 import { sameTopic } from './metrics.ts';
 import { ATTR_FERRY_LINK_TYPE } from './semconv.ts';
 import { suppressTracing } from './suppress.ts';
@@ -18,11 +19,27 @@ const CREATION_LINK = { [ATTR_FERRY_LINK_TYPE]: 'creation' };
  * suppressed (InstrumentOptions.suppressClientInstrumentation).
  */
 export function publishMiddleware(t: Telemetry): PublishMiddleware {
-  return (next) => (messages) => (messages.length > 1 && t.createSpans ? sendBatch(t, next, messages) : send(t, next, messages));
+  return (next) => (messages) => {
+    const tracer = t.tracer();
+    if (tracer === undefined) return t.metricsOn ? measured(t, next, messages) : next(messages);
+    return messages.length > 1 && t.createSpans ? sendBatch(t, tracer, next, messages) : send(t, tracer, next, messages);
+  };
+}
+
+/** No tracer (the API alone): only the metrics. */
+function measured(t: Telemetry, next: SendFn, messages: readonly OutgoingMessage[]): Promise<void> {
+  const started = performance.now();
+  return invoke(next, messages).then(
+    () => t.metrics.sent(messages, (performance.now() - started) / 1000, undefined),
+    (error: unknown) => {
+      t.metrics.sent(messages, (performance.now() - started) / 1000, errorType(error));
+      throw error;
+    },
+  );
 }
 
 /** One span for the send call; its context goes in every message without one. */
-function send(t: Telemetry, next: SendFn, messages: readonly OutgoingMessage[]): Promise<void> {
+function send(t: Telemetry, tracer: Tracer, next: SendFn, messages: readonly OutgoingMessage[]): Promise<void> {
   const active = context.active();
   const single = messages.length === 1 ? messages[0]! : undefined;
   const topic = single ? single.topic : sameTopic(messages);
@@ -31,7 +48,7 @@ function send(t: Telemetry, next: SendFn, messages: readonly OutgoingMessage[]):
     const own = creationContext(t, m);
     if (own) (links ??= []).push({ context: own, attributes: CREATION_LINK });
   }
-  const span = t.tracer.startSpan(
+  const span = tracer.startSpan(
     topic === undefined ? 'send' : `send ${topic}`,
     { kind: SpanKind.PRODUCER, attributes: single ? messageAttributes(t.system, single, 'send') : batchAttributes(t.system, topic, messages.length), links },
     active,
@@ -45,7 +62,7 @@ function send(t: Telemetry, next: SendFn, messages: readonly OutgoingMessage[]):
 }
 
 /** A `create` span per message (its context in that message), one `send` span (CLIENT) linking to them. */
-function sendBatch(t: Telemetry, next: SendFn, messages: readonly OutgoingMessage[]): Promise<void> {
+function sendBatch(t: Telemetry, tracer: Tracer, next: SendFn, messages: readonly OutgoingMessage[]): Promise<void> {
   const active = context.active();
   const out: OutgoingMessage[] = [];
   const links: Link[] = [];
@@ -56,7 +73,7 @@ function sendBatch(t: Telemetry, next: SendFn, messages: readonly OutgoingMessag
       out.push(m);
       continue;
     }
-    const create = t.tracer.startSpan(`create ${m.topic}`, { kind: SpanKind.PRODUCER, attributes: messageAttributes(t.system, m, 'create') }, active);
+    const create = tracer.startSpan(`create ${m.topic}`, { kind: SpanKind.PRODUCER, attributes: messageAttributes(t.system, m, 'create') }, active);
     const created = create.spanContext();
     if (isSpanContextValid(created)) {
       out.push(inject(t, trace.setSpan(active, create), m));
@@ -67,29 +84,23 @@ function sendBatch(t: Telemetry, next: SendFn, messages: readonly OutgoingMessag
     create.end();
   }
   const topic = sameTopic(messages);
-  const span = t.tracer.startSpan(topic === undefined ? 'send' : `send ${topic}`, { kind: SpanKind.CLIENT, attributes: batchAttributes(t.system, topic, messages.length), links }, active);
+  const span = tracer.startSpan(topic === undefined ? 'send' : `send ${topic}`, { kind: SpanKind.CLIENT, attributes: batchAttributes(t.system, topic, messages.length), links }, active);
   return run(t, span, trace.setSpan(active, span), next, out);
 }
 
 /** Sends on inside the span (client libraries suppressed), then ends it and records the metrics. */
 function run(t: Telemetry, span: Span, spanContext: Context, next: SendFn, out: readonly OutgoingMessage[]): Promise<void> {
   const started = performance.now();
-  let sending: Promise<void>;
-  try {
-    sending = context.with(t.suppress ? suppressTracing(spanContext) : spanContext, next, undefined, out);
-  } catch (error) {
-    sending = Promise.reject(error);
-  }
-  return sending.then(
+  return invoke((messages: readonly OutgoingMessage[]) => context.with(t.suppress ? suppressTracing(spanContext) : spanContext, next, undefined, messages), out).then(
     () => {
       span.end();
-      t.metrics.sent(out, (performance.now() - started) / 1000, undefined);
+      if (t.metricsOn) t.metrics.sent(out, (performance.now() - started) / 1000, undefined);
     },
     (error: unknown) => {
       const type = errorType(error);
       if (span.isRecording()) recordFailure(span, error, type);
       span.end();
-      t.metrics.sent(out, (performance.now() - started) / 1000, type);
+      if (t.metricsOn) t.metrics.sent(out, (performance.now() - started) / 1000, type);
       throw error;
     },
   );

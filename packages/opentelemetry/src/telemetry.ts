@@ -1,4 +1,4 @@
-import { metrics, propagation, trace, type MeterProvider, type TextMapPropagator, type Tracer, type TracerProvider } from '@opentelemetry/api';
+import { createNoopMeter, metrics, propagation, ProxyTracerProvider, trace, type MeterProvider, type TextMapPropagator, type Tracer, type TracerProvider } from '@opentelemetry/api';
 import { AttemptLinks } from './attempt-links.ts';
 import { messagingSystem } from './attributes.ts';
 import { contextFields } from './carrier.ts';
@@ -37,7 +37,10 @@ export interface InstrumentOptions {
 
 /** Everything the middleware of one instrumented client share. */
 export interface Telemetry {
-  readonly tracer: Tracer;
+  /** The tracer, or undefined while no SDK is registered (nothing to trace: the middleware step aside). */
+  tracer(): Tracer | undefined;
+  /** False with the API's no-op meter: no clock is read, nothing recorded. */
+  readonly metricsOn: boolean;
   readonly propagator: TextMapPropagator;
   /** The propagator's header names. */
   readonly fields: readonly string[];
@@ -53,11 +56,11 @@ const SCOPE = '@ferry/opentelemetry';
 
 export function createTelemetry(transport: string, options: InstrumentOptions): Telemetry {
   const system = messagingSystem(transport);
-  const tracer = (options.tracerProvider ?? trace.getTracerProvider()).getTracer(SCOPE);
   const meter = (options.meterProvider ?? metrics.getMeterProvider()).getMeter(SCOPE);
   const propagator = options.propagator ?? (propagation.fields().length > 0 ? propagation : new W3CTraceContext());
   return {
-    tracer,
+    tracer: resolveTracer(options.tracerProvider),
+    metricsOn: meter !== createNoopMeter(),
     propagator,
     fields: contextFields(propagator),
     system,
@@ -67,4 +70,20 @@ export function createTelemetry(transport: string, options: InstrumentOptions): 
     parentFromCreation: (options.processParent ?? 'creation') === 'creation',
     suppress: options.suppressClientInstrumentation ?? true,
   };
+}
+
+/**
+ * The tracer, looked up until there is one: the global provider is a proxy whose delegate (the
+ * SDK's provider) may be registered after `instrument`; until then every call answers undefined
+ * at the cost of a property read, and Ferry's steps pass messages straight on. (An SDK registered
+ * after `trace.disable()` comes with a new proxy, which an instrumented client does not see.)
+ */
+function resolveTracer(given: TracerProvider | undefined): () => Tracer | undefined {
+  const provider = given ?? trace.getTracerProvider();
+  if (!(provider instanceof ProxyTracerProvider)) {
+    const tracer = provider.getTracer(SCOPE);
+    return () => tracer;
+  }
+  let tracer: Tracer | undefined;
+  return () => (tracer ??= provider.getDelegateTracer(SCOPE));
 }
