@@ -11,8 +11,8 @@ describe('stderrLogger (the default)', () => {
     logger.debug({ a: 1 }, 'not shown');
     logger.info({ a: 1 }, 'not shown either');
     logger.warn({ topic: 'orders' }, 'slow ack');
-    logger.error({}, 'broken');
-    expect(lines).toEqual(['[ferry] WARN slow ack {"topic":"orders"}\n', '[ferry] ERROR broken\n']);
+    logger.error({ err: { type: 'Error', message: 'no', stack: 'Error: no\n    at x' } }, 'broken');
+    expect(lines).toEqual(['[ferry] WARN slow ack {"topic":"orders"}\n', '[ferry] ERROR broken {"err":{"type":"Error","message":"no"}}\n']);
     expect(levelEnabled(logger, 'info')).toBe(false);
     expect(levelEnabled(logger, 'error')).toBe(true);
   });

@@ -33,8 +33,9 @@ export function levelEnabled(logger: Logger, level: LogLevel): boolean {
 
 /**
  * The default: one line per problem on stderr, `warn` and `error` only (quiet unless something is
- * wrong): `[ferry] WARN text {"messageId":"...","topic":"..."}`. Fields are written as given: pass
- * them through `redactFields` first (Ferry's own calls do).
+ * wrong): `[ferry] WARN text {"messageId":"...","topic":"..."}`, an error's stack left out (a
+ * logger of your own gets it). Fields are written as given: pass them through `redactFields`
+ * first (Ferry's own calls do).
  */
 export function stderrLogger(level: LogLevel = 'warn', bindings: Record<string, unknown> = {}, write: (line: string) => void = (line) => void process.stderr.write(line)): Logger {
   const at = (name: LogLevel): LogFn =>
@@ -42,6 +43,7 @@ export function stderrLogger(level: LogLevel = 'warn', bindings: Record<string, 
       ? ignore
       : (fields, message) => {
           const all = { ...bindings, ...fields };
+          if (typeof all.err === 'object' && all.err !== null && 'stack' in all.err) all.err = { ...(all.err as Record<string, unknown>), stack: undefined };
           write(`[ferry] ${name.toUpperCase()} ${message}${Object.keys(all).length > 0 ? ` ${safeJson(all)}` : ''}\n`);
         };
   return {
