@@ -1,5 +1,5 @@
 import { defineMessage, type OutgoingMessage } from '@ferry/core';
-import { context, SpanKind } from '@opentelemetry/api';
+import { context, SpanKind, type Context } from '@opentelemetry/api';
 import { isTracingSuppressed } from '@opentelemetry/core';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
@@ -80,5 +80,18 @@ describe('the consume side', () => {
     expect(process!.links).toMatchObject([{ context: { spanId: send!.spanContext().spanId }, attributes: { 'ferry.link.type': 'creation' } }]);
     // On the memory transport the delivery runs in the publisher's context: the send span is the ambient one.
     expect(process!.parentSpanContext?.spanId).toBe(send!.spanContext().spanId);
+  });
+
+  it('a message without a trace context, delivered inside Ferry\'s own suppressed work, still gets a recorded root span', async () => {
+    const silent = { inject: () => undefined, extract: (c: Context) => c, fields: () => [] };
+    const { client, telemetry } = await instrumented({ instrument: { propagator: silent } });
+    const suppressedInHandler: boolean[] = [];
+    await client.consumer({ group: 'g' }).handle(Order, () => void suppressedInHandler.push(isTracingSuppressed(context.active()))).start();
+    await client.producer().publish(Order, { id: 'o-1' });
+    await until(() => telemetry.spans().length === 2);
+    const process = telemetry.spans().find((s) => s.name === 'process orders')!;
+    expect(process.parentSpanContext).toBeUndefined();
+    expect(process.links).toEqual([]);
+    expect(suppressedInHandler).toEqual([false]);
   });
 });

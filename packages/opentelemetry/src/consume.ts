@@ -26,7 +26,10 @@ export function consumeMiddleware(t: Telemetry): Middleware {
     const tracer = t.tracer();
     if (tracer === undefined) return t.metricsOn ? measured(t, next, ctx) : next(ctx);
     const envelope = ctx.envelope;
-    const ambient = ambientContext();
+    // A suppressed context is Ferry's own work (an in-process transport delivers in the publisher's
+    // context): neither a parent nor a link, and the handler must not run suppressed.
+    const around = ambientContext();
+    const ambient = isTracingSuppressed(around) ? ROOT_CONTEXT : around;
     const links: Link[] = [];
     let parent = ambient;
     if (carriesContext(t.fields, envelope.headers)) {
@@ -36,9 +39,8 @@ export function consumeMiddleware(t: Telemetry): Middleware {
         links.push({ context: sc, attributes: CREATION_LINK });
         if (t.parentFromCreation) {
           parent = creation;
-          // A suppressed ambient context is Ferry's own work (an in-process transport delivers in the publisher's context): no link.
-          const around = isTracingSuppressed(ambient) ? undefined : trace.getSpanContext(ambient);
-          if (around && isSpanContextValid(around) && around.spanId !== sc.spanId) links.push({ context: around, attributes: AMBIENT_LINK });
+          const outer = trace.getSpanContext(ambient);
+          if (outer && isSpanContextValid(outer) && outer.spanId !== sc.spanId) links.push({ context: outer, attributes: AMBIENT_LINK });
         }
       }
     }
@@ -71,7 +73,6 @@ function measured(t: Telemetry, next: HandlerFn, ctx: MessageContext): Promise<v
     },
   );
 }
-
 
 /** Records the attempt's outcome on its span (if any) and in the metrics (if on), and ends the span. */
 function finish(t: Telemetry, span: Span | undefined, ctx: MessageContext, sets: ProcessSets | undefined, started: number, thrown: unknown, threw: boolean): void {
