@@ -9,6 +9,12 @@ export { Consumer, CONSUME_STEPS, type ConsumeStep, type Handler, type CloseOpti
 export type { ConsumerOptions, ResolvedConsumerOptions, RetryOptions } from './config/consumer-options.ts';
 export type { ConsumerHooks } from './consumer/hooks.ts';
 export { jsonCodec, type Codec } from './codec.ts';
+export type { TransportScope } from './client/transport-scope.ts';
+
+// Logging: the `logger` option's shape, the default, and what adapters use to route their clients' logs.
+export { stderrLogger, silentLogger, childLogger, levelEnabled, type Logger, type LogFn, type LogLevel } from './logging/logger.ts';
+export { redactFields, errorFields } from './logging/redact-fields.ts';
+export { giveLogger, type LoggerAware } from './logging/transport-logger.ts';
 
 // Middleware: the built-in steps (the consumer composes them) and the types to write your own.
 export type { Middleware, HandlerFn, MessageContext, Outcome, PublishMiddleware, SendFn } from './middleware/types.ts';

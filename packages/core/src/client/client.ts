@@ -13,8 +13,11 @@ import { PublishPipeline, type PublishEntry } from '../producer/publish-pipeline
 import type { Capabilities } from '../spi/capabilities.ts';
 import type { Transport } from '../spi/transport.ts';
 import { redactUrl } from '../redact.ts';
+import { childLogger, stderrLogger, type Logger } from '../logging/logger.ts';
+import { giveLogger } from '../logging/transport-logger.ts';
 import { redrive, type RedriveOptions, type RedriveResult } from './redrive.ts';
 import { resolveFactory } from './registry.ts';
+import { nestScopes, type TransportScope } from './transport-scope.ts';
 
 const entry = <M>() =>
   z.custom<MiddlewareEntry<M>>(
@@ -28,8 +31,13 @@ const middlewareSchema = z
     consume: z.array(entry<Middleware>()).default([]),
     /** Around every send of this client's producers and of `ctx.publish` in handlers. */
     publish: z.array(entry<PublishMiddleware>()).default([]),
+    /** Around Ferry's own work with the transport (see transport-scope.ts). */
+    transportScope: z.custom<TransportScope>((v) => typeof v === 'function', 'must be a function (work) => work()').optional(),
   })
   .strict();
+
+const isLogger = (v: unknown): v is Logger =>
+  typeof v === 'object' && v !== null && ['debug', 'info', 'warn', 'error'].every((level) => typeof (v as Record<string, unknown>)[level] === 'function');
 
 const clientOptionsSchema = z
   .object({
@@ -44,6 +52,12 @@ const clientOptionsSchema = z
       .custom<IdempotencyStore>((v) => typeof (v as IdempotencyStore | null)?.claim === 'function' && typeof (v as IdempotencyStore).extend === 'function', 'must implement IdempotencyStore (claim, extend, complete, release)')
       .optional(),
     middleware: middlewareSchema.optional(),
+    /**
+     * Where Ferry's logs go, and the transport's (its client library's) where the adapter supports
+     * it: a pino logger or anything with pino's `{ debug, info, warn, error }(fields, message)`
+     * shape. Default: `warn` and `error` lines on stderr.
+     */
+    logger: z.custom<Logger>(isLogger, 'must have debug, info, warn and error methods taking (fields, message), as pino does').optional(),
   })
   .strict();
 
@@ -61,6 +75,8 @@ export type ProducerOptions = z.input<typeof producerOptionsSchema>;
 export interface ClientPlugin {
   readonly consume?: readonly MiddlewareEntry<Middleware>[];
   readonly publish?: readonly MiddlewareEntry<PublishMiddleware>[];
+  /** Runs Ferry's own transport work (deliveries, settlement, redrive) inside the plugin's context. */
+  readonly transportScope?: TransportScope;
 }
 
 /** One connection to one broker: makes producers and consumers that share it. */
@@ -72,16 +88,21 @@ export class Client {
   /** Replaced, never mutated, by `use`: producers cache their stack per array. */
   private consumeMiddleware: readonly MiddlewareEntry<Middleware>[];
   private publishMiddleware: readonly PublishEntry[];
+  private transportScope: TransportScope | undefined;
+  /** Where this client's consumers log (the `logger` option, or warn/error lines on stderr). */
+  readonly logger: Logger;
 
   constructor(
     readonly transport: Transport,
     private readonly codec: Codec = jsonCodec,
-    options: { idempotencyStore?: IdempotencyStore; middleware?: ClientPlugin } = {},
+    options: { idempotencyStore?: IdempotencyStore; middleware?: ClientPlugin; logger?: Logger } = {},
   ) {
     // One store for this client's consumers (duplicates across them are seen).
     this.idempotencyStore = options.idempotencyStore ?? new MemoryIdempotencyStore();
     this.consumeMiddleware = [...(options.middleware?.consume ?? [])];
     this.publishMiddleware = [...(options.middleware?.publish ?? [])];
+    this.transportScope = options.middleware?.transportScope;
+    this.logger = options.logger ?? stderrLogger();
   }
 
   /**
@@ -93,6 +114,7 @@ export class Client {
     const parsed = parseOptions(middlewareSchema, plugin, 'client.use');
     this.consumeMiddleware = [...this.consumeMiddleware, ...parsed.consume];
     this.publishMiddleware = [...this.publishMiddleware, ...parsed.publish];
+    this.transportScope = nestScopes(this.transportScope, parsed.transportScope);
     return this;
   }
 
@@ -116,6 +138,8 @@ export class Client {
       defaultStore: this.idempotencyStore,
       consumeMiddleware: () => this.consumeMiddleware,
       publishMiddleware: () => this.publishMiddleware,
+      transportScope: () => this.transportScope,
+      logger: this.logger,
     });
     this.consumers.add(consumer);
     return consumer;
@@ -125,7 +149,7 @@ export class Client {
   async redrive(options: RedriveOptions): Promise<RedriveResult> {
     this.assertOpen();
     await this.transport.connect();
-    return redrive(this.transport, options);
+    return redrive(this.transport, options, this.transportScope);
   }
 
   /** Closes consumers (graceful, see Consumer.close), producers, then the transport. Idempotent. */
@@ -162,5 +186,8 @@ export async function createClient(target: string | URL | Transport, options: Cl
   } else {
     transport = target;
   }
-  return new Client(transport, parsed.codec ?? jsonCodec, { idempotencyStore: parsed.idempotencyStore, middleware: parsed.middleware });
+  const logger = parsed.logger ?? stderrLogger();
+  // Before connect(): the adapter builds its clients' loggers from it.
+  giveLogger(transport, childLogger(logger, { transport: transport.name }));
+  return new Client(transport, parsed.codec ?? jsonCodec, { idempotencyStore: parsed.idempotencyStore, middleware: parsed.middleware, logger });
 }

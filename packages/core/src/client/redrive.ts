@@ -1,5 +1,6 @@
 import { HEADERS, type OutgoingMessage } from '../spi/envelope.ts';
 import { DEAD_LETTER_GROUP, type Delivery, type Transport } from '../spi/transport.ts';
+import type { TransportScope } from './transport-scope.ts';
 
 export interface RedriveOptions {
   /** The dead-letter topic to drain, e.g. `orders.dlq`. */
@@ -37,7 +38,7 @@ const DEAD_LETTER_HEADERS = new Set<string>([
  * id, key and payload, as a first attempt. Every group of that topic sees them again: groups that
  * had handled them drop them through their idempotency store.
  */
-export async function redrive(transport: Transport, options: RedriveOptions): Promise<RedriveResult> {
+export async function redrive(transport: Transport, options: RedriveOptions, scope: TransportScope = (work) => work()): Promise<RedriveResult> {
   const idleMs = options.idleMs ?? 1000;
   const limit = options.limit ?? Number.POSITIVE_INFINITY;
   let redriven = 0;
@@ -62,8 +63,11 @@ export async function redrive(transport: Transport, options: RedriveOptions): Pr
           skipped++;
           await delivery.nack(idleMs * 2); // stays in the dead letter, out of this run's way
         } else {
-          await transport.send([restored(delivery)]);
-          await delivery.ack();
+          // In the plugins' scope: the copy keeps the trace context it was dead-lettered with.
+          await scope(async () => {
+            await transport.send([restored(delivery)]);
+            await delivery.ack();
+          });
           redriven++;
         }
         if (redriven + skipped >= limit) finish();

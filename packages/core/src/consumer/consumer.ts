@@ -18,6 +18,9 @@ import type { HandlerFn, MessageContext, Middleware } from '../middleware/types.
 import { validateSchema } from '../middleware/validate-schema.ts';
 import { PublishPipeline, type PublishEntry } from '../producer/publish-pipeline.ts';
 import type { Delivery, Subscription, Transport } from '../spi/transport.ts';
+import type { TransportScope } from '../client/transport-scope.ts';
+import { loggingHooks } from '../logging/log-hooks.ts';
+import { stderrLogger, type Logger } from '../logging/logger.ts';
 import { KeyedScheduler } from './keyed-scheduler.ts';
 import { RunningContexts } from './running-contexts.ts';
 import type { DeliveryContext } from './message-context.ts';
@@ -33,6 +36,10 @@ export interface ConsumerShared {
   readonly consumeMiddleware: () => readonly MiddlewareEntry<Middleware>[];
   /** Client-wide publish middleware, for `ctx.publish` in handlers. */
   readonly publishMiddleware: () => readonly PublishEntry[];
+  /** Runs each delivery's processing and settlement (a plugin's context, `client.use`); read at start(). */
+  readonly transportScope?: () => TransportScope | undefined;
+  /** Where problems are logged (default: warn and error lines on stderr). */
+  readonly logger?: Logger;
 }
 
 /** The consume stack's built-in steps, outermost first. Your middleware goes before `handler` unless placed. */
@@ -61,6 +68,9 @@ export class Consumer {
   private state: 'new' | 'starting' | 'running' | 'closing' | 'closed' = 'new';
   private closing: Promise<void> | undefined;
   private abandoned = false;
+  /** Set at start() from the client's plugins; undefined (the usual case) adds nothing per delivery. */
+  private scope: TransportScope | undefined;
+  private readonly logger: Logger;
 
   constructor(
     private readonly transport: Transport,
@@ -75,6 +85,7 @@ export class Consumer {
     // Placement errors (an unknown step name) surface now, not at start().
     placeMiddleware(CONSUME_STEPS.map((name) => ({ name, middleware: undefined })), [...this.shared.consumeMiddleware(), ...this.options.middleware], 'handler', 'consumer.middleware');
     this.scheduler = new KeyedScheduler(this.options.concurrency);
+    this.logger = this.shared.logger ?? stderrLogger();
   }
 
   /** Registers the handler for one message type. Call before start(). */
@@ -91,6 +102,7 @@ export class Consumer {
     if (this.handlers.size === 0) throw new FerryError('FERRY_STATE', 'consumer.start() needs at least one consumer.handle(message, handler) first.');
     this.state = 'starting';
     await this.transport.connect();
+    this.scope = this.shared.transportScope?.();
     const settings = this.loopSettings();
     const topics = new Set([...this.handlers.values()].map((h) => h.definition.topic));
     const prefetch = this.options.prefetch ?? this.options.concurrency * 2;
@@ -117,6 +129,7 @@ export class Consumer {
       throw error;
     }
     this.state = 'running';
+    this.logger.info({ group: this.options.group, topics: [...topics], transport: this.transport.name, delivery: this.options.delivery }, 'consumer started');
   }
 
   /** Stops taking messages, lets in-flight handlers finish (up to the deadline), settles them. Idempotent. */
@@ -143,12 +156,14 @@ export class Consumer {
     this.running.releaseAll();
     await Promise.allSettled(this.subscriptions.map((s) => s.close()));
     this.state = 'closed';
+    this.logger.info({ group: this.options.group, transport: this.transport.name }, 'consumer closed');
   }
 
   private onDelivery(delivery: Delivery, settings: LoopSettings): void {
     const key = this.schedulingKey(delivery);
     // Released by Subscription.close() once abandoned: delivered again later, not run here.
-    void this.scheduler.schedule(key, () => (this.abandoned ? Promise.resolve() : processDelivery(delivery, settings, this.running)));
+    const scope = this.scope;
+    void this.scheduler.schedule(key, () => (this.abandoned ? Promise.resolve() : scope ? scope(() => processDelivery(delivery, settings, this.running)) : processDelivery(delivery, settings, this.running)));
   }
 
   /** Deliveries with one key run one at a time, in order: per partition under transactions, else per message key. */
@@ -191,7 +206,7 @@ export class Consumer {
       chain: compose(chain, dispatch),
       fallbackRetryDelayMs: policy.maxDelayMs,
       settleRetryDelayMs: delay === false ? 0 : Math.min(1000, delay.maxMs),
-      hooks: o.hooks ?? {},
+      hooks: loggingHooks(o.hooks ?? {}, this.logger),
     };
   }
 

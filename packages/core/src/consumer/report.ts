@@ -1,3 +1,6 @@
+import { messageFields } from '../logging/log-hooks.ts';
+import { stderrLogger } from '../logging/logger.ts';
+import { errorFields } from '../logging/redact-fields.ts';
 import type { ConsumerHooks } from './hooks.ts';
 import type { DeliveryContext } from './message-context.ts';
 
@@ -18,10 +21,13 @@ export function safe(hooks: ConsumerHooks, fn: () => void, ctx: DeliveryContext)
   }
 }
 
+/** Consumers' hooks always have onError (logging, see log-hooks.ts); the fallback serves hook sets built elsewhere. */
+const fallback = stderrLogger();
+
 export function report(hooks: ConsumerHooks, error: unknown, ctx?: DeliveryContext): void {
   try {
     if (hooks.onError) hooks.onError(error, ctx);
-    else console.error('[ferry] consumer error:', error instanceof Error ? error.message : error);
+    else fallback.error({ ...(ctx ? messageFields(ctx) : {}), err: errorFields(error) }, 'consumer error');
   } catch {
     // An onError that throws has nowhere left to report to.
   }

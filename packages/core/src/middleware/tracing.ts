@@ -7,8 +7,10 @@ export interface SpanLike {
 
 export interface TracingOptions {
   /**
-   * Called when handling starts. The W3C `traceparent`/`tracestate` the producer put in the
-   * headers are in `ctx.envelope.headers`; start a child span from them.
+   * Called when handling starts. When the producer is instrumented (@ferry/opentelemetry), the
+   * W3C `traceparent`/`tracestate` it put in the headers are in `ctx.envelope.headers`; start a
+   * child span from them. Core itself sets no trace header: for OpenTelemetry, use
+   * `instrument(client)` from @ferry/opentelemetry instead of this hook (docs/observability.md).
    */
   start(ctx: MessageContext): SpanLike | undefined;
 }
