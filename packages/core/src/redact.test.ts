@@ -13,4 +13,8 @@ describe('redaction', () => {
   it('hides credentials inside free text', () => {
     expect(redactText('connect failed: amqp://app:s3cr3t@broker:5672 refused')).toBe('connect failed: amqp://app:***@broker:5672 refused');
   });
+
+  it('hides a password given with an empty user name (redis://:password@host)', () => {
+    expect(redactText('cannot reach redis://:s3cr3t@cache:6379/0')).toBe('cannot reach redis://:***@cache:6379/0');
+  });
 });

@@ -13,7 +13,7 @@ export function redactUrl(url: string | URL): string {
   return parsed.toString();
 }
 
-/** Redacts every URL-with-credentials found in free text (for error messages from clients). */
+/** Redacts every URL-with-credentials found in free text (for error messages from clients), also with an empty user (`redis://:pass@host`). */
 export function redactText(text: string): string {
-  return text.replace(/([a-z][a-z0-9+.-]*:\/\/[^:/\s@]+:)([^@\s/]+)@/gi, '$1***@');
+  return text.replace(/([a-z][a-z0-9+.-]*:\/\/[^:/\s@]*:)([^@\s/]+)@/gi, '$1***@');
 }
