@@ -1,7 +1,7 @@
 /**
  * `pnpm brokers [start|stop|status] [kafka|rabbitmq|sqs ...]`
- *   start   (default) make the brokers answer; prints FERRY_* lines on stdout (eval-able) and
- *           each broker's source and start time on stderr
+ *   start   (default) make the brokers answer, and Redis and PostgreSQL; prints FERRY_* lines on
+ *           stdout (eval-able) and each one's source and start time on stderr
  *   stop    stop the Kafka and ElasticMQ processes this checkout's harness started (RabbitMQ is
  *           the machine's service and is left running)
  *   status  what answers where
@@ -15,6 +15,7 @@ import { endpointsToEnv } from './env.ts';
 import { brokerStatus, stopLocalBrokers } from './local-control.ts';
 import { formatMs, log, timed } from './log.ts';
 import { formatReports } from './report.ts';
+import { formatStoreReports, provisionStores, storesToEnv } from './stores.ts';
 import { ALL_BROKERS, isBrokerName, type BrokerName } from './types.ts';
 
 async function start(which: BrokerName[]): Promise<void> {
@@ -30,6 +31,10 @@ async function start(which: BrokerName[]): Promise<void> {
   const env = endpointsToEnv(value.endpoints);
   for (const [key, val] of Object.entries(env)) process.stdout.write(`${key}=${val}\n`);
   log(`ready in ${formatMs(ms)}:\n${formatReports(value.reports)}`);
+  // The shared idempotency stores (Redis, PostgreSQL) the exactly-once tests use.
+  const stores = await timed(() => provisionStores());
+  for (const [key, val] of Object.entries(storesToEnv(stores.value.endpoints))) process.stdout.write(`${key}=${val}\n`);
+  log(`stores ready in ${formatMs(stores.ms)}:\n${formatStoreReports(stores.value.reports)}`);
 }
 
 async function status(): Promise<boolean> {
