@@ -1,5 +1,5 @@
 export { runConformanceSuite, caseGroups } from './suite.ts';
-export type { ConformanceOptions, ConnectionFault, Endpoint } from './options.ts';
+export type { ConformanceOptions, ConnectionFault, Endpoint, StoreFactory } from './options.ts';
 export type { ConformanceCase, CaseGroup, CaseGroupFactory } from './case.ts';
 export { CaseEnv, type SuiteInfo, type RetryInput } from './env.ts';
 export { startTcpProxy, startUrlProxy, type TcpProxy, type TcpProxyOptions, type UrlProxy } from './tcp-proxy.ts';
