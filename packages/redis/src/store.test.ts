@@ -126,6 +126,22 @@ describe('RedisIdempotencyStore failures', () => {
   });
 });
 
+describe('RedisIdempotencyStore batching', () => {
+  it('64 concurrent claims, then their completions, go out as one script call each (two claims of one key in a batch: one wins)', async () => {
+    const client = await rawClient();
+    const commands: string[] = [];
+    const counted = { isOpen: true, sendCommand: (args: ReadonlyArray<string>) => (commands.push(args[0]!), client.sendCommand(args)) };
+    const s = new RedisIdempotencyStore({ client: counted, keyPrefix: uniquePrefix() });
+    const keys = Array.from({ length: 64 }, () => randomUUID());
+    const claims = await Promise.all([...keys.map((k) => s.claim(k, `t-${k}`, lease)), s.claim(keys[0]!, 'twin', lease)]);
+    expect(claims.slice(0, 64).every((c) => c.state === 'claimed' && c.claims === 1)).toBe(true);
+    expect(claims[64]!.state).toBe('in-progress');
+    expect(await Promise.all(keys.map((k) => s.complete(k, `t-${k}`, 60_000)))).toEqual(keys.map(() => true));
+    expect(commands.filter((c) => c === 'EVALSHA' || c === 'EVAL').length).toBeLessThanOrEqual(4); // + EVAL after a NOSCRIPT, at most once each
+    expect(await Promise.all(keys.map((k) => s.claim(k, 'late', lease)))).toEqual(keys.map(() => ({ state: 'completed' })));
+  });
+});
+
 describe('RedisIdempotencyStore secrets and ownership', () => {
   it('util.inspect and JSON show the address with the password replaced, never the password', () => {
     const s = new RedisIdempotencyStore({ url: 'redis://app:s3cr3t@cache:6379/2' });

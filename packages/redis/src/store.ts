@@ -2,6 +2,7 @@ import { inspect } from 'node:util';
 import { ConfigError, redactText, redactUrl, StoreError, type ClaimResult, type IdempotencyStore } from '@ferry/core';
 import { createClient } from 'redis';
 import { SCRIPTS, type Script } from './scripts.ts';
+import { TickBatch } from './tick-batch.ts';
 
 /**
  * What the store needs of a node-redis client: a connected `createClient()` (or a client of the
@@ -25,12 +26,17 @@ export interface RedisStoreOptions {
   readonly connectTimeoutMs?: number;
 }
 
+/** One key's part of a script call. */
+type Call = { readonly key: string; readonly args: readonly string[] };
+
 type Connection = { readonly client: RedisCommandClient; readonly close?: () => Promise<void> };
 
 /**
- * An IdempotencyStore in Redis, shared by every process of a group. Each operation is one Lua
- * script run atomically on the server with the server's clock; node-redis writes the commands of
- * one tick to the socket together, so 64 concurrent claims cost one round trip, not 64.
+ * An IdempotencyStore in Redis, shared by every process of a group. Each operation is a Lua
+ * script run atomically on the server with the server's clock. The claims made in one tick go out
+ * as one script call over all their keys, and so do the completions (node-redis's cost is per
+ * command: this halves the CPU per message of one call per key); what node-redis writes in one
+ * tick shares a round trip.
  * A completed key is the 1-byte value `c` with the TTL as its expiry.
  */
 export class RedisIdempotencyStore implements IdempotencyStore {
@@ -41,6 +47,15 @@ export class RedisIdempotencyStore implements IdempotencyStore {
   readonly #commandTimeoutMs: number;
   readonly #connectTimeoutMs: number;
   #connection: Promise<Connection> | undefined;
+  /** Claims and completions of one tick go out as one script call each. */
+  readonly #claims = new TickBatch<Call, [number, number]>(async (calls) => {
+    const reply = (await this.run(SCRIPTS.claim, calls)) as number[];
+    return calls.map((_, i) => [reply[i * 2]!, reply[i * 2 + 1]!]);
+  });
+  readonly #completes = new TickBatch<Call, boolean>(async (calls) => {
+    const reply = (await this.run(SCRIPTS.complete, calls)) as number[];
+    return calls.map((_, i) => reply[i] === 1);
+  });
   #closed = false;
 
   constructor(options: RedisStoreOptions) {
@@ -62,22 +77,22 @@ export class RedisIdempotencyStore implements IdempotencyStore {
   }
 
   async claim(key: string, token: string, lease: { readonly leaseMs: number; readonly ttlMs: number }): Promise<ClaimResult> {
-    const [state, value] = (await this.run(SCRIPTS.claim, key, token, String(lease.leaseMs), String(lease.ttlMs))) as [number, number];
+    const [state, value] = await this.#claims.add({ key, args: [token, String(lease.leaseMs), String(lease.ttlMs)] });
     if (state === 0) return { state: 'claimed', claims: value };
     if (state === 1) return { state: 'in-progress', retryInMs: value };
     return { state: 'completed' };
   }
 
   async extend(key: string, token: string, leaseMs: number): Promise<boolean> {
-    return (await this.run(SCRIPTS.extend, key, token, String(leaseMs))) === 1;
+    return (await this.run(SCRIPTS.extend, [{ key, args: [token, String(leaseMs)] }])) === 1;
   }
 
   async complete(key: string, token: string, ttlMs: number): Promise<boolean> {
-    return (await this.run(SCRIPTS.complete, key, token, String(ttlMs))) === 1;
+    return this.#completes.add({ key, args: [token, String(ttlMs)] });
   }
 
   async release(key: string, token: string): Promise<void> {
-    await this.run(SCRIPTS.release, key, token);
+    await this.run(SCRIPTS.release, [{ key, args: [token] }]);
   }
 
   /** Closes the connection the store opened from its URL; a client given to it is left open. */
@@ -97,11 +112,14 @@ export class RedisIdempotencyStore implements IdempotencyStore {
     return { address: this.address, keyPrefix: this.keyPrefix };
   }
 
-  /** EVALSHA, or EVAL when the server does not have the script (first use, a restart, SCRIPT FLUSH). */
-  private async run(script: Script, key: string, ...args: string[]): Promise<unknown> {
+  /**
+   * One script over the calls' keys (KEYS) and arguments (ARGV, in call order): EVALSHA, or EVAL
+   * when the server does not have the script (first use, a restart, SCRIPT FLUSH).
+   */
+  private async run(script: Script, calls: readonly Call[]): Promise<unknown> {
     const pending = this.connect();
     const connection = await pending;
-    const tail = ['1', this.keyPrefix + key, ...args];
+    const tail = [String(calls.length), ...calls.map((c) => this.keyPrefix + c.key), ...calls.flatMap((c) => c.args)];
     try {
       try {
         return await this.send(pending, connection, ['EVALSHA', script.sha, ...tail]);
@@ -111,7 +129,7 @@ export class RedisIdempotencyStore implements IdempotencyStore {
       }
     } catch (error) {
       throw new StoreError(
-        `Redis idempotency store (${this.address}): ${script.name} of key ${JSON.stringify(key)} failed: ${describe(error)}. ` +
+        `Redis idempotency store (${this.address}): ${script.name} of ${calls.length === 1 ? `key ${JSON.stringify(calls[0]!.key)}` : `${calls.length} keys (${JSON.stringify(calls[0]!.key)}, ...)`} failed: ${describe(error)}. ` +
           'The message is not acknowledged and will be retried. Check that Redis is running and reachable from this process.',
         { cause: error },
       );
