@@ -13,7 +13,7 @@ import { kafka } from '../kafka/helpers.ts';
 import { rabbit } from '../rabbitmq/helpers.ts';
 import { sqs } from '../sqs/helpers.ts';
 import { CRASH_SETTINGS, type CrashBroker, type CrashMode } from './crash-settings.ts';
-import { runSchema } from './stores.ts';
+import { dropRedisPrefix, runSchema } from './stores.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
@@ -148,7 +148,7 @@ export async function crashRun(broker: CrashBroker, mode: CrashMode, options: { 
     await Promise.race([Promise.all(children.map((c) => c.exited)), sleep(8_000)]);
     for (const c of children) if (c.process.exitCode === null && c.process.signalCode === null) c.process.kill('SIGKILL');
     await client.close({ timeoutMs: 2_000 });
-    await db.drop();
+    await Promise.all([db.drop(), dropRedisPrefix(keyPrefix)]);
   }
 }
 

@@ -9,6 +9,7 @@ import { migrate, PostgresIdempotencyStore } from '@ferry/postgres';
 import { RedisIdempotencyStore } from '@ferry/redis';
 import type { StoreFactory } from '@ferry/testkit';
 import pg from 'pg';
+import { createClient } from 'redis';
 import { storesFromEnv } from '../harness/index.ts';
 
 /** A PostgreSQL schema of this run, migrated, with a pool for the test's own queries; `drop()` removes it. */
@@ -26,6 +27,18 @@ export function runSchema(prefix: string): { schema: string; pool: pg.Pool; migr
       await pool.end();
     },
   };
+}
+
+/** Deletes the keys a run wrote under `prefix` (completed keys would otherwise stay for their TTL). */
+export async function dropRedisPrefix(prefix: string): Promise<void> {
+  const client = createClient({ url: storesFromEnv().redis.url });
+  client.on('error', () => undefined);
+  await client.connect();
+  try {
+    for await (const keys of client.scanIterator({ MATCH: `${prefix}*`, COUNT: 1000 })) if (keys.length > 0) await client.del(keys);
+  } finally {
+    client.destroy();
+  }
 }
 
 /**
@@ -49,6 +62,8 @@ export function conformanceStores(): { stores: StoreFactory[]; cleanup: () => Pr
         },
       },
     ],
-    cleanup: pgSchema.drop,
+    cleanup: async () => {
+      await Promise.all([pgSchema.drop(), dropRedisPrefix(keyPrefix)]);
+    },
   };
 }
