@@ -5,7 +5,7 @@
  * Usage: tsx crash-child.ts <kafka|rabbitmq|sqs> <inbox|redis> <topic> <group> <schema> <redis key prefix>
  * Prints `ready` once its consumer runs.
  */
-import { createClient, defineMessage, type Transport } from '@ferry/core';
+import { createClient, defineMessage, type MessageContext, type Transport } from '@ferry/core';
 import { postgresInbox } from '@ferry/postgres';
 import { RedisIdempotencyStore } from '@ferry/redis';
 import pg from 'pg';
@@ -31,7 +31,17 @@ pool.on('error', () => undefined);
 const effects = `"${schema}".effects`;
 const client = await createClient(transports[broker]());
 const retry = { attempts: 1_000, initialDelayMs: 50, maxDelayMs: 500, jitter: 0.2 };
-const hooks = { onError: () => undefined };
+// Messages whose handler ran here but whose outcome was not recorded (the Kafka transaction or
+// the completion failed, e.g. a rebalance took the partition): the other window a duplicate may
+// come from. The parent reads them from `unsettled`.
+const handled = new Set<string>();
+const unsettled = (id: string | undefined) => {
+  if (id !== undefined && handled.has(id)) void pool.query(`INSERT INTO "${schema}".unsettled (id, pid) VALUES ($1, $2)`, [id, process.pid]).catch(() => undefined);
+};
+const hooks = {
+  onError: (_error: unknown, ctx?: MessageContext) => unsettled(ctx?.envelope.id),
+  onRetry: (ctx: MessageContext) => unsettled(ctx.envelope.id),
+};
 
 if (mode === 'inbox') {
   const inbox = postgresInbox({ pool, schema, maxClaims: 50 });
@@ -39,6 +49,7 @@ if (mode === 'inbox') {
     .consumer({ group, delivery: 'exactly-once', idempotency: inbox, concurrency, retry, hooks })
     .handle(Item, async (_item, ctx) => {
       await inbox.tx(ctx).query(`INSERT INTO ${effects} (id, pid) VALUES ($1, $2)`, [ctx.envelope.id, process.pid]);
+      handled.add(ctx.envelope.id);
     })
     .start();
 } else {
@@ -47,6 +58,7 @@ if (mode === 'inbox') {
     .consumer({ group, delivery: 'exactly-once', idempotency: { store, leaseMs, maxClaims: 50 }, concurrency, retry, hooks })
     .handle(Item, async (_item, ctx) => {
       await pool.query(`INSERT INTO ${effects} (id, pid) VALUES ($1, $2)`, [ctx.envelope.id, process.pid]);
+      handled.add(ctx.envelope.id);
     })
     .start();
 }

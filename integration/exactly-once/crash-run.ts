@@ -28,8 +28,12 @@ export interface CrashResult {
   /** Effects beyond the first, summed over ids. */
   readonly duplicates: number;
   readonly duplicatedIds: number;
-  /** Duplicated ids none of whose effects came from a killed process (must be 0: no window explains them). */
-  readonly duplicatesWithoutKill: number;
+  /** Duplicated ids with an effect from a process that was then killed (effect done, completion never recorded). */
+  readonly duplicatesFromKills: number;
+  /** The other duplicated ids whose handler ran in a process that then failed to record the outcome (a Kafka transaction or a completion that failed: a rebalance took the partition). */
+  readonly duplicatesFromFailedCommits: number;
+  /** Duplicated ids neither explains (must be 0: no window explains them). */
+  readonly duplicatesUnexplained: number;
   /** Most effects of one id. */
   readonly maxEffects: number;
   readonly seconds: number;
@@ -73,6 +77,7 @@ export async function crashRun(broker: CrashBroker, mode: CrashMode, options: { 
   try {
     await db.migrated();
     await db.pool.query(`CREATE TABLE "${db.schema}".effects (id text NOT NULL, pid integer NOT NULL)`);
+    await db.pool.query(`CREATE TABLE "${db.schema}".unsettled (id text NOT NULL, pid integer NOT NULL)`);
     const args = [broker, mode, topic, group, db.schema, keyPrefix];
     const spawnChild = () => {
       const c = startChild(args, log);
@@ -129,6 +134,9 @@ export async function crashRun(broker: CrashBroker, mode: CrashMode, options: { 
     const { rows } = await db.pool.query<{ id: string; effects: string; pids: number[] }>(`SELECT id, count(*) AS effects, array_agg(pid) AS pids FROM "${db.schema}".effects GROUP BY id`);
     const seen = new Set(rows.map((r) => r.id));
     const duplicated = rows.filter((r) => Number(r.effects) > 1);
+    const failedCommits = new Set((await db.pool.query<{ id: string }>(`SELECT DISTINCT id FROM "${db.schema}".unsettled`)).rows.map((r) => r.id));
+    const fromKills = duplicated.filter((r) => r.pids.some((pid) => killed.has(pid)));
+    const fromFailedCommits = duplicated.filter((r) => !fromKills.includes(r) && failedCommits.has(r.id));
     if (log.length > 0) console.error(log.join('\n'));
     return {
       broker,
@@ -139,7 +147,9 @@ export async function crashRun(broker: CrashBroker, mode: CrashMode, options: { 
       lost: ids.filter((id) => !seen.has(id)).length,
       duplicates: duplicated.reduce((sum, r) => sum + Number(r.effects) - 1, 0),
       duplicatedIds: duplicated.length,
-      duplicatesWithoutKill: duplicated.filter((r) => !r.pids.some((pid) => killed.has(pid))).length,
+      duplicatesFromKills: fromKills.length,
+      duplicatesFromFailedCommits: fromFailedCommits.length,
+      duplicatesUnexplained: duplicated.length - fromKills.length - fromFailedCommits.length,
       maxEffects: rows.reduce((max, r) => Math.max(max, Number(r.effects)), 0),
       seconds: Math.round((performance.now() - t0) / 100) / 10,
     };
@@ -154,8 +164,18 @@ export async function crashRun(broker: CrashBroker, mode: CrashMode, options: { 
 
 /** The results as a table, one row per broker and store. */
 export function formatCrashTable(results: readonly CrashResult[]): string {
-  const head = ['broker', 'exactly-once via', 'messages', 'kills (under load)', 'lost', 'duplicates (ids)', 'dup. without a kill', 'max effects/id', 'seconds'];
-  const rows = results.map((r) => [r.broker, r.mode === 'inbox' ? 'postgres inbox' : 'redis store', String(r.messages), `${r.kills} (${r.killsUnderLoad})`, String(r.lost), `${r.duplicates} (${r.duplicatedIds})`, String(r.duplicatesWithoutKill), String(r.maxEffects), String(r.seconds)]);
+  const head = ['broker', 'exactly-once via', 'messages', 'kills (under load)', 'lost', 'duplicates (ids)', 'ids: from a kill / a failed commit / unexplained', 'max effects/id', 'seconds'];
+  const rows = results.map((r) => [
+    r.broker,
+    r.mode === 'inbox' ? 'postgres inbox' : 'redis store',
+    String(r.messages),
+    `${r.kills} (${r.killsUnderLoad})`,
+    String(r.lost),
+    `${r.duplicates} (${r.duplicatedIds})`,
+    `${r.duplicatesFromKills} / ${r.duplicatesFromFailedCommits} / ${r.duplicatesUnexplained}`,
+    String(r.maxEffects),
+    String(r.seconds),
+  ]);
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
   const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
   return [line(head), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(line)].join('\n');
