@@ -17,6 +17,7 @@ import amqp, { type ConfirmChannel } from 'amqplib';
 import { z } from 'zod';
 import { createClient, defineMessage } from '@ferry/core';
 import { RabbitMqTransport } from '@ferry/rabbitmq';
+import { timeConsumer } from './time-consumer.ts';
 
 const url = process.env.FERRY_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 const count = Number(process.argv[2] ?? 10_000);
@@ -140,20 +141,7 @@ async function main(): Promise<void> {
     await channel.close();
     return result;
   };
-  const sdkConsumeRound = async () => {
-    let handled = 0;
-    let done!: () => void;
-    const finished = new Promise<void>((r) => (done = r));
-    const consumer = client.consumer({ group: 'sdk', concurrency, orderedByKey: false }).handle(Tick, () => {
-      if (++handled === count) done();
-    });
-    const t0 = performance.now();
-    await consumer.start();
-    await finished;
-    const result = rate(count, performance.now() - t0);
-    await consumer.close();
-    return result;
-  };
+  const sdkConsumeRound = () => timeConsumer(count, (handled) => client.consumer({ group: 'sdk', concurrency, orderedByKey: false }).handle(Tick, handled));
   const rawConsume: number[] = [];
   const sdkConsume: number[] = [];
   for (let round = 0; round < rounds; round++) {

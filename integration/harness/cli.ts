@@ -1,7 +1,7 @@
 /**
  * `pnpm brokers [start|stop|status] [kafka|rabbitmq|sqs ...]`
- *   start   (default) make the brokers answer; prints FERRY_* lines on stdout (eval-able) and
- *           each broker's source and start time on stderr
+ *   start   (default) make the brokers answer, and Redis and PostgreSQL; prints FERRY_* lines on
+ *           stdout (eval-able) and each one's source and start time on stderr
  *   stop    stop the Kafka and ElasticMQ processes this checkout's harness started (RabbitMQ is
  *           the machine's service and is left running)
  *   kill    SIGKILL those processes (a crash: the fault suite then starts them again on their data)
@@ -22,6 +22,7 @@ import { answers, probeKafka } from './probes.ts';
 import { brokerStatus, killLocalBrokers, stopLocalBrokers } from './local-control.ts';
 import { formatMs, log, timed } from './log.ts';
 import { formatReports } from './report.ts';
+import { formatStoreReports, provisionStores, storesToEnv } from './stores.ts';
 import { ALL_BROKERS, isBrokerName, type BrokerName } from './types.ts';
 
 async function start(which: BrokerName[]): Promise<void> {
@@ -37,6 +38,10 @@ async function start(which: BrokerName[]): Promise<void> {
   const env = endpointsToEnv(value.endpoints);
   for (const [key, val] of Object.entries(env)) process.stdout.write(`${key}=${val}\n`);
   log(`ready in ${formatMs(ms)}:\n${formatReports(value.reports)}`);
+  // The shared idempotency stores (Redis, PostgreSQL) the exactly-once tests use.
+  const stores = await timed(() => provisionStores());
+  for (const [key, val] of Object.entries(storesToEnv(stores.value.endpoints))) process.stdout.write(`${key}=${val}\n`);
+  log(`stores ready in ${formatMs(stores.ms)}:\n${formatStoreReports(stores.value.reports)}`);
 }
 
 async function status(): Promise<boolean> {

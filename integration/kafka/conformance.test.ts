@@ -4,13 +4,19 @@
  * connection (not only the bootstrap one) can be cut.
  */
 import { runConformanceSuite } from '@ferry/testkit';
+import { afterAll } from 'vitest';
+import { conformanceStores } from '../exactly-once/stores.ts';
 import { brokers, kafka } from './helpers.ts';
+
+const stores = conformanceStores();
+afterAll(() => stores.cleanup());
 
 const [host, port] = brokers()[0]!.split(':') as [string, string];
 
 runConformanceSuite({
   name: 'kafka',
   createTransport: () => kafka(),
+  stores: stores.stores,
   // Group joins and rebalances take a few hundred milliseconds each.
   timeoutScale: 3,
   connectionFault: {

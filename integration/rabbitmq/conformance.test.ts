@@ -5,6 +5,7 @@
  */
 import { afterAll } from 'vitest';
 import { runConformanceSuite } from '@ferry/testkit';
+import { conformanceStores } from '../exactly-once/stores.ts';
 import { amqpUrl, cleanup, rabbit } from './helpers.ts';
 
 const options = {
@@ -13,13 +14,15 @@ const options = {
   reconnect: { initialDelayMs: 50, maxDelayMs: 1_000 },
 };
 
-afterAll(() => cleanup('conf-rabbitmq-'));
+const stores = conformanceStores();
+afterAll(() => Promise.all([cleanup('conf-rabbitmq-'), stores.cleanup()]));
 
 const broker = new URL(amqpUrl());
 
 runConformanceSuite({
   name: 'rabbitmq',
   createTransport: () => rabbit(options),
+  stores: stores.stores,
   connectionFault: {
     brokerAddress: { host: broker.hostname, port: Number(broker.port || 5672) },
     createTransportVia: (proxy) => {

@@ -8,6 +8,7 @@
 import { afterAll } from 'vitest';
 import { caseGroups, runConformanceSuite, type SuiteInfo } from '@ferry/testkit';
 import type { SqsOptions } from '@ferry/sqs';
+import { conformanceStores } from '../exactly-once/stores.ts';
 import { cleanup, sqs, sqsEndpoint } from './helpers.ts';
 
 // A 10 s visibility timeout (the heartbeat keeps slow handlers' messages hidden): messages a long
@@ -28,7 +29,8 @@ const suites: Array<{ name: string; options: SqsOptions }> = [
   { name: 'sqs-fifo', options: { ...common, fifoTopics: casePrefixes('sqs-fifo', ['delay']) } },
 ];
 
-afterAll(() => cleanup('conf-sqs-'));
+const stores = conformanceStores();
+afterAll(() => Promise.all([cleanup('conf-sqs-'), stores.cleanup()]));
 
 const broker = new URL(sqsEndpoint().endpoint);
 
@@ -36,6 +38,7 @@ for (const { name, options } of suites) {
   runConformanceSuite({
     name,
     createTransport: () => sqs(options),
+    stores: stores.stores,
     connectionFault: {
       brokerAddress: { host: broker.hostname, port: Number(broker.port || 80) },
       createTransportVia: (proxy) => sqs(options, `${broker.protocol}//${proxy.host}:${proxy.port}`),

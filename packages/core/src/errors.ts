@@ -60,6 +60,16 @@ export class PublishError extends FerryError {
 }
 
 /**
+ * An idempotency store or inbox (Redis, PostgreSQL) could not do what was asked: unreachable,
+ * connection lost, schema missing. Retryable: the message is not acknowledged, and comes back.
+ */
+export class StoreError extends FerryError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('FERRY_STORE', message, options);
+  }
+}
+
+/**
  * Throw (or wrap) this in a handler to skip retries: the message goes straight to the dead letter.
  * Decode and schema failures are non-retryable too.
  */

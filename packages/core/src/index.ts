@@ -27,7 +27,7 @@ export { backoffDelay } from './middleware/backoff.ts';
 export { deadLetter } from './middleware/dead-letter.ts';
 export { decode } from './middleware/decode.ts';
 export { validateSchema } from './middleware/validate-schema.ts';
-export { idempotency, KeyInProgressError, LeaseLostError, type IdempotencyOptions } from './middleware/idempotency.ts';
+export { idempotency, noIdError, KeyInProgressError, LeaseLostError, type IdempotencyOptions } from './middleware/idempotency.ts';
 export { timeout, HandlerTimeoutError } from './middleware/timeout.ts';
 
 // Idempotency stores

@@ -27,4 +27,8 @@ describe('redaction', () => {
     expect(redactText('sasl mechanism=scram-sha-512 password=pw1 user=app')).toBe('sasl mechanism=scram-sha-512 password=*** user=app');
     expect(redactText('{"username":"app","password":"pw2","secretAccessKey":"sk"}')).toBe('{"username":"app","password":"***","secretAccessKey":"***"}');
   });
+
+  it('hides a password given with an empty user name (redis://:password@host)', () => {
+    expect(redactText('cannot reach redis://:s3cr3t@cache:6379/0')).toBe('cannot reach redis://:***@cache:6379/0');
+  });
 });

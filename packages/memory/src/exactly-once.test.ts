@@ -1,5 +1,5 @@
 // Core's exactly-once step on this transport: the cases a user found broken.
-import { createClient, defineMessage, MemoryIdempotencyStore, type Client } from '@ferry/core';
+import { createClient, defineMessage, MemoryIdempotencyStore, type Capabilities, type Client } from '@ferry/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { MemoryTransport } from './transport.ts';
@@ -62,5 +62,66 @@ describe('exactly-once on the memory transport', () => {
     await until(() => dead.length === 1, 5000);
     expect(claims).toBe(3);
     expect(dead).toEqual(['crash-loop']);
+  });
+});
+
+/**
+ * The memory transport with Kafka's kind of `transact`: the work runs, then the commit fails once
+ * per message id (a rebalance took the partition between the handler and the commit).
+ */
+class CommitFailsOnce extends MemoryTransport {
+  private readonly failed = new Set<string>();
+  override readonly capabilities: Capabilities = { ...new MemoryTransport().capabilities, transactions: true };
+  override subscribe(spec: Parameters<MemoryTransport['subscribe']>[0], onDelivery: Parameters<MemoryTransport['subscribe']>[1]) {
+    return super.subscribe(spec, (delivery) =>
+      onDelivery({
+        ...delivery,
+        ack: () => delivery.ack(),
+        nack: (ms) => delivery.nack(ms),
+        transact: async (work) => {
+          await work(async () => undefined); // outputs are dropped with the aborted transaction
+          if (!this.failed.has(delivery.envelope.id)) {
+            this.failed.add(delivery.envelope.id);
+            throw new Error('commit failed: the partition was revoked');
+          }
+          await delivery.ack();
+        },
+      }),
+    );
+  }
+}
+
+describe('exactly-once when a transaction fails to commit after the handler ran', () => {
+  it('with nothing published in it, the effect is recorded: the redelivery is a duplicate, not a second effect', async () => {
+    const client = await createClient(new CommitFailsOnce({ broker: freshBroker() }));
+    clients.push(client);
+    let effects = 0;
+    let duplicates = 0;
+    await client
+      .consumer({ group: 'tx', delivery: 'exactly-once', idempotency: { leaseMs: 100 }, retry: { attempts: 5, initialDelayMs: 10, maxDelayMs: 50, jitter: 0 }, hooks: { onDuplicate: () => void duplicates++ } })
+      .handle(Job, () => void effects++)
+      .start();
+    await client.producer().publish(Job, { n: 1 });
+    await until(() => duplicates === 1, 5000);
+    await sleep(300); // past the lease: a claim left behind would have let it run again
+    expect(effects).toBe(1);
+  });
+
+  it('with outputs published in it, they were aborted: the message runs again', async () => {
+    const client = await createClient(new CommitFailsOnce({ broker: freshBroker() }));
+    clients.push(client);
+    const Out = defineMessage('job.out', z.object({ n: z.number() }), { topic: 'jobs-out' });
+    let attempts = 0;
+    await client
+      .consumer({ group: 'tx', delivery: 'exactly-once', idempotency: { leaseMs: 100 }, retry: { attempts: 5, initialDelayMs: 10, maxDelayMs: 50, jitter: 0 } })
+      .handle(Job, async (job, ctx) => {
+        attempts++;
+        await ctx.publish(Out, { n: job.n });
+      })
+      .start();
+    await client.producer().publish(Job, { n: 1 });
+    await until(() => attempts === 2, 5000);
+    await sleep(300);
+    expect(attempts).toBe(2);
   });
 });

@@ -7,6 +7,8 @@ export interface ConformanceCase {
   readonly name: string;
   /** Test timeout before scaling. Default 20 s. */
   readonly timeoutMs?: number;
+  /** Runs once per store of `ConformanceOptions.stores` (the exactly-once cases), each "process" with `env.store()`. */
+  readonly perStore?: boolean;
   /** Set when the transport declares it lacks the feature: the case is skipped with this note. */
   readonly skip?: string | undefined;
   run(env: CaseEnv): Promise<void>;

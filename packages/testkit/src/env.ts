@@ -7,10 +7,11 @@ import {
   type Consumer,
   type ConsumerOptions,
   type Handler,
+  type IdempotencyStore,
   type MessageDefinition,
   type Transport,
 } from '@ferry/core';
-import type { ConformanceOptions } from './options.ts';
+import type { ConformanceOptions, StoreFactory } from './options.ts';
 
 /** What every case knows about the transport under test, read once from an instance. */
 export interface SuiteInfo {
@@ -44,6 +45,8 @@ export class CaseEnv {
   constructor(
     readonly suite: SuiteInfo,
     readonly caseId: string,
+    /** The store of a per-store case (see `store()`). */
+    readonly storeFactory?: StoreFactory,
   ) {}
 
   get capabilities(): Capabilities {
@@ -94,6 +97,17 @@ export class CaseEnv {
     // Teardown does not wait for handlers a case left hanging on purpose.
     this.closers.push(() => client.close({ timeoutMs: 0 }));
     return client;
+  }
+
+  /**
+   * An idempotency store instance for one simulated process of a per-store case: its own
+   * connection to the store's database, closed when the case ends.
+   */
+  async store(): Promise<IdempotencyStore> {
+    if (!this.storeFactory) throw new Error(`case ${this.caseId} asked for a store but is not marked perStore`);
+    const store = await this.storeFactory.create();
+    this.closers.push(async () => store.close?.());
+    return store;
   }
 
   onCleanup(fn: () => Promise<void> | void): void {

@@ -1,4 +1,4 @@
-import type { Transport } from '@ferry/core';
+import type { IdempotencyStore, Transport } from '@ferry/core';
 
 /** A TCP address. */
 export interface Endpoint {
@@ -17,6 +17,18 @@ export interface ConnectionFault {
   createTransportVia(proxy: Endpoint): Transport | Promise<Transport>;
 }
 
+/**
+ * An idempotency store the exactly-once cases run with. `create` is called once per simulated
+ * process: return a NEW instance with its own connection to the same database each call (the
+ * suite closes it), as separate processes would have. A store that cannot be shared between
+ * instances (the in-memory one) returns the same instance: it stands for the shared database.
+ */
+export interface StoreFactory {
+  /** Names the store in the case names (`[store: redis]`). */
+  readonly name: string;
+  create(): IdempotencyStore | Promise<IdempotencyStore>;
+}
+
 export interface ConformanceOptions {
   /** Names the describe block and goes into topic names (`conf-<name>-<case>-<random>`). */
   readonly name: string;
@@ -29,6 +41,11 @@ export interface ConformanceOptions {
   readonly connectionFault?: ConnectionFault;
   /** Multiplies every wait and test timeout (slow brokers: Kafka group joins take seconds). Default 1. */
   readonly timeoutScale?: number;
+  /**
+   * The stores the exactly-once cases run with, each case once per store (only those cases are
+   * repeated). Default: one in-memory store shared by the case's "processes".
+   */
+  readonly stores?: readonly StoreFactory[];
   readonly messageCount?: {
     /** Messages in the round-trip cases. Default 5,000. */
     readonly roundTrip?: number;

@@ -1,3 +1,4 @@
+import { MemoryIdempotencyStore } from '@ferry/core';
 import { describe, it } from 'vitest';
 import type { CaseGroupFactory, ConformanceCase } from './case.ts';
 import { ackNackCases } from './cases/ack-nack.ts';
@@ -15,7 +16,7 @@ import { replayCases } from './cases/replay.ts';
 import { retryDeadLetterCases } from './cases/retry-dead-letter.ts';
 import { roundTripCases } from './cases/round-trip.ts';
 import { CaseEnv, type SuiteInfo } from './env.ts';
-import type { ConformanceOptions } from './options.ts';
+import type { ConformanceOptions, StoreFactory } from './options.ts';
 
 /** Every themed group, in the order they are registered. */
 export const caseGroups: readonly CaseGroupFactory[] = [
@@ -59,17 +60,27 @@ export function runConformanceSuite(options: ConformanceOptions): void {
   });
 }
 
+/** The in-memory store every "process" of a case shares (it stands for a shared database). */
+const sharedMemoryStore: StoreFactory = { name: 'memory', create: () => memoryStore };
+const memoryStore = new MemoryIdempotencyStore();
+
 function registerCase(info: SuiteInfo, c: ConformanceCase): void {
+  if (!c.perStore) return registerOne(info, c, c.name);
+  const stores = info.options.stores ?? [sharedMemoryStore];
+  for (const store of stores) registerOne(info, c, `${c.name} [store: ${store.name}]`, store);
+}
+
+function registerOne(info: SuiteInfo, c: ConformanceCase, name: string, store?: StoreFactory): void {
   const timeout = Math.ceil((c.timeoutMs ?? DEFAULT_TIMEOUT_MS) * info.scale);
   const note = c.skip;
   if (note !== undefined) {
-    it(c.name, (context) => context.skip(note));
+    it(name, (context) => context.skip(note));
     return;
   }
   it(
-    c.name,
+    name,
     async () => {
-      const env = new CaseEnv(info, c.id);
+      const env = new CaseEnv(info, c.id, store);
       let failed = false;
       try {
         await c.run(env);

@@ -152,3 +152,23 @@ export async function startTcpProxy(options: TcpProxyOptions): Promise<TcpProxy>
     },
   };
 }
+
+/** A fault proxy in front of the server of a URL (redis://, postgres://...), and that URL pointed at the proxy. */
+export interface UrlProxy extends TcpProxy {
+  /** The URL with host and port replaced by the proxy's; `password` replaces the URL's password when given. */
+  url(password?: string): string;
+}
+
+export async function startUrlProxy(target: string, defaultPort: number): Promise<UrlProxy> {
+  const parsed = new URL(target);
+  const proxy = await startTcpProxy({ targetHost: parsed.hostname, targetPort: Number(parsed.port || defaultPort) });
+  return Object.assign(proxy, {
+    url(password?: string): string {
+      const via = new URL(target);
+      via.hostname = proxy.host;
+      via.port = String(proxy.port);
+      if (password) via.password = password;
+      return via.toString();
+    },
+  });
+}

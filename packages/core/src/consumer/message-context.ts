@@ -16,6 +16,8 @@ export class DeliveryContext implements MessageContext {
   slot = -1;
   /** Set while a transaction is open: publishes join it. */
   transactionalSend: ((messages: readonly OutgoingMessage[]) => Promise<void>) | undefined;
+  /** Something was published in the transaction (its outcome then depends on the commit). */
+  publishedInTransaction = false;
   /** Made on first use: most messages never look at their signal, and an AbortController per message is measurable. */
   private abortController: AbortController | undefined;
 
@@ -55,7 +57,10 @@ export class DeliveryContext implements MessageContext {
 
   async publish<M extends MessageDefinition>(message: M, payload: PayloadIn<M>, options?: PublishOptions): Promise<void> {
     const outgoing = await this.publisher.build(message, payload, options);
-    if (this.transactionalSend) await this.publisher.sendVia([outgoing], this.transactionalSend);
+    if (this.transactionalSend) {
+      this.publishedInTransaction = true;
+      await this.publisher.sendVia([outgoing], this.transactionalSend);
+    }
     else await this.publisher.send([outgoing]);
   }
 

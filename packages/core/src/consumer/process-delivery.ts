@@ -86,15 +86,26 @@ async function runInTransaction(delivery: Delivery, ctx: DeliveryContext, settin
       if (kind === 'retry' || kind === 'dead-letter') throw ABORT;
     });
   } catch (error) {
-    if (error !== ABORT) ctx.outcome = { kind: 'retry', delayMs: 0, error };
+    if (error === ABORT) return false;
+    // The chain succeeded and the commit failed (a rebalance took the partition, the producer was
+    // fenced). With nothing published in the transaction, the handler's effects all happened
+    // outside Kafka and stand: record them as the plain path does before an ack that may fail
+    // (the idempotency store's completion), so the redelivery is a duplicate, not a second effect.
+    // With outputs, those were aborted: the message must run again.
+    if (ctx.commits && !ctx.publishedInTransaction) await runCommits(ctx, settings);
+    ctx.outcome = { kind: 'retry', delayMs: 0, error };
     return false;
   }
   // Committed: what onCommit registered runs now; a failure there cannot undo the commit.
+  await runCommits(ctx, settings);
+  notifySuccess(ctx, settings.hooks);
+  return true;
+}
+
+async function runCommits(ctx: DeliveryContext, settings: LoopSettings): Promise<void> {
   try {
     for (const commit of ctx.commits ?? []) await commit();
   } catch (error) {
     report(settings.hooks, error, ctx);
   }
-  notifySuccess(ctx, settings.hooks);
-  return true;
 }

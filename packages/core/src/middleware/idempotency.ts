@@ -94,7 +94,8 @@ export function idempotency(options: IdempotencyOptions): Middleware {
   };
 }
 
-function noIdError(ctx: MessageContext): NonRetryableError {
+/** The refusal of a message without an id under exactly-once (kind `no-id`); guards other than the store step give the same. */
+export function noIdError(ctx: MessageContext): NonRetryableError {
   return new NonRetryableError(
     `Message of type ${JSON.stringify(ctx.envelope.type)} on ${JSON.stringify(ctx.envelope.topic)} has no id, so its copies cannot be told apart for exactly-once. ` +
       'Ferry producers always set one; a message from another client needs one (AMQP: the message-id property), or consume it with at-least-once.',

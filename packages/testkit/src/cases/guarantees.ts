@@ -1,4 +1,4 @@
-import { MemoryIdempotencyStore, type MessageContext } from '@ferry/core';
+import type { MessageContext } from '@ferry/core';
 import { expect } from 'vitest';
 import { unlessDeclared, type CaseGroupFactory } from '../case.ts';
 import { Collector } from '../collector.ts';
@@ -22,7 +22,13 @@ export const guaranteeCases: CaseGroupFactory = (info) => ({
       skip: unlessDeclared(info.capabilities.transactions, 'transactions'),
       run: transactional,
     },
-    { id: 'eo-effects', name: 'exactly-once: a duplicate publish (same id), a crash mid-handler and an ack lost after the handler each end in exactly one effect', timeoutMs: 30_000, run: exactlyOnce },
+    {
+      id: 'eo-effects',
+      name: 'exactly-once: a duplicate publish (same id), a crash mid-handler and an ack lost after the handler each end in exactly one effect (two processes, each with its own store instance)',
+      timeoutMs: 30_000,
+      perStore: true,
+      run: exactlyOnce,
+    },
   ],
 });
 
@@ -63,9 +69,8 @@ async function crash(env: CaseEnv, delivery: 'at-most-once' | 'at-least-once'): 
 async function exactlyOnce(env: CaseEnv): Promise<void> {
   const message: ItemMessage = itemMessage(env.topic());
   const group = env.group();
-  // A store both "processes" share (Redis, SQL in production); short lease so a crashed claim expires.
-  const store = new MemoryIdempotencyStore();
-  const options = { group, delivery: 'exactly-once' as const, retry: env.retry(3), concurrency: 4, idempotency: { store, leaseMs: env.ms(300) } };
+  // Each "process" has its own store instance on one database; short lease so a crashed claim expires.
+  const options = async () => ({ group, delivery: 'exactly-once' as const, retry: env.retry(3), concurrency: 4, idempotency: { store: await env.store(), leaseMs: env.ms(300) } });
   const effects = new Collector();
   let duplicates = 0;
   const effect = (consumer: string) => (item: Item, ctx: MessageContext) => void effects.record(item, ctx, consumer);
@@ -73,7 +78,7 @@ async function exactlyOnce(env: CaseEnv): Promise<void> {
   // Process A: crashes in the middle of `mid-crash` (no effect yet) and loses the ack of `ack-lost`.
   const a = new InstrumentedTransport(await env.transport(), { loseAck: (d) => d.envelope.id === `ack-lost-${env.run}` });
   let aTook = 0;
-  const consumerA = await env.consume(await env.wrap(a), { ...options, hooks: { onDuplicate: () => void duplicates++ } }, message, async (item, ctx) => {
+  const consumerA = await env.consume(await env.wrap(a), { ...(await options()), hooks: { onDuplicate: () => void duplicates++ } }, message, async (item, ctx) => {
     aTook++;
     if (item.tag === 'mid-crash') await hang();
     effect('a')(item, ctx);
@@ -84,8 +89,8 @@ async function exactlyOnce(env: CaseEnv): Promise<void> {
   await waitFor(() => aTook >= 2 && effects.has(`ack-lost-${env.run}`), env.ms(10_000), () => `consumer A to take both messages (${aTook})`);
   await consumerA.close({ timeoutMs: 0 });
 
-  // Process B: same group, same store. Then the same message published twice.
-  await env.consume(await env.client(), { ...options, hooks: { onDuplicate: () => void duplicates++ } }, message, effect('b'));
+  // Process B: same group, its own instance of the store. Then the same message published twice.
+  await env.consume(await env.client(), { ...(await options()), hooks: { onDuplicate: () => void duplicates++ } }, message, effect('b'));
   await producer.publish(message, { n: 3, tag: 'twice' }, { id: `twice-${env.run}` });
   await producer.publish(message, { n: 3, tag: 'twice' }, { id: `twice-${env.run}` });
   const ids = [`mid-crash-${env.run}`, `ack-lost-${env.run}`, `twice-${env.run}`];

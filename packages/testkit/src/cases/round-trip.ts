@@ -1,4 +1,3 @@
-import { MemoryIdempotencyStore } from '@ferry/core';
 import { expect } from 'vitest';
 import type { CaseGroupFactory } from '../case.ts';
 import { Collector } from '../collector.ts';
@@ -24,8 +23,9 @@ export const roundTripCases: CaseGroupFactory = (info) => {
       },
       {
         id: 'round-trip-eo',
-        name: `exactly-once: ${total} messages through ${CONSUMERS} consumers sharing an idempotency store have exactly one effect each`,
+        name: `exactly-once: ${total} messages through ${CONSUMERS} consumers, each with its own instance of the store, have exactly one effect each`,
         timeoutMs: 60_000,
+        perStore: true,
         run: (env) => roundTrip(env, total, 'exactly-once'),
       },
       {
@@ -41,12 +41,11 @@ async function roundTrip(env: CaseEnv, total: number, delivery: 'at-least-once' 
   const message = itemMessage(env.topic());
   const group = env.group();
   const effects = new Collector();
-  const store = delivery === 'exactly-once' ? new MemoryIdempotencyStore() : undefined;
   await Promise.all(
     range(0, CONSUMERS).map(async (i) =>
       env.consume(
         await env.client(),
-        { group, delivery, concurrency: 8, retry: env.retry(3), ...(store ? { idempotency: { store } } : {}) },
+        { group, delivery, concurrency: 8, retry: env.retry(3), ...(delivery === 'exactly-once' ? { idempotency: { store: await env.store() } } : {}) },
         message,
         effects.handler(`consumer-${i}`),
       ),

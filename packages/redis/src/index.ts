@@ -1,0 +1,1 @@
+export { RedisIdempotencyStore, type RedisStoreOptions, type RedisCommandClient } from './store.ts';
