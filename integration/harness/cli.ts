@@ -4,6 +4,7 @@
  *           stdout (eval-able) and each one's source and start time on stderr
  *   stop    stop the Kafka and ElasticMQ processes this checkout's harness started (RabbitMQ is
  *           the machine's service and is left running)
+ *   stores  only make Redis and PostgreSQL answer (started if down); prints FERRY_REDIS_URL and FERRY_POSTGRES_URL
  *   kill    SIGKILL those processes (a crash: the fault suite then starts them again on their data)
  *   status  what answers where
  *   kafka-version  which Kafka version answers where the tests would look (FERRY_KAFKA_BROKERS or
@@ -38,7 +39,11 @@ async function start(which: BrokerName[]): Promise<void> {
   const env = endpointsToEnv(value.endpoints);
   for (const [key, val] of Object.entries(env)) process.stdout.write(`${key}=${val}\n`);
   log(`ready in ${formatMs(ms)}:\n${formatReports(value.reports)}`);
-  // The shared idempotency stores (Redis, PostgreSQL) the exactly-once tests use.
+  await startStores();
+}
+
+/** The shared idempotency stores (Redis, PostgreSQL) the exactly-once tests use, and the unit tests of @ferry/redis and @ferry/postgres. */
+async function startStores(): Promise<void> {
   const stores = await timed(() => provisionStores());
   for (const [key, val] of Object.entries(storesToEnv(stores.value.endpoints))) process.stdout.write(`${key}=${val}\n`);
   log(`stores ready in ${formatMs(stores.ms)}:\n${formatStoreReports(stores.value.reports)}`);
@@ -81,6 +86,9 @@ async function main(argv: string[]): Promise<number> {
       log(stopped.length > 0 ? `stopped ${stopped.join(', ')}` : 'no harness-started broker was running');
       return 0;
     }
+    case 'stores':
+      await startStores();
+      return 0;
     case 'kill': {
       const killed = await killLocalBrokers(which.length > 0 ? which : ALL_BROKERS);
       log(killed.length > 0 ? `killed ${killed.join(', ')}` : 'no harness-started broker was running');
@@ -91,7 +99,7 @@ async function main(argv: string[]): Promise<number> {
     case 'kafka-version':
       return (await kafkaVersion()) ? 0 : 1;
     default:
-      throw new Error(`unknown command "${command}" (use start, stop, kill, status or kafka-version)`);
+      throw new Error(`unknown command "${command}" (use start, stores, stop, kill, status or kafka-version)`);
   }
 }
 

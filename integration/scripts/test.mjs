@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `pnpm test`: unit tests (no broker), then brokers (started or reused by the harness), then the
+// `pnpm test`: Redis and PostgreSQL, unit tests (no broker), then brokers (started or reused by the harness), then the
 // integration tests against them. Every step runs even if an earlier one failed, except that the
 // integration tests need the brokers; the exit code is non-zero if any step failed.
 import { spawnSync } from 'node:child_process';
@@ -19,6 +19,8 @@ const vitest = (project, ...extra) => ({
 });
 
 const steps = [
+  // Redis and PostgreSQL first: the unit tests of @ferry/redis and @ferry/postgres use them.
+  { name: 'redis, postgres', args: ['exec', 'tsx', 'integration/harness/cli.ts', 'stores'] },
   { name: 'unit tests', ...vitest('unit', '--passWithNoTests') },
   { name: 'brokers', args: ['exec', 'tsx', 'integration/harness/cli.ts', 'start'], gate: true },
   { name: 'integration tests', ...vitest('integration'), needsGate: true },
