@@ -40,3 +40,20 @@ describe('middleware on the memory transport', () => {
     expect(() => client.consumer({ group: 'g', middleware: [{ middleware: (next) => next, after: 'hander' }] })).toThrow(/consumer\.middleware\[0\]\.after.*no step named "hander".*handler/);
   });
 });
+
+describe('publishEnvelopes on the memory transport', () => {
+  it('sends messages built elsewhere as they are (id, key, headers, timestamp), through the publish stack', async () => {
+    const broker = freshBroker();
+    const client = await createClient(new MemoryTransport({ broker, maxMessageBytes: 1024 }));
+    clients.push(client);
+    const seen: Array<{ id: string; key: string | undefined; headers: Record<string, string>; timestamp: number; n: number }> = [];
+    await client.consumer({ group: 'g' }).handle(In, (m, ctx) => void seen.push({ id: ctx.envelope.id, key: ctx.envelope.key, headers: { ...ctx.envelope.headers }, timestamp: ctx.envelope.timestamp, n: m.n })).start();
+    const stamp: PublishMiddleware = (next) => (messages) => next(messages.map((m) => ({ ...m, headers: { ...m.headers, relayed: 'yes' } })));
+    const producer = client.producer({ middleware: [stamp] });
+    const envelope = { id: 'row-42', type: 'in', topic: 'in', key: 'k1', headers: { 'ferry-content-type': 'application/json', origin: 'outbox' }, payload: new TextEncoder().encode('{"n":7}'), timestamp: 1_700_000_000_000 };
+    await producer.publishEnvelopes([envelope]);
+    await until(() => seen.length === 1);
+    expect(seen[0]).toEqual({ id: 'row-42', key: 'k1', headers: expect.objectContaining({ origin: 'outbox', relayed: 'yes' }), timestamp: 1_700_000_000_000, n: 7 });
+    await expect(producer.publishEnvelopes([{ ...envelope, id: 'big', payload: new Uint8Array(2048) }])).rejects.toMatchObject({ code: 'FERRY_MESSAGE_TOO_LARGE' });
+  });
+});

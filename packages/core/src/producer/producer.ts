@@ -43,6 +43,18 @@ export class Producer {
     return outgoing.map((m) => m.id);
   }
 
+  /**
+   * Publishes messages built elsewhere (an outbox row, a message bridged from another broker) as
+   * they are: id, type, topic, key, headers, payload and timestamp kept, so consumers deduplicate a
+   * re-sent copy by its id. They go through the publish stack (its middleware and the transport's
+   * checks) in one transport call.
+   */
+  publishEnvelopes(messages: readonly OutgoingMessage[]): Promise<void> {
+    if (this.closed) return Promise.reject(new ClosedError('producer'));
+    if (messages.length === 0) return Promise.resolve();
+    return this.send([...messages]);
+  }
+
   /** Refuses new publishes and waits for the ones under way. The transport stays open (the client owns it). */
   async close(): Promise<void> {
     this.closed = true;
