@@ -1,4 +1,5 @@
-import type { OutgoingMessage, SubscriptionSpec } from '@ferry/core';
+import type { OutgoingMessage } from '@ferry/core';
+import type { SubscriptionSpec } from '@ferry/core/spi';
 
 // SPI-level fixtures for adapter tests that drive a transport directly (below core's API).
 

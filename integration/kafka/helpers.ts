@@ -1,5 +1,6 @@
 /** Shared by the Kafka integration tests: transports on the harness broker with test-tuned timings. */
-import type { Delivery, OutgoingMessage, SubscriptionSpec } from '@ferry/core';
+import type { OutgoingMessage } from '@ferry/core';
+import type { Delivery, SubscriptionSpec } from '@ferry/core/spi';
 import { KafkaTransport, type KafkaOptions } from '@ferry/kafka';
 import { endpointsFromEnv, spec as baseSpec, uniqueName } from '../harness/index.ts';
 

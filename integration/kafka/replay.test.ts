@@ -5,7 +5,8 @@
  */
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { Delivery, Subscription, Transport } from '@ferry/core';
+import type { Transport } from '@ferry/core';
+import type { Delivery, Subscription } from '@ferry/core/spi';
 import { brokers, kafka, message, sleep, spec, topicName, waitFor } from './helpers.ts';
 
 const transports: Transport[] = [];

@@ -1,6 +1,7 @@
 /** RabbitMQ's own strengths through the adapter: routing patterns, priority, delay tiers, streams. */
 import { afterAll, describe, expect, it } from 'vitest';
-import { DEAD_LETTER_GROUP, HEADERS, PublishError, type Delivery } from '@ferry/core';
+import { DEAD_LETTER_GROUP, HEADERS, PublishError } from '@ferry/core';
+import type { Delivery } from '@ferry/core/spi';
 import { Collector, cleanup, message, rabbit, sleep, spec, topicName } from './helpers.ts';
 
 const prefixes: string[] = [];

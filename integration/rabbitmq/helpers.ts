@@ -2,7 +2,8 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import amqp from 'amqplib';
-import type { Delivery, OutgoingMessage, Subscription, SubscriptionSpec, Transport } from '@ferry/core';
+import type { OutgoingMessage, Transport } from '@ferry/core';
+import type { Delivery, Subscription, SubscriptionSpec } from '@ferry/core/spi';
 import { RabbitMqTransport, type RabbitMqOptions } from '@ferry/rabbitmq';
 import { endpointsFromEnv, uniqueName } from '../harness/index.ts';
 

@@ -3,7 +3,7 @@
  * and resends what was not confirmed, so a stream of 10,000 messages arrives whole.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Delivery } from '@ferry/core';
+import type { Delivery } from '@ferry/core/spi';
 import { startTcpProxy, uniqueName } from '../harness/index.ts';
 import { amqpUrl, hasLocalCtl, message, rabbit, rabbitmqctl, sleep, spec, topicName } from './helpers.ts';
 

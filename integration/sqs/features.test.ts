@@ -4,7 +4,8 @@
  * queues only.
  */
 import { GetQueueAttributesCommand, ListQueueTagsCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { CapabilityError, createClient, DEAD_LETTER_GROUP, defineMessage, type Delivery, type Envelope, type OutgoingMessage, type SubscriptionSpec } from '@ferry/core';
+import { CapabilityError, createClient, DEAD_LETTER_GROUP, defineMessage, type Envelope, type OutgoingMessage } from '@ferry/core';
+import type { Delivery, SubscriptionSpec } from '@ferry/core/spi';
 import { encode, GROUP_TAG, Publisher, QueueError } from '@ferry/sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';

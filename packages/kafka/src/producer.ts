@@ -1,4 +1,4 @@
-import { Batcher, envelopeSize, PublishError, redactText, type Envelope } from '@ferry/core';
+import { Batcher, envelopeSize, PublishError, redactText, type Envelope } from '@ferry/core/spi';
 import { recordOverhead } from './codec.ts';
 import type { DriverProducer, ProducerRecord } from './driver.ts';
 import type { ResolvedConfig } from './options.ts';

@@ -1,4 +1,4 @@
-import { FerryError, Fifo, redactText, type Coordinates, type Delivery, type Envelope, type OutgoingMessage, type Subscription, type SubscriptionSpec } from '@ferry/core';
+import { FerryError, Fifo, redactText, type Coordinates, type Delivery, type Envelope, type OutgoingMessage, type Subscription, type SubscriptionSpec } from '@ferry/core/spi';
 import { decode, encode, type Decoded } from './codec.ts';
 import { onCrash, onGroupJoin, type Driver, type DriverBatch, type DriverConsumer, type GroupJoin } from './driver.ts';
 import { delayTopic, retryTopic } from './names.ts';

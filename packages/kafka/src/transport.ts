@@ -1,15 +1,4 @@
-import {
-  CapabilityError,
-  checkOutgoing,
-  ClosedError,
-  PublishError,
-  type Capabilities,
-  type Delivery,
-  type OutgoingMessage,
-  type Subscription,
-  type SubscriptionSpec,
-  type Transport,
-} from '@ferry/core';
+import { CapabilityError, checkOutgoing, ClosedError, PublishError, type Capabilities, type Delivery, type OutgoingMessage, type Subscription, type SubscriptionSpec, type Transport } from '@ferry/core/spi';
 import { encode } from './codec.ts';
 import { createDriver, type Driver, type DriverAdmin, type ProducerRecord } from './driver.ts';
 import { delayTopic, retryTopic } from './names.ts';

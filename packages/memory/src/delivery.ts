@@ -1,4 +1,4 @@
-import type { Coordinates, Delivery, Envelope } from '@ferry/core';
+import type { Coordinates, Delivery, Envelope } from '@ferry/core/spi';
 import type { Entry } from './entry.ts';
 
 /** What a delivery reports back to: the member (subscription) that received it. */

@@ -1,4 +1,4 @@
-import type { Delivery } from '@ferry/core';
+import type { Delivery } from '@ferry/core/spi';
 import { describe, expect, it } from 'vitest';
 import { freshBroker, message, sleep, spec, text, transportsClosedAfterEach, until } from './test-support.ts';
 

@@ -1,4 +1,4 @@
-import type { Delivery, Subscription, SubscriptionSpec } from '@ferry/core';
+import type { Delivery, Subscription, SubscriptionSpec } from '@ferry/core/spi';
 import { MemoryDelivery, type DeliveryOwner } from './delivery.ts';
 import type { Entry } from './entry.ts';
 import type { Group } from './group.ts';

@@ -1,4 +1,5 @@
-import { CapabilityError, type Delivery, type StartPosition } from '@ferry/core';
+import { CapabilityError, type StartPosition } from '@ferry/core';
+import type { Delivery } from '@ferry/core/spi';
 import { getMemoryBroker } from './broker.ts';
 import { describe, expect, it } from 'vitest';
 import type { MemoryTransport } from './transport.ts';

@@ -1,5 +1,6 @@
 // Helpers for this package's unit tests (not exported from index.ts).
-import type { Delivery, OutgoingMessage, SubscriptionSpec } from '@ferry/core';
+import type { OutgoingMessage } from '@ferry/core';
+import type { Delivery, SubscriptionSpec } from '@ferry/core/spi';
 import { randomUUID } from 'node:crypto';
 import { afterEach } from 'vitest';
 import { MemoryTransport } from './transport.ts';

@@ -1,4 +1,5 @@
-import { CapabilityError, ClosedError, ConfigError, MessageTooLargeError, type Delivery } from '@ferry/core';
+import { CapabilityError, ClosedError, ConfigError, MessageTooLargeError } from '@ferry/core';
+import type { Delivery } from '@ferry/core/spi';
 import { describe, expect, it } from 'vitest';
 import { createTransport, MemoryTransport, resetMemoryBroker } from './index.ts';
 import { freshBroker, message, spec, text, transportsClosedAfterEach, until } from './test-support.ts';

@@ -1,18 +1,4 @@
-import {
-  CapabilityError,
-  checkOutgoing,
-  ClosedError,
-  ConfigError,
-  parseOptions,
-  type Capabilities,
-  type Delivery,
-  type Envelope,
-  type OutgoingMessage,
-  type StartPosition,
-  type Subscription,
-  type SubscriptionSpec,
-  type Transport,
-} from '@ferry/core';
+import { CapabilityError, checkOutgoing, ClosedError, ConfigError, parseOptions, type Capabilities, type Delivery, type Envelope, type OutgoingMessage, type StartPosition, type Subscription, type SubscriptionSpec, type Transport } from '@ferry/core/spi';
 import { getMemoryBroker, type MemoryBroker } from './broker.ts';
 import type { Group } from './group.ts';
 import { Member } from './member.ts';

@@ -1,5 +1,5 @@
 import type { Channel, ChannelModel, ConsumeMessage, Options } from 'amqplib';
-import type { Coordinates, Delivery, Envelope, Subscription, SubscriptionSpec } from '@ferry/core';
+import type { Coordinates, Delivery, Envelope, Subscription, SubscriptionSpec } from '@ferry/core/spi';
 import { AckBatcher } from './ack-batcher.ts';
 import { attemptOf, decode, retryHeaders } from './codec.ts';
 import { isConnectionLoss, type ConnectionManager } from './connection-manager.ts';

@@ -1,17 +1,4 @@
-import {
-  CapabilityError,
-  checkOutgoing,
-  ClosedError,
-  DEAD_LETTER_GROUP,
-  HEADERS,
-  PublishError,
-  type Capabilities,
-  type Delivery,
-  type OutgoingMessage,
-  type Subscription,
-  type SubscriptionSpec,
-  type Transport,
-} from '@ferry/core';
+import { CapabilityError, checkOutgoing, ClosedError, DEAD_LETTER_GROUP, HEADERS, PublishError, type Capabilities, type Delivery, type OutgoingMessage, type Subscription, type SubscriptionSpec, type Transport } from '@ferry/core/spi';
 import type { Options } from 'amqplib';
 import { encode, fitsShortString, H } from './codec.ts';
 import { ConnectionManager } from './connection-manager.ts';

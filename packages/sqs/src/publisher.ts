@@ -1,5 +1,5 @@
 import { SendMessageBatchCommand, type BatchResultErrorEntry, type SendMessageBatchRequestEntry, type SQSClient } from '@aws-sdk/client-sqs';
-import { Batcher, PublishError, redactText, type OutgoingMessage } from '@ferry/core';
+import { Batcher, PublishError, redactText, type OutgoingMessage } from '@ferry/core/spi';
 import type { EncodedMessage } from './codec.ts';
 import { fifoId } from './names.ts';
 import { SQS_LIMITS, type ResolvedConfig } from './options.ts';

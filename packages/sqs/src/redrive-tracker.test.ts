@@ -1,4 +1,4 @@
-import type { Delivery } from '@ferry/core';
+import type { Delivery } from '@ferry/core/spi';
 import { describe, expect, it } from 'vitest';
 import { RedriveTracker } from './redrive-tracker.ts';
 

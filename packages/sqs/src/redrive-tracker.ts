@@ -1,4 +1,4 @@
-import type { Delivery } from '@ferry/core';
+import type { Delivery } from '@ferry/core/spi';
 
 /**
  * Remembers the dead letters a transport holds unsettled, so that sending one back (core's redrive

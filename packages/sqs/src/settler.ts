@@ -4,7 +4,7 @@ import {
   type BatchResultErrorEntry,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
-import { Batcher, redactText } from '@ferry/core';
+import { Batcher, redactText } from '@ferry/core/spi';
 import { SQS_LIMITS, type ResolvedConfig } from './options.ts';
 import type { QueueInfo } from './queues.ts';
 

@@ -1,5 +1,5 @@
 import { ReceiveMessageCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
-import { redactText, type Coordinates, type Delivery, type Envelope, type Subscription, type SubscriptionSpec } from '@ferry/core';
+import { redactText, type Coordinates, type Delivery, type Envelope, type Subscription, type SubscriptionSpec } from '@ferry/core/spi';
 import { pollTimeoutMs } from './client.ts';
 import { decode } from './codec.ts';
 import { SQS_LIMITS, type ResolvedConfig } from './options.ts';

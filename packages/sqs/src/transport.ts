@@ -1,21 +1,5 @@
 import type { SQSClient } from '@aws-sdk/client-sqs';
-import {
-  CapabilityError,
-  checkOutgoing,
-  checkStart,
-  ClosedError,
-  DEAD_LETTER_GROUP,
-  HEADERS,
-  MessageTooLargeError,
-  PublishError,
-  redactText,
-  type Capabilities,
-  type Delivery,
-  type OutgoingMessage,
-  type Subscription,
-  type SubscriptionSpec,
-  type Transport,
-} from '@ferry/core';
+import { CapabilityError, checkOutgoing, checkStart, ClosedError, DEAD_LETTER_GROUP, HEADERS, MessageTooLargeError, PublishError, redactText, type Capabilities, type Delivery, type OutgoingMessage, type Subscription, type SubscriptionSpec, type Transport } from '@ferry/core/spi';
 import { createSqsClient } from './client.ts';
 import { encode } from './codec.ts';
 import { resolveConfig, SQS_LIMITS, type ResolvedConfig } from './options.ts';

@@ -1,4 +1,5 @@
-import type { Delivery, OutgoingMessage, Subscription, SubscriptionSpec, Transport } from '@ferry/core';
+import type { OutgoingMessage, Transport } from '@ferry/core';
+import type { Delivery, Subscription, SubscriptionSpec } from '@ferry/core/spi';
 
 export interface InstrumentOptions {
   /**

@@ -9,8 +9,11 @@ export interface RedriveOptions {
   /** Stop when no dead letter arrived for this long. Default 1,000 ms. */
   readonly idleMs?: number;
   /** Return false to leave a message in the dead letter. */
-  readonly filter?: (delivery: Delivery) => boolean;
+  readonly filter?: (deadLetter: RedriveCandidate) => boolean;
 }
+
+/** A dead letter as `filter` sees it. */
+export type RedriveCandidate = Pick<Delivery, 'envelope' | 'attempt' | 'coordinates'>;
 
 export interface RedriveResult {
   readonly redriven: number;

@@ -21,11 +21,3 @@ export interface Capabilities {
   /** Largest encoded payload plus headers, in bytes, a single message may have. */
   readonly maxMessageBytes: number;
 }
-
-export type Feature =
-  | 'orderingByKey'
-  | 'fanOut'
-  | 'replay'
-  | 'delay'
-  | 'priority'
-  | 'transactions';
