@@ -1,4 +1,4 @@
-import { CapabilityError, checkOutgoing, ClosedError, PublishError, type Capabilities, type Delivery, type OutgoingMessage, type Subscription, type SubscriptionSpec, type Transport } from '@ferry/core/spi';
+import { CapabilityError, checkOutgoing, ClosedError, type Capabilities, type Delivery, type OutgoingMessage, type Subscription, type SubscriptionSpec, type Transport } from '@ferry/core/spi';
 import { encode } from './codec.ts';
 import { createDriver, type Driver, type DriverAdmin, type ProducerRecord } from './driver.ts';
 import { delayTopic, retryTopic } from './names.ts';
@@ -67,7 +67,7 @@ export class KafkaTransport implements Transport {
 
   private sendRecords(messages: readonly OutgoingMessage[]): Promise<void> {
     return this.producer.send(this.encodeAll(messages), messages).catch((error: unknown) => {
-      throw error instanceof PublishError ? error : publishError(error, this.config.maxMessageBytes);
+      throw publishError(error, this.config.maxMessageBytes);
     });
   }
 

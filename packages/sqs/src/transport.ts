@@ -1,5 +1,5 @@
 import type { SQSClient } from '@aws-sdk/client-sqs';
-import { CapabilityError, checkOutgoing, checkStart, ClosedError, DEAD_LETTER_GROUP, HEADERS, MessageTooLargeError, PublishError, redactText, type Capabilities, type Delivery, type OutgoingMessage, type Subscription, type SubscriptionSpec, type Transport } from '@ferry/core/spi';
+import { CapabilityError, checkOutgoing, checkStart, ClosedError, DEAD_LETTER_GROUP, HEADERS, MessageTooLargeError, PublishError, type Capabilities, type Delivery, type OutgoingMessage, type Subscription, type SubscriptionSpec, type Transport } from '@ferry/core/spi';
 import { createSqsClient } from './client.ts';
 import { encode } from './codec.ts';
 import { resolveConfig, SQS_LIMITS, type ResolvedConfig } from './options.ts';
@@ -72,7 +72,7 @@ export class SqsTransport implements Transport {
     if (entries.length === 1) {
       const entry = entries[0]!;
       const queue = this.queues.known(entry.message.topic);
-      if (queue) return this.publisher.publish(queue, entry).catch((error: unknown) => Promise.reject(publishError(error, [entry.message.id])));
+      if (queue) return this.publisher.publish(queue, entry).catch((error: unknown) => Promise.reject(publishError(error, entry.message.id)));
     }
     return this.sendAll(entries);
   }
@@ -83,7 +83,7 @@ export class SqsTransport implements Transport {
     );
     const failed = results.flatMap((r, i) => (r.status === 'rejected' ? [{ id: entries[i]!.message.id, reason: r.reason as unknown }] : []));
     if (failed.length === 0) return;
-    if (failed.length === 1 && entries.length === 1) throw publishError(failed[0]!.reason, [failed[0]!.id]);
+    if (failed.length === 1 && entries.length === 1) throw publishError(failed[0]!.reason, failed[0]!.id);
     const reasons = failed.slice(0, 3).map((f) => `${f.id}: ${f.reason instanceof Error ? f.reason.message : String(f.reason)}`);
     throw new PublishError(`SQS did not accept ${failed.length} of ${entries.length} messages (${reasons.join('; ')}${failed.length > 3 ? '; ...' : ''}); the others were sent.`, { cause: failed[0]!.reason });
   }
@@ -149,8 +149,6 @@ export class SqsTransport implements Transport {
   }
 }
 
-function publishError(error: unknown, ids: string[]): Error {
-  if (error instanceof PublishError) return error;
-  const text = redactText(error instanceof Error ? error.message : String(error));
-  return new PublishError(`SQS did not accept message ${ids.join(', ')}: ${text}`, { cause: error });
+function publishError(error: unknown, id: string): PublishError {
+  return PublishError.from(error, (reason) => `SQS did not accept message ${id}: ${reason}`);
 }
