@@ -1,11 +1,10 @@
 import type { SQSClient } from '@aws-sdk/client-sqs';
-import { CapabilityError, checkOutgoing, checkStart, ClosedError, DEAD_LETTER_GROUP, HEADERS, MessageTooLargeError, PublishError, type Capabilities, type Delivery, type OutgoingMessage, type Subscription, type SubscriptionSpec, type Transport } from '@ferry/core/spi';
+import { CapabilityError, checkOutgoing, checkStart, ClosedError, DEAD_LETTER_GROUP, MessageTooLargeError, PublishError, type Capabilities, type Delivery, type OutgoingMessage, type Subscription, type SubscriptionSpec, type Transport } from '@ferry/core/spi';
 import { createSqsClient } from './client.ts';
 import { encode } from './codec.ts';
 import { resolveConfig, SQS_LIMITS, type ResolvedConfig } from './options.ts';
 import { Publisher } from './publisher.ts';
 import { Queues, type QueueInfo } from './queues.ts';
-import { RedriveTracker } from './redrive-tracker.ts';
 import { SqsSubscription } from './subscription.ts';
 
 const NAME = 'sqs';
@@ -24,8 +23,6 @@ export class SqsTransport implements Transport {
   private readonly queues: Queues;
   private readonly publisher: Publisher;
   private readonly subscriptions = new Set<SqsSubscription>();
-  /** Dead letters this transport holds unsettled: redrive reads them, then sends them back. */
-  private readonly redriving = new RedriveTracker();
   private closing: Promise<void> | undefined;
 
   constructor(url: URL, options: Readonly<Record<string, unknown>> = {}) {
@@ -65,7 +62,7 @@ export class SqsTransport implements Transport {
     if (this.closing) return Promise.reject(new ClosedError('sqs transport'));
     const entries = [];
     try {
-      for (const message of messages) entries.push({ message, encoded: this.check(message), deduplicationId: this.deduplicationIdOf(message) });
+      for (const message of messages) entries.push({ message, encoded: this.check(message) });
     } catch (error) {
       return Promise.reject(error);
     }
@@ -86,20 +83,6 @@ export class SqsTransport implements Transport {
     if (failed.length === 1 && entries.length === 1) throw publishError(failed[0]!.reason, failed[0]!.id);
     const reasons = failed.slice(0, 3).map((f) => `${f.id}: ${f.reason instanceof Error ? f.reason.message : String(f.reason)}`);
     throw new PublishError(`SQS did not accept ${failed.length} of ${entries.length} messages (${reasons.join('; ')}${failed.length > 3 ? '; ...' : ''}); the others were sent.`, { cause: failed[0]!.reason });
-  }
-
-  /**
-   * FIFO deduplication drops a second send of one message id within 5 minutes: right for a
-   * producer's retry, wrong for a deliberate re-send of the same message. A dead letter is unique
-   * per dead-lettering (its dead-letter time), and a message sent back while this transport holds
-   * it from a dead-letter queue is a redrive, unique per dead-letter delivery.
-   */
-  private deduplicationIdOf(m: OutgoingMessage): string | undefined {
-    if (!this.queues.isFifo(m.topic)) return undefined;
-    const deadLetterAt = m.headers[HEADERS.deadLetterAt];
-    if (deadLetterAt !== undefined) return `${m.id}|dead-letter|${deadLetterAt}`;
-    const redriven = this.redriving.deadLetterOf(m.id);
-    return redriven === undefined ? undefined : `${m.id}|redrive|${redriven}`;
   }
 
   /** Refuses, before anything is sent, what SQS cannot carry; returns the encoded message. */
@@ -123,8 +106,7 @@ export class SqsTransport implements Transport {
     await this.queues.claim(queue, spec.group);
     if (spec.group !== DEAD_LETTER_GROUP && spec.deadLetterTopic) await this.declareDeadLetter(queue, spec.deadLetterTopic);
     if (this.closing) throw new ClosedError('sqs transport');
-    const deliver = spec.group === DEAD_LETTER_GROUP ? (d: Delivery) => onDelivery(this.redriving.track(d)) : onDelivery;
-    const subscription = new SqsSubscription(this.sqs, queue, spec, this.config, deliver);
+    const subscription = new SqsSubscription(this.sqs, queue, spec, this.config, onDelivery);
     this.subscriptions.add(subscription);
     subscription.onClosed = () => this.subscriptions.delete(subscription);
     subscription.start();

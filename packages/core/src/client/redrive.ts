@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { HEADERS, type OutgoingMessage } from '../spi/envelope.ts';
 import { DEAD_LETTER_GROUP, type Delivery, type Transport } from '../spi/transport.ts';
 
@@ -82,10 +83,18 @@ export async function redrive(transport: Transport, options: RedriveOptions): Pr
   return { redriven, skipped };
 }
 
+/**
+ * The message as it was published, back to its topic. Its deduplication id names this dead letter
+ * (id and dead-letter time): a redrive repeated after a crash is dropped by a broker with a dedup
+ * window, a later dead letter of the same message is not. A dead letter the broker wrote itself
+ * (no dead-letter time) gets a fresh one.
+ */
 function restored(delivery: Delivery): OutgoingMessage {
   const { envelope } = delivery;
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(envelope.headers)) if (!DEAD_LETTER_HEADERS.has(name)) headers[name] = value;
   const topic = envelope.headers[HEADERS.originalTopic] ?? envelope.topic.replace(/\.dlq$/, '');
-  return { id: envelope.id, type: envelope.type, topic, key: envelope.key, headers, payload: envelope.payload, timestamp: envelope.timestamp };
+  const deadLetterAt = envelope.headers[HEADERS.deadLetterAt];
+  const deduplicationId = deadLetterAt === undefined ? randomUUID() : `${envelope.id}|redrive|${deadLetterAt}`;
+  return { id: envelope.id, type: envelope.type, topic, key: envelope.key, headers, payload: envelope.payload, timestamp: envelope.timestamp, deduplicationId };
 }

@@ -26,6 +26,12 @@ export interface OutgoingMessage extends Envelope {
   readonly delayMs?: number | undefined;
   /** Higher is delivered first. Checked against capabilities. */
   readonly priority?: number | undefined;
+  /**
+   * What a broker that drops repeated sends within a window (SQS FIFO, JetStream's Nats-Msg-Id)
+   * deduplicates by, as `deduplicationId ?? id`. Core sets a fresh one on copies it sends under an
+   * id already used (a dead letter, a redrive); unset on a publish, whose retry must be dropped.
+   */
+  readonly deduplicationId?: string | undefined;
 }
 
 /** Header names Ferry sets. CloudEvents-style names, `ferry-` prefixed to stay out of users' way. */
