@@ -1,6 +1,5 @@
 /** Shared by the Kafka integration tests: transports on the harness broker with test-tuned timings. */
-import type { OutgoingMessage } from '@ferry/core';
-import type { Delivery, SubscriptionSpec } from '@ferry/core/spi';
+import { guardTransport, type Delivery, type SubscriptionSpec, type Transport } from '@ferry/core/spi';
 import { KafkaTransport, type KafkaOptions } from '@ferry/kafka';
 import { endpointsFromEnv, spec as baseSpec, uniqueName } from '../harness/index.ts';
 
@@ -25,8 +24,9 @@ export function kafkaUrl(): URL {
   return url;
 }
 
-export function kafka(options: KafkaOptions = {}, url: URL = kafkaUrl()): KafkaTransport {
-  return new KafkaTransport(url, { ...TEST_OPTIONS, ...options } as Record<string, unknown>);
+/** A Kafka transport as core uses it: guarded (closed and capability checks; its subscriptions close with it). */
+export function kafka(options: KafkaOptions = {}, url: URL = kafkaUrl()): Transport {
+  return guardTransport(new KafkaTransport(url, { ...TEST_OPTIONS, ...options } as Record<string, unknown>));
 }
 
 export function topicName(prefix: string): string {

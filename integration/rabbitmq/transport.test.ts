@@ -1,6 +1,7 @@
 /** The RabbitMQ transport on the real broker: envelope round trip, fan-out, competition, errors. */
 import { afterAll, describe, expect, it } from 'vitest';
 import { CapabilityError, ClosedError, DEAD_LETTER_GROUP, MessageTooLargeError, PublishError } from '@ferry/core';
+import { guardTransport } from '@ferry/core/spi';
 import { Collector, amqpUrl, cleanup, message, rabbit, sleep, spec, topicName } from './helpers.ts';
 
 const prefixes: string[] = [];
@@ -60,8 +61,8 @@ describe('rabbitmq transport', () => {
     await t.close();
   });
 
-  it('refuses what it cannot carry before sending, and sends after close', async () => {
-    const t = rabbit({ maxMessageBytes: 1000 });
+  it('refuses what it cannot carry before sending, and sends after close (capabilities and close: core\'s guard; AMQP limits: the adapter)', async () => {
+    const t = guardTransport(rabbit({ maxMessageBytes: 1000 }));
     const name = topic('refuse');
     await expect(t.send([message(name, { payload: new Uint8Array(2000) })])).rejects.toThrow(MessageTooLargeError);
     await expect(t.send([message(name, { priority: 1 })])).rejects.toThrow(CapabilityError);

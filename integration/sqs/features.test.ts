@@ -5,7 +5,7 @@
  */
 import { GetQueueAttributesCommand, ListQueueTagsCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { CapabilityError, createClient, DEAD_LETTER_GROUP, defineMessage, type Envelope, type OutgoingMessage } from '@ferry/core';
-import type { Delivery, SubscriptionSpec } from '@ferry/core/spi';
+import { guardTransport, type Delivery, type SubscriptionSpec } from '@ferry/core/spi';
 import { encode, GROUP_TAG, Publisher, QueueError } from '@ferry/sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
@@ -231,7 +231,7 @@ describe('sqs on ElasticMQ', () => {
       expect(arrivals.get('late')! - sentAt).toBeGreaterThanOrEqual(2_500);
       expect(arrivals.get('now')!).toBeLessThan(arrivals.get('late')!);
       expect(arrivals.get('now')! - sentAt).toBeLessThan(2_500);
-      await expect(transport.send([raw(topic, 'too-late', { delayMs: 900_001 })])).rejects.toThrow(CapabilityError);
+      await expect(guardTransport(sqs()).send([raw(topic, 'too-late', { delayMs: 900_001 })])).rejects.toThrow(CapabilityError);
     } finally {
       await subscription.close();
       await transport.close();

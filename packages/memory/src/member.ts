@@ -16,7 +16,6 @@ export class Member implements Subscription, DeliveryOwner {
     private readonly group: Group,
     readonly spec: SubscriptionSpec,
     private readonly onDelivery: (delivery: Delivery) => void,
-    private readonly onClosed: (member: Member) => void,
   ) {}
 
   get hasCapacity(): boolean {
@@ -65,6 +64,5 @@ export class Member implements Subscription, DeliveryOwner {
     for (const delivery of held) delivery.live = false;
     // Back to the group with attempt + 1, due now, so another member (or a later one) gets them.
     this.group.leave(this, held.map((d) => d.entry));
-    this.onClosed(this);
   }
 }

@@ -2,7 +2,7 @@ import { CapabilityError, type StartPosition } from '@ferry/core';
 import type { Delivery } from '@ferry/core/spi';
 import { getMemoryBroker } from './broker.ts';
 import { describe, expect, it } from 'vitest';
-import type { MemoryTransport } from './transport.ts';
+import type { Transport } from '@ferry/core/spi';
 import { freshBroker, message, sleep, spec, text, transportsClosedAfterEach, until } from './test-support.ts';
 
 const open = transportsClosedAfterEach();
@@ -82,7 +82,7 @@ describe('redelivery, delay, priority', () => {
 });
 
 describe('replay', () => {
-  async function consumeAll(t: MemoryTransport, topic: string, group: string, count: number, start: StartPosition = { from: 'stored' }) {
+  async function consumeAll(t: Transport, topic: string, group: string, count: number, start: StartPosition = { from: 'stored' }) {
     const got: Delivery[] = [];
     const sub = await t.subscribe(spec(topic, group, { start }), (d) => (got.push(d), void d.ack()));
     await until(() => got.length === count);

@@ -1,6 +1,5 @@
 // Helpers for this package's unit tests (not exported from index.ts).
-import type { OutgoingMessage } from '@ferry/core';
-import type { Delivery, SubscriptionSpec } from '@ferry/core/spi';
+import { guardTransport, type Delivery, type OutgoingMessage, type SubscriptionSpec, type Transport } from '@ferry/core/spi';
 import { randomUUID } from 'node:crypto';
 import { afterEach } from 'vitest';
 import { MemoryTransport } from './transport.ts';
@@ -50,13 +49,14 @@ export async function until(predicate: () => boolean, timeoutMs = 5000): Promise
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-export function transport(broker: string, options: ConstructorParameters<typeof MemoryTransport>[0] = {}): MemoryTransport {
-  return new MemoryTransport({ broker, ...options });
+/** A memory transport as core uses it: guarded (closed and capability checks, subscriptions closed with it). */
+export function transport(broker: string, options: ConstructorParameters<typeof MemoryTransport>[0] = {}): Transport {
+  return guardTransport(new MemoryTransport({ broker, ...options }));
 }
 
 /** Transports opened through the returned function are closed after each test. */
-export function transportsClosedAfterEach(): (broker: string, options?: ConstructorParameters<typeof MemoryTransport>[0]) => MemoryTransport {
-  const opened: MemoryTransport[] = [];
+export function transportsClosedAfterEach(): (broker: string, options?: ConstructorParameters<typeof MemoryTransport>[0]) => Transport {
+  const opened: Transport[] = [];
   afterEach(async () => {
     await Promise.all(opened.splice(0).map((t) => t.close()));
   });

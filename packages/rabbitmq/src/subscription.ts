@@ -55,8 +55,6 @@ export class AmqpSubscription implements Subscription {
   private closed = false;
   private readonly settling = new Set<Promise<void>>();
   private readonly removeHook: () => void;
-  /** Called once closed (the transport forgets it). */
-  onClosed: (() => void) | undefined;
 
   constructor(
     private readonly deps: SubscriptionDeps,
@@ -97,7 +95,6 @@ export class AmqpSubscription implements Subscription {
       // Closing the channel hands every unacked message back to the queue.
       await channel?.close().catch(() => undefined);
     }
-    this.onClosed?.();
   }
 
   private async resume(connection: ChannelModel): Promise<void> {

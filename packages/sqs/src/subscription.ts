@@ -76,7 +76,6 @@ export class SqsSubscription implements Subscription {
   private readonly visibilityMs: number;
   /** Aborts polls in flight on close, only with the `abortPollsOnClose` option. */
   private readonly aborter = new AbortController();
-  onClosed: (() => void) | undefined;
 
   constructor(
     private readonly sqs: SQSClient,
@@ -230,7 +229,6 @@ export class SqsSubscription implements Subscription {
       }
       await Promise.allSettled([...this.releases]);
       await this.settler.drain().catch(() => undefined);
-      this.onClosed?.();
     })();
     return this.closing;
   }

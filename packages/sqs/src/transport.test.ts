@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { CapabilityError, ClosedError, MessageTooLargeError, type OutgoingMessage } from '@ferry/core';
+import { guardTransport } from '@ferry/core/spi';
 import { SqsTransport } from './transport.ts';
 
-// No request leaves these tests: everything checked here is refused before a send.
-const transport = (options: Record<string, unknown> = {}) => new SqsTransport(new URL('sqs://us-east-1?endpoint=http://127.0.0.1:1'), { credentials: { accessKeyId: 'a', secretAccessKey: 'b' }, ...options });
+// No request leaves these tests: everything checked here is refused before a send, by core's guard
+// (capabilities, close) or by the adapter (SQS's wire size, FIFO delay).
+const transport = (options: Record<string, unknown> = {}) => guardTransport(new SqsTransport(new URL('sqs://us-east-1?endpoint=http://127.0.0.1:1'), { credentials: { accessKeyId: 'a', secretAccessKey: 'b' }, ...options }));
 const message = (extra: Partial<OutgoingMessage> = {}): OutgoingMessage => ({ id: 'm1', type: 'x', topic: 'orders', headers: {}, payload: new Uint8Array(10), timestamp: 1, ...extra });
 
 describe('SqsTransport refusals and capabilities', () => {

@@ -1,5 +1,5 @@
 import type { SQSClient } from '@aws-sdk/client-sqs';
-import { CapabilityError, checkOutgoing, checkStart, ClosedError, DEAD_LETTER_GROUP, MessageTooLargeError, PublishError, type Capabilities, type Delivery, type OutgoingMessage, type Subscription, type SubscriptionSpec, type Transport } from '@ferry/core/spi';
+import { CapabilityError, DEAD_LETTER_GROUP, MessageTooLargeError, PublishError, type Capabilities, type Delivery, type OutgoingMessage, type Subscription, type SubscriptionSpec, type Transport } from '@ferry/core/spi';
 import { createSqsClient } from './client.ts';
 import { encode } from './codec.ts';
 import { resolveConfig, SQS_LIMITS, type ResolvedConfig } from './options.ts';
@@ -22,8 +22,6 @@ export class SqsTransport implements Transport {
   private readonly sqs: SQSClient;
   private readonly queues: Queues;
   private readonly publisher: Publisher;
-  private readonly subscriptions = new Set<SqsSubscription>();
-  private closing: Promise<void> | undefined;
 
   constructor(url: URL, options: Readonly<Record<string, unknown>> = {}) {
     this.config = resolveConfig(url, options);
@@ -54,12 +52,10 @@ export class SqsTransport implements Transport {
   }
 
   async connect(): Promise<void> {
-    if (this.closing) throw new ClosedError('sqs transport');
     // The SDK connects per request; queues are resolved on first use.
   }
 
   send(messages: readonly OutgoingMessage[]): Promise<void> {
-    if (this.closing) return Promise.reject(new ClosedError('sqs transport'));
     const entries = [];
     try {
       for (const message of messages) entries.push({ message, encoded: this.check(message) });
@@ -85,9 +81,8 @@ export class SqsTransport implements Transport {
     throw new PublishError(`SQS did not accept ${failed.length} of ${entries.length} messages (${reasons.join('; ')}${failed.length > 3 ? '; ...' : ''}); the others were sent.`, { cause: failed[0]!.reason });
   }
 
-  /** Refuses, before anything is sent, what SQS cannot carry; returns the encoded message. */
+  /** Refuses what SQS cannot carry beyond the capabilities core checked; returns the encoded message. */
   private check(m: OutgoingMessage): ReturnType<typeof encode> {
-    checkOutgoing(this, m);
     if (m.delayMs !== undefined && m.delayMs > 0) {
       if (this.queues.isFifo(m.topic)) {
         throw new CapabilityError(NAME, 'per-message delay on FIFO queues', `topic \`${m.topic}\` is a FIFO queue and message ${m.id} asks for ${m.delayMs} ms`, 'Publish delayed messages to a standard-queue topic, or set a DelaySeconds on the FIFO queue itself.');
@@ -100,15 +95,10 @@ export class SqsTransport implements Transport {
   }
 
   async subscribe(spec: SubscriptionSpec, onDelivery: (delivery: Delivery) => void): Promise<Subscription> {
-    if (this.closing) throw new ClosedError('sqs transport');
-    checkStart(this, spec.start);
     const queue = await this.queues.get(spec.topic);
     await this.queues.claim(queue, spec.group);
     if (spec.group !== DEAD_LETTER_GROUP && spec.deadLetterTopic) await this.declareDeadLetter(queue, spec.deadLetterTopic);
-    if (this.closing) throw new ClosedError('sqs transport');
     const subscription = new SqsSubscription(this.sqs, queue, spec, this.config, onDelivery);
-    this.subscriptions.add(subscription);
-    subscription.onClosed = () => this.subscriptions.delete(subscription);
     subscription.start();
     return subscription;
   }
@@ -120,14 +110,10 @@ export class SqsTransport implements Transport {
     await this.queues.setRedrive(queue, deadLetter);
   }
 
-  close(): Promise<void> {
-    this.closing ??= (async () => {
-      await Promise.allSettled([...this.subscriptions].map((s) => s.close()));
-      this.subscriptions.clear();
-      await this.publisher.drain();
-      this.sqs.destroy();
-    })();
-    return this.closing;
+  /** Core closed the subscriptions first. */
+  async close(): Promise<void> {
+    await this.publisher.drain();
+    this.sqs.destroy();
   }
 }
 

@@ -13,6 +13,7 @@ import { PublishPipeline, type PublishEntry } from '../producer/publish-pipeline
 import type { Capabilities } from '../spi/capabilities.ts';
 import type { Transport } from '../spi/transport.ts';
 import { redactUrl } from '../redact.ts';
+import { guardTransport } from './guarded-transport.ts';
 import { redrive, type RedriveOptions, type RedriveResult } from './redrive.ts';
 import { resolveFactory } from './registry.ts';
 
@@ -65,6 +66,8 @@ export interface ClientPlugin {
 
 /** One connection to one broker: makes producers and consumers that share it. */
 export class Client {
+  /** The transport, guarded: closed and capability checks on every call (see guardTransport). */
+  readonly transport: Transport;
   private closed = false;
   private readonly producers = new Set<Producer>();
   private readonly consumers = new Set<Consumer>();
@@ -74,10 +77,11 @@ export class Client {
   private publishMiddleware: readonly PublishEntry[];
 
   constructor(
-    readonly transport: Transport,
+    transport: Transport,
     private readonly codec: Codec = jsonCodec,
     options: { idempotencyStore?: IdempotencyStore; middleware?: ClientPlugin } = {},
   ) {
+    this.transport = guardTransport(transport);
     // One store for this client's consumers (duplicates across them are seen).
     this.idempotencyStore = options.idempotencyStore ?? new MemoryIdempotencyStore();
     this.consumeMiddleware = [...(options.middleware?.consume ?? [])];

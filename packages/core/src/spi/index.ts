@@ -8,6 +8,9 @@ export type { Capabilities } from './capabilities.ts';
 export type { Envelope, OutgoingMessage } from './envelope.ts';
 export { HEADERS } from './envelope.ts';
 
+// What core wraps every transport in (exported for tests that drive an adapter directly).
+export { guardTransport } from '../client/guarded-transport.ts';
+
 // Building blocks adapters share.
 export { Batcher, type BatcherOptions } from './batcher.ts';
 export { Fifo } from './fifo.ts';

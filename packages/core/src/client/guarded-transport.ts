@@ -1,0 +1,87 @@
+import { checkOutgoing, checkStart } from '../capability-check.ts';
+import { ClosedError, ConfigError } from '../errors.ts';
+import type { Capabilities } from '../spi/capabilities.ts';
+import type { OutgoingMessage } from '../spi/envelope.ts';
+import type { Delivery, Subscription, SubscriptionSpec, Transport } from '../spi/transport.ts';
+
+/**
+ * What every adapter would otherwise write again, around any transport: use after close is a
+ * ClosedError, every send is checked against the capabilities (dead letters and redrives too, not
+ * only publishes), a subscription's spec and start position are checked, and close is idempotent
+ * and closes the subscriptions still open first. An adapter keeps only limits of its own.
+ * `createClient` guards the transport it is given; guarding a guarded transport returns it.
+ */
+export function guardTransport(transport: Transport): Transport {
+  return transport instanceof GuardedTransport ? transport : new GuardedTransport(transport);
+}
+
+class GuardedTransport implements Transport {
+  readonly name: string;
+  readonly capabilities: Capabilities;
+  private readonly open = new Set<Subscription>();
+  private closing: Promise<void> | undefined;
+
+  constructor(private readonly inner: Transport) {
+    this.name = inner.name;
+    this.capabilities = inner.capabilities;
+  }
+
+  async connect(): Promise<void> {
+    this.assertOpen();
+    await this.inner.connect();
+  }
+
+  // Not async: it runs per publish, and a refusal must still arrive as a rejection.
+  send(messages: readonly OutgoingMessage[]): Promise<void> {
+    if (this.closing) return Promise.reject(this.closedError());
+    try {
+      for (const m of messages) {
+        if (!m.topic) throw new ConfigError('message.topic', 'is empty', 'Name the topic to publish to.');
+        checkOutgoing(this, m);
+      }
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.inner.send(messages);
+  }
+
+  async subscribe(spec: SubscriptionSpec, onDelivery: (delivery: Delivery) => void): Promise<Subscription> {
+    this.assertOpen();
+    if (!spec.topic) throw new ConfigError('subscription.topic', 'is empty', 'Name the topic to consume.');
+    if (!spec.group) throw new ConfigError('subscription.group', 'is empty', 'Name the consumer group.');
+    if (!Number.isInteger(spec.maxInFlight) || spec.maxInFlight < 1) throw new ConfigError('subscription.maxInFlight', `is ${spec.maxInFlight}`, 'Use an integer >= 1.');
+    checkStart(this, spec.start);
+    const inner = await this.inner.subscribe(spec, onDelivery);
+    let closing: Promise<void> | undefined;
+    const subscription: Subscription = {
+      stop: () => inner.stop(),
+      close: () => {
+        closing ??= inner.close().finally(() => this.open.delete(subscription));
+        return closing;
+      },
+    };
+    this.open.add(subscription);
+    // Closed while the adapter was subscribing: nothing may run past close.
+    if (this.closing) {
+      await subscription.close();
+      throw this.closedError();
+    }
+    return subscription;
+  }
+
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      await Promise.allSettled([...this.open].map((s) => s.close()));
+      await this.inner.close();
+    })();
+    return this.closing;
+  }
+
+  private assertOpen(): void {
+    if (this.closing) throw this.closedError();
+  }
+
+  private closedError(): ClosedError {
+    return new ClosedError(`${this.name} transport`);
+  }
+}
