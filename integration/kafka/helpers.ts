@@ -34,7 +34,7 @@ export function topicName(prefix: string): string {
 }
 
 /** SPI fixtures (integration/harness); Kafka's subscriptions keep per-key order by default. */
-export { message } from '../harness/index.ts';
+export { message, subscribe } from '../harness/index.ts';
 export const spec = (topic: string, group: string, overrides: Partial<SubscriptionSpec> = {}): SubscriptionSpec => baseSpec(topic, group, { orderedByKey: true, ...overrides });
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));

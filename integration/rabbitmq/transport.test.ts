@@ -2,7 +2,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { CapabilityError, ClosedError, DEAD_LETTER_GROUP, MessageTooLargeError, PublishError } from '@ferry/core';
 import { guardTransport } from '@ferry/core/spi';
-import { Collector, amqpUrl, cleanup, message, rabbit, sleep, spec, topicName } from './helpers.ts';
+import { Collector, amqpUrl, cleanup, message, rabbit, sleep, spec, subscribe, topicName } from './helpers.ts';
 
 const prefixes: string[] = [];
 const topic = (p: string) => {
@@ -69,7 +69,7 @@ describe('rabbitmq transport', () => {
     await expect(t.send([message(name, { delayMs: 10 * 86_400_000 })])).rejects.toThrow(CapabilityError);
     await expect(t.send([message(name, { type: 't'.repeat(300) })])).rejects.toThrow(/longer than AMQP's 255 bytes/);
     await expect(t.send([message(name, { headers: { ['h'.repeat(300)]: 'v' } })])).rejects.toThrow(/255 bytes/);
-    await expect(t.subscribe(spec(name, 'g', { start: { from: 'earliest' } }), () => undefined)).rejects.toThrow(CapabilityError);
+    await expect(subscribe(t, spec(name, 'g', { start: { from: 'earliest' } }), () => undefined)).rejects.toThrow(CapabilityError);
     await t.close();
     await t.close();
     await expect(t.send([message(name)])).rejects.toThrow(ClosedError);

@@ -33,6 +33,7 @@ export { MemoryIdempotencyStore } from './idempotency/memory-store.ts';
 export type { Envelope, OutgoingMessage } from './spi/envelope.ts';
 export { HEADERS } from './spi/envelope.ts';
 export type { Capabilities } from './spi/capabilities.ts';
-export type { Transport, TransportFactory, StartPosition, Coordinates } from './spi/transport.ts';
+export type { Transport, TransportFactory, StartPosition } from './spi/transport.ts';
+export type { Coordinates } from './spi/delivery.ts';
 export { DEAD_LETTER_GROUP } from './spi/transport.ts';
 export * from './errors.ts';

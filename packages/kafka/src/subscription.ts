@@ -1,4 +1,4 @@
-import { FerryError, Fifo, redactText, type Coordinates, type Delivery, type Envelope, type OutgoingMessage, type Subscription, type SubscriptionSpec } from '@ferry/core/spi';
+import { FerryError, Fifo, redactText, type Coordinates, type Delivery, type DeliverySink, type Envelope, type OutgoingMessage, type Subscription, type SubscriptionSpec } from '@ferry/core/spi';
 import { decode, encode, type Decoded } from './codec.ts';
 import { onCrash, onGroupJoin, type Driver, type DriverBatch, type DriverConsumer, type GroupJoin } from './driver.ts';
 import { delayTopic, retryTopic } from './names.ts';
@@ -56,7 +56,6 @@ interface Entry {
   readonly offset: number;
   readonly decoded: Decoded;
   attempt: number;
-  state: 'holding' | 'ready' | 'handed' | 'settled';
   timer?: NodeJS.Timeout | undefined;
 }
 
@@ -78,7 +77,6 @@ export class KafkaSubscription implements Subscription {
   private consumer: DriverConsumer | undefined;
   private readonly parts = new Map<string, Partition>();
   private readonly ready = new Fifo<Entry>();
-  private inFlight = 0;
   private held = 0;
   private stopped = false;
   private closing: Promise<void> | undefined;
@@ -90,11 +88,13 @@ export class KafkaSubscription implements Subscription {
   /** Records handed since the last event-loop turn (see pump). */
   private handedThisTurn = 0;
   private yielding = false;
+  /** pump() waits for core to free a slot (sink.whenRoom). */
+  private waitingForRoom = false;
   private readonly removers: Array<() => void> = [];
 
   constructor(
     private readonly spec: SubscriptionSpec,
-    private readonly onDelivery: (delivery: Delivery) => void,
+    private readonly sink: DeliverySink,
     private readonly deps: SubscriptionDeps,
   ) {
     this.retryTopic = retryTopic(spec.topic, spec.group);
@@ -252,7 +252,7 @@ export class KafkaSubscription implements Subscription {
       // Refetched after a rebalance kept this partition here: already taken.
       if (part.tracker.seen(offset)) continue;
       const decoded = decode(batch.topic, batch.partition, message);
-      const entry: Entry = { part, offset, decoded, attempt: decoded.attempt, state: 'ready' };
+      const entry: Entry = { part, offset, decoded, attempt: decoded.attempt };
       part.tracker.take(offset);
       let wait: (() => boolean) | undefined;
       if (part.held && decoded.dueAt > Date.now()) {
@@ -302,7 +302,6 @@ export class KafkaSubscription implements Subscription {
 
   /** Keeps a record in memory until `dueAt` (epoch ms), then makes it ready. */
   private hold(entry: Entry, dueAt: number): void {
-    entry.state = 'holding';
     this.held++;
     const arm = () => {
       entry.timer = setTimeout(() => {
@@ -311,7 +310,6 @@ export class KafkaSubscription implements Subscription {
         entry.timer = undefined;
         this.held--;
         if (entry.part.released) return;
-        entry.state = 'ready';
         this.ready.push(entry);
         this.pump();
       }, dueAt - Date.now());
@@ -321,14 +319,22 @@ export class KafkaSubscription implements Subscription {
   }
 
   /**
-   * Hands ready records to core while the in-flight bound allows. Fast handlers settle in
-   * promise callbacks, which call pump again: without a pause that chain never returns to the
-   * event loop, so the socket is not read (the next fetch's data waits) until the buffer is
+   * Hands ready records to core while it has room, and waits for room otherwise. Fast handlers
+   * settle in promise callbacks, which call pump again: without a pause that chain never returns
+   * to the event loop, so the socket is not read (the next fetch's data waits) until the buffer is
    * empty. After `HANDS_PER_TURN` records it yields one event-loop turn.
    */
   private pump(): void {
-    if (this.yielding) return;
-    while (!this.stopped && this.inFlight < this.spec.maxInFlight && this.ready.length > 0) {
+    if (this.yielding || this.waitingForRoom) return;
+    const sink = this.sink;
+    while (!this.stopped && this.ready.length > 0) {
+      if (sink.room <= 0) {
+        if (!sink.stopped) {
+          this.waitingForRoom = true;
+          void sink.whenRoom().then(this.roomFreed);
+        }
+        break;
+      }
       if (++this.handedThisTurn > HANDS_PER_TURN) {
         this.yielding = true;
         setImmediate(() => {
@@ -339,30 +345,20 @@ export class KafkaSubscription implements Subscription {
         break;
       }
       const entry = this.ready.shift()!;
-      if (entry.part.released || entry.state !== 'ready') continue;
-      entry.state = 'handed';
-      this.inFlight++;
-      this.onDelivery(this.delivery(entry));
+      if (entry.part.released) continue;
+      sink.deliver(new KafkaDelivery(this, entry));
     }
     this.wake();
   }
 
-  private delivery(entry: Entry): Delivery {
-    return new KafkaDelivery(this, entry);
-  }
-
-  /** Marks a delivery settled (once); frees its in-flight slot. */
-  private settle(entry: Entry): boolean {
-    if (entry.state !== 'handed') return false;
-    entry.state = 'settled';
-    this.inFlight--;
+  private readonly roomFreed = (): void => {
+    this.waitingForRoom = false;
     this.pump();
-    return true;
-  }
+  };
 
   /** Settles a delivery as done (KafkaDelivery.ack). */
   async ack(entry: Entry): Promise<void> {
-    if (!this.settle(entry) || entry.part.released) return;
+    if (entry.part.released) return; // revoked: the next owner has it
     entry.part.tracker.finish(entry.offset);
     if (this.spec.delivery === 'at-most-once') entry.part.ackedAbove = Math.max(entry.part.ackedAbove, entry.offset + 1);
     // Awaited: the offset is stored before ack() resolves, which at-most-once needs (it acks before
@@ -379,7 +375,7 @@ export class KafkaSubscription implements Subscription {
    * two attempts that a per-process idempotency store (empty after the crash) would both run.
    */
   async nack(entry: Entry, delayMs: number): Promise<void> {
-    if (!this.settle(entry) || entry.part.released) return;
+    if (entry.part.released) return;
     const { envelope } = entry.decoded;
     const copy = encode(envelope, { recordTopic: this.retryTopic, attempt: entry.attempt + 1, dueAt: Date.now() + delayMs });
     if (this.spec.delivery === 'exactly-once') {
@@ -444,7 +440,6 @@ export class KafkaSubscription implements Subscription {
    */
   async transact(entry: Entry, work: (send: (messages: readonly OutgoingMessage[]) => Promise<void>) => Promise<void>): Promise<void> {
     const { part } = entry;
-    if (entry.state !== 'handed') throw new FerryError('FERRY_KAFKA_TRANSACTION', 'This delivery was already settled.');
     if (part.released) throw new FerryError('FERRY_KAFKA_TRANSACTION', `Partition ${part.key} was given to another consumer; the message will be delivered there.`);
     // A plain commit of this partition still under way must not land after (and undo) the transaction's.
     await this.commits.idle();
@@ -468,7 +463,6 @@ export class KafkaSubscription implements Subscription {
       if (tx) await this.abandonTransaction(tx, part);
       throw error;
     }
-    this.settle(entry);
   }
 }
 

@@ -1,4 +1,4 @@
-import { type Capabilities, type Delivery, type OutgoingMessage, type Subscription, type SubscriptionSpec, type Transport } from '@ferry/core/spi';
+import { type Capabilities, type DeliverySink, type OutgoingMessage, type Subscription, type SubscriptionSpec, type Transport } from '@ferry/core/spi';
 import { encode } from './codec.ts';
 import { createDriver, type Driver, type DriverAdmin, type ProducerRecord } from './driver.ts';
 import { delayTopic, retryTopic } from './names.ts';
@@ -61,10 +61,10 @@ export class KafkaTransport implements Transport {
     });
   }
 
-  async subscribe(spec: SubscriptionSpec, onDelivery: (delivery: Delivery) => void): Promise<Subscription> {
+  async subscribe(spec: SubscriptionSpec, sink: DeliverySink): Promise<Subscription> {
     // The dead-letter topic too, so dead letters never wait for a topic to be created.
     await this.topics.ensure([spec.topic, retryTopic(spec.topic, spec.group), delayTopic(spec.topic), spec.deadLetterTopic]);
-    const started = new KafkaSubscription(spec, onDelivery, {
+    const started = new KafkaSubscription(spec, sink, {
       driver: this.driver,
       config: this.config,
       producer: this.producer,

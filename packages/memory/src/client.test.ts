@@ -74,7 +74,7 @@ describe('core on the memory transport', () => {
     // What the redrive sends, seen at the transport.
     const sent: OutgoingMessage[] = [];
     const inner = new MemoryTransport({ broker });
-    const recording: Transport = { name: inner.name, capabilities: inner.capabilities, connect: () => inner.connect(), subscribe: (s, d) => inner.subscribe(s, d), close: () => inner.close(), send: (m) => (sent.push(...m), inner.send(m)) };
+    const recording: Transport = { name: inner.name, capabilities: inner.capabilities, subscribe: (s, d) => inner.subscribe(s, d), close: () => inner.close(), send: (m) => (sent.push(...m), inner.send(m)) };
     const redriver = await createClient(recording);
     clients.push(redriver);
     const result = await redriver.redrive({ deadLetterTopic: 'tasks.dlq', idleMs: 100 });

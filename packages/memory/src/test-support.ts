@@ -1,5 +1,5 @@
 // Helpers for this package's unit tests (not exported from index.ts).
-import { guardTransport, type Delivery, type OutgoingMessage, type SubscriptionSpec, type Transport } from '@ferry/core/spi';
+import { guardTransport, openSubscription, type Delivery, type OutgoingMessage, type Subscription, type SubscriptionSpec, type Transport } from '@ferry/core/spi';
 import { randomUUID } from 'node:crypto';
 import { afterEach } from 'vitest';
 import { MemoryTransport } from './transport.ts';
@@ -34,6 +34,11 @@ export function spec(topic: string, group: string, extra: Partial<SubscriptionSp
     delivery: 'at-least-once',
     ...extra,
   };
+}
+
+/** Subscribes the way core does: through a DeliveryGate of `spec.maxInFlight` (bound, settle once, release at close). */
+export function subscribe(transport: Transport, s: SubscriptionSpec, onDelivery: (delivery: Delivery) => void, onError?: (error: unknown) => void): Promise<Subscription> {
+  return openSubscription(transport, s, onDelivery, onError);
 }
 
 export const text = (d: Delivery): string => new TextDecoder().decode(d.envelope.payload);

@@ -1,4 +1,4 @@
-import { CapabilityError, ConfigError, parseOptions, type Capabilities, type Delivery, type Envelope, type OutgoingMessage, type StartPosition, type Subscription, type SubscriptionSpec, type Transport } from '@ferry/core/spi';
+import { CapabilityError, ConfigError, parseOptions, type Capabilities, type DeliverySink, type Envelope, type OutgoingMessage, type StartPosition, type Subscription, type SubscriptionSpec, type Transport } from '@ferry/core/spi';
 import { getMemoryBroker, type MemoryBroker } from './broker.ts';
 import type { Group } from './group.ts';
 import { Member } from './member.ts';
@@ -40,10 +40,6 @@ export class MemoryTransport implements Transport {
     };
   }
 
-  async connect(): Promise<void> {
-    // Nothing to open.
-  }
-
   /** Core has checked the whole batch (size, priority, delay) before this: a refusal appends none of it. */
   async send(messages: readonly OutgoingMessage[]): Promise<void> {
     const now = Date.now();
@@ -62,10 +58,10 @@ export class MemoryTransport implements Transport {
     }
   }
 
-  async subscribe(spec: SubscriptionSpec, onDelivery: (delivery: Delivery) => void): Promise<Subscription> {
+  async subscribe(spec: SubscriptionSpec, sink: DeliverySink): Promise<Subscription> {
     const group = this.broker.group(spec.topic, spec.group);
     this.seek(group, spec.topic, spec.start);
-    const member = new Member(group, spec, onDelivery);
+    const member = new Member(group, spec, sink);
     group.join(member);
     return member;
   }

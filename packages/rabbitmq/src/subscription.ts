@@ -1,5 +1,5 @@
 import type { Channel, ChannelModel, ConsumeMessage, Options } from 'amqplib';
-import type { Coordinates, Delivery, Envelope, Subscription, SubscriptionSpec } from '@ferry/core/spi';
+import type { Coordinates, Delivery, DeliverySink, Envelope, Subscription, SubscriptionSpec } from '@ferry/core/spi';
 import { AckBatcher } from './ack-batcher.ts';
 import { attemptOf, decode, retryHeaders } from './codec.ts';
 import { isConnectionLoss, type ConnectionManager } from './connection-manager.ts';
@@ -42,15 +42,17 @@ export interface SubscriptionDeps {
 }
 
 /**
- * Consumes the group's queue(s) with manual acks. Prefetch is spec.maxInFlight per channel, and a
- * local gate keeps the deliveries handed to core (and not yet settled) at or below it even across
- * two sources (stream + redeliveries) or a reconnect. After a reconnect the consumers resume on the
- * new connection; deliveries of the old one were released by the broker, so acking them is a no-op.
+ * Consumes the group's queue(s) with manual acks. Prefetch is spec.maxInFlight per channel; what
+ * the broker pushes beyond core's room (two sources, stream + redeliveries, or a reconnect while
+ * core still holds deliveries of the old channel) waits here until core has room, and is dropped
+ * if its channel closes meanwhile (the broker has requeued it). After a reconnect the consumers
+ * resume on the new connection; deliveries of the old one were released by the broker, so acking
+ * them is a no-op.
  */
 export class AmqpSubscription implements Subscription {
   private readonly states: SourceState[];
-  private inFlight = 0;
   private readonly waiting: AmqpDelivery[] = [];
+  private waitingForRoom = false;
   private stopped = false;
   private closed = false;
   private readonly settling = new Set<Promise<void>>();
@@ -59,7 +61,7 @@ export class AmqpSubscription implements Subscription {
   constructor(
     private readonly deps: SubscriptionDeps,
     readonly spec: SubscriptionSpec,
-    private readonly onDelivery: (delivery: Delivery) => void,
+    private readonly sink: DeliverySink,
     sources: readonly Source[],
   ) {
     this.states = sources.map((source) => ({ source, channel: undefined, consumerTag: undefined, lastOffset: undefined, unsettledOffsets: new Set(), attaching: false, acks: undefined }));
@@ -186,27 +188,31 @@ export class AmqpSubscription implements Subscription {
       state.unsettledOffsets.add(offset);
     }
     const delivery = new AmqpDelivery(this, state, channel, acks, msg, envelope, attemptOf(msg), coordinates);
-    if (this.inFlight < this.spec.maxInFlight) this.hand(delivery);
-    else this.waiting.push(delivery);
-  }
-
-  private hand(delivery: AmqpDelivery): void {
-    this.inFlight++;
-    try {
-      this.onDelivery(delivery);
-    } catch {
-      // core's callback must not throw; if it does, the delivery stays unsettled and is released on close
+    if (this.waiting.length === 0 && this.sink.room > 0) this.sink.deliver(delivery);
+    else {
+      this.waiting.push(delivery);
+      this.handWaiting();
     }
   }
 
-  /** Called once per delivery, when core acks or nacks it. */
-  settled(delivery: AmqpDelivery): void {
-    this.inFlight--;
-    if (delivery.offset !== undefined) delivery.state.unsettledOffsets.delete(delivery.offset);
-    while (!this.stopped && this.inFlight < this.spec.maxInFlight && this.waiting.length > 0) {
+  /** Hands what waits while core has room; waits for room otherwise. */
+  private handWaiting(): void {
+    while (!this.stopped && this.waiting.length > 0 && this.sink.room > 0) {
       const next = this.waiting.shift()!;
-      if (isOpen(next.channel)) this.hand(next);
+      if (isOpen(next.channel)) this.sink.deliver(next);
     }
+    if (this.waiting.length > 0 && !this.waitingForRoom && !this.stopped && !this.sink.stopped) {
+      this.waitingForRoom = true;
+      void this.sink.whenRoom().then(() => {
+        this.waitingForRoom = false;
+        this.handWaiting();
+      });
+    }
+  }
+
+  /** A stream delivery is settled or released: the resume point after a reconnect may pass it. */
+  settled(delivery: AmqpDelivery): void {
+    if (delivery.offset !== undefined) delivery.state.unsettledOffsets.delete(delivery.offset);
   }
 
   /** nack(delayMs): a copy with attempt+1 into the delay tier (or straight back), then ack. */
@@ -258,7 +264,6 @@ export class AmqpSubscription implements Subscription {
 }
 
 export class AmqpDelivery implements Delivery {
-  private done = false;
   readonly offset: number | undefined;
 
   constructor(
@@ -275,8 +280,6 @@ export class AmqpDelivery implements Delivery {
   }
 
   ack(): Promise<void> {
-    if (this.done) return Promise.resolve();
-    this.done = true;
     // On a channel that has closed since, the broker already released the message: nothing to do.
     this.acks.ack(this.msg.fields.deliveryTag);
     this.subscription.settled(this);
@@ -284,11 +287,14 @@ export class AmqpDelivery implements Delivery {
   }
 
   async nack(delayMs: number): Promise<void> {
-    if (this.done) return;
-    this.done = true;
     this.subscription.settled(this);
     if (!isOpen(this.channel)) return; // released already: the broker delivers it again
     await this.subscription.retry(this, delayMs);
+  }
+
+  /** Nothing to send: closing the channel hands an unacked message back to the queue. */
+  async release(): Promise<void> {
+    this.subscription.settled(this);
   }
 }
 

@@ -1,4 +1,4 @@
-import { CapabilityError, DEAD_LETTER_GROUP, HEADERS, PublishError, type Capabilities, type Delivery, type OutgoingMessage, type Subscription, type SubscriptionSpec, type Transport } from '@ferry/core/spi';
+import { CapabilityError, DEAD_LETTER_GROUP, HEADERS, PublishError, type Capabilities, type DeliverySink, type OutgoingMessage, type Subscription, type SubscriptionSpec, type Transport } from '@ferry/core/spi';
 import type { Options } from 'amqplib';
 import { encode, fitsShortString, H } from './codec.ts';
 import { ConnectionManager } from './connection-manager.ts';
@@ -118,14 +118,14 @@ export class RabbitMqTransport implements Transport {
     }
   }
 
-  async subscribe(spec: SubscriptionSpec, onDelivery: (delivery: Delivery) => void): Promise<Subscription> {
+  async subscribe(spec: SubscriptionSpec, sink: DeliverySink): Promise<Subscription> {
     // The dead-letter topic first: a group queue with a delivery limit dead-letters into it.
     if (spec.deadLetterTopic) await this.topology.ensureGroupQueue(spec.deadLetterTopic, DEAD_LETTER_GROUP, false);
     const sources = await this.sourcesFor(spec);
     const subscription = new AmqpSubscription(
       { manager: this.manager, topology: this.topology, publisher: this.publisher, config: this.config },
       spec,
-      onDelivery,
+      sink,
       sources,
     );
     try {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CapabilityError, ClosedError, MessageTooLargeError, type OutgoingMessage } from '@ferry/core';
-import { guardTransport } from '@ferry/core/spi';
+import { guardTransport, openSubscription } from '@ferry/core/spi';
 import { SqsTransport } from './transport.ts';
 
 // No request leaves these tests: everything checked here is refused before a send, by core's guard
@@ -47,7 +47,7 @@ describe('SqsTransport refusals and capabilities', () => {
   it('refuses replay at subscribe', async () => {
     const t = transport();
     const spec = { topic: 'orders', group: 'g', maxInFlight: 1, deadLetterTopic: 'orders.dlq', handlerTimeoutMs: 1000, orderedByKey: false, delivery: 'at-least-once' as const };
-    await expect(t.subscribe({ ...spec, start: { from: 'earliest' } }, () => undefined)).rejects.toThrow(CapabilityError);
+    await expect(openSubscription(t, { ...spec, start: { from: 'earliest' } }, () => undefined)).rejects.toThrow(CapabilityError);
     await t.close();
   });
 
@@ -56,6 +56,6 @@ describe('SqsTransport refusals and capabilities', () => {
     await t.close();
     await t.close();
     await expect(t.send([message()])).rejects.toThrow(ClosedError);
-    await expect(t.connect()).rejects.toThrow(ClosedError);
+    await expect(t.connect!()).rejects.toThrow(ClosedError);
   });
 });

@@ -1,5 +1,5 @@
 import type { SQSClient } from '@aws-sdk/client-sqs';
-import { CapabilityError, DEAD_LETTER_GROUP, MessageTooLargeError, PublishError, type Capabilities, type Delivery, type OutgoingMessage, type Subscription, type SubscriptionSpec, type Transport } from '@ferry/core/spi';
+import { CapabilityError, DEAD_LETTER_GROUP, MessageTooLargeError, PublishError, type Capabilities, type DeliverySink, type OutgoingMessage, type Subscription, type SubscriptionSpec, type Transport } from '@ferry/core/spi';
 import { createSqsClient } from './client.ts';
 import { encode } from './codec.ts';
 import { resolveConfig, SQS_LIMITS, type ResolvedConfig } from './options.ts';
@@ -94,11 +94,11 @@ export class SqsTransport implements Transport {
     return encoded;
   }
 
-  async subscribe(spec: SubscriptionSpec, onDelivery: (delivery: Delivery) => void): Promise<Subscription> {
+  async subscribe(spec: SubscriptionSpec, sink: DeliverySink): Promise<Subscription> {
     const queue = await this.queues.get(spec.topic);
     await this.queues.claim(queue, spec.group);
     if (spec.group !== DEAD_LETTER_GROUP && spec.deadLetterTopic) await this.declareDeadLetter(queue, spec.deadLetterTopic);
-    const subscription = new SqsSubscription(this.sqs, queue, spec, this.config, onDelivery);
+    const subscription = new SqsSubscription(this.sqs, queue, spec, this.config, sink);
     subscription.start();
     return subscription;
   }

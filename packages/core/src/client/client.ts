@@ -128,7 +128,7 @@ export class Client {
   /** Moves dead letters back to their original topic. */
   async redrive(options: RedriveOptions): Promise<RedriveResult> {
     this.assertOpen();
-    await this.transport.connect();
+    await this.transport.connect?.();
     return redrive(this.transport, options);
   }
 

@@ -1,15 +1,19 @@
 import { checkOutgoing, checkStart } from '../capability-check.ts';
+import { DeliveryGate, type GatedDelivery } from '../consumer/delivery-gate.ts';
 import { ClosedError, ConfigError } from '../errors.ts';
 import type { Capabilities } from '../spi/capabilities.ts';
+import type { DeliverySink } from '../spi/delivery.ts';
 import type { OutgoingMessage } from '../spi/envelope.ts';
-import type { Delivery, Subscription, SubscriptionSpec, Transport } from '../spi/transport.ts';
+import type { Subscription, SubscriptionSpec, Transport } from '../spi/transport.ts';
 
 /**
  * What every adapter would otherwise write again, around any transport: use after close is a
  * ClosedError, every send is checked against the capabilities (dead letters and redrives too, not
  * only publishes), a subscription's spec and start position are checked, and close is idempotent
- * and closes the subscriptions still open first. An adapter keeps only limits of its own.
- * `createClient` guards the transport it is given; guarding a guarded transport returns it.
+ * and closes the subscriptions still open first. Closing a subscription fed to a DeliveryGate
+ * stops the gate, releases what it holds, then closes the adapter's subscription. An adapter keeps
+ * only limits of its own. `createClient` guards the transport it is given; guarding a guarded
+ * transport returns it.
  */
 export function guardTransport(transport: Transport): Transport {
   return transport instanceof GuardedTransport ? transport : new GuardedTransport(transport);
@@ -28,7 +32,7 @@ class GuardedTransport implements Transport {
 
   async connect(): Promise<void> {
     this.assertOpen();
-    await this.inner.connect();
+    await this.inner.connect?.();
   }
 
   // Not async: it runs per publish, and a refusal must still arrive as a rejection.
@@ -45,18 +49,32 @@ class GuardedTransport implements Transport {
     return this.inner.send(messages);
   }
 
-  async subscribe(spec: SubscriptionSpec, onDelivery: (delivery: Delivery) => void): Promise<Subscription> {
+  async subscribe(spec: SubscriptionSpec, sink: DeliverySink): Promise<Subscription> {
     this.assertOpen();
     if (!spec.topic) throw new ConfigError('subscription.topic', 'is empty', 'Name the topic to consume.');
     if (!spec.group) throw new ConfigError('subscription.group', 'is empty', 'Name the consumer group.');
     if (!Number.isInteger(spec.maxInFlight) || spec.maxInFlight < 1) throw new ConfigError('subscription.maxInFlight', `is ${spec.maxInFlight}`, 'Use an integer >= 1.');
     checkStart(this, spec.start);
-    const inner = await this.inner.subscribe(spec, onDelivery);
+    const inner = await this.inner.subscribe(spec, sink);
+    const gate = sink instanceof DeliveryGate ? sink : undefined;
+    let stopping: Promise<void> | undefined;
     let closing: Promise<void> | undefined;
     const subscription: Subscription = {
-      stop: () => inner.stop(),
+      stop: () => {
+        gate?.stop();
+        stopping ??= inner.stop?.() ?? Promise.resolve();
+        return stopping;
+      },
       close: () => {
-        closing ??= inner.close().finally(() => this.open.delete(subscription));
+        closing ??= (async () => {
+          try {
+            await subscription.stop!();
+            await gate?.releaseAll();
+            await inner.close();
+          } finally {
+            this.open.delete(subscription);
+          }
+        })();
         return closing;
       },
     };
@@ -84,4 +102,12 @@ class GuardedTransport implements Transport {
   private closedError(): ClosedError {
     return new ClosedError(`${this.name} transport`);
   }
+}
+
+/**
+ * Subscribes `onDelivery` through a DeliveryGate of `spec.maxInFlight` on the guarded transport:
+ * how core consumes, and how a test drives an adapter the way core does.
+ */
+export function openSubscription(transport: Transport, spec: SubscriptionSpec, onDelivery: (delivery: GatedDelivery) => void, onError?: (error: unknown) => void): Promise<Subscription> {
+  return guardTransport(transport).subscribe(spec, new DeliveryGate(spec.maxInFlight, onDelivery, onError));
 }

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { HEADERS, type OutgoingMessage } from '../spi/envelope.ts';
-import { DEAD_LETTER_GROUP, type Delivery, type Transport } from '../spi/transport.ts';
+import type { Delivery } from '../spi/delivery.ts';
+import { DEAD_LETTER_GROUP, type Transport } from '../spi/transport.ts';
+import { openSubscription } from './guarded-transport.ts';
 
 export interface RedriveOptions {
   /** The dead-letter topic to drain, e.g. `orders.dlq`. */
@@ -54,7 +56,8 @@ export async function redrive(transport: Transport, options: RedriveOptions): Pr
     idleTimer = setTimeout(finish, idleMs);
   };
   let chain = Promise.resolve();
-  const subscription = await transport.subscribe(
+  const subscription = await openSubscription(
+    transport,
     { topic: options.deadLetterTopic, group: DEAD_LETTER_GROUP, maxInFlight: 1, start: { from: 'stored' }, deadLetterTopic: `${options.deadLetterTopic}.dlq`, handlerTimeoutMs: 60_000, orderedByKey: true, delivery: 'at-least-once' },
     (delivery) => {
       // One at a time, in order, so a redrive keeps per-key order and the limit is exact.
@@ -77,7 +80,7 @@ export async function redrive(transport: Transport, options: RedriveOptions): Pr
   armIdle();
   await done;
   clearTimeout(idleTimer);
-  await subscription.stop();
+  await subscription.stop?.();
   await chain;
   await subscription.close();
   return { redriven, skipped };

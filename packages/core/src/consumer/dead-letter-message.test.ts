@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { HEADERS } from '../spi/envelope.ts';
-import type { Delivery } from '../spi/transport.ts';
+import type { Delivery } from '../spi/delivery.ts';
 import { deadLetterMessage, fitDeadLetter } from './dead-letter-message.ts';
 
 const delivery = {

@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { NonRetryableError, SchemaError } from '../errors.ts';
 import { HEADERS, type OutgoingMessage } from '../spi/envelope.ts';
 import { envelopeSize } from '../spi/size.ts';
-import type { Delivery } from '../spi/transport.ts';
+import type { Delivery } from '../spi/delivery.ts';
 
 const MAX_STACK = 4000;
 

@@ -1,4 +1,4 @@
-import type { Coordinates } from '../spi/transport.ts';
+import type { Coordinates } from '../spi/delivery.ts';
 import type { Envelope, OutgoingMessage } from '../spi/envelope.ts';
 import type { MessageDefinition, PayloadIn } from '../message.ts';
 import type { PublishOptions } from '../producer/publish-options.ts';

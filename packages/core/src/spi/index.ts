@@ -2,14 +2,16 @@
 // Writing one: docs/adapters/writing.md.
 
 // The contract an adapter implements.
-export type { Transport, TransportFactory, Subscription, SubscriptionSpec, StartPosition, Delivery, Coordinates } from './transport.ts';
+export type { Transport, TransportFactory, Subscription, SubscriptionSpec, StartPosition } from './transport.ts';
 export { DEAD_LETTER_GROUP } from './transport.ts';
+export type { Delivery, DeliverySink, Coordinates } from './delivery.ts';
 export type { Capabilities } from './capabilities.ts';
 export type { Envelope, OutgoingMessage } from './envelope.ts';
 export { HEADERS } from './envelope.ts';
 
-// What core wraps every transport in (exported for tests that drive an adapter directly).
-export { guardTransport } from '../client/guarded-transport.ts';
+// What core wraps every transport and subscription in; a test drives an adapter through them as core does.
+export { guardTransport, openSubscription } from '../client/guarded-transport.ts';
+export { DeliveryGate, GatedDelivery } from '../consumer/delivery-gate.ts';
 
 // Building blocks adapters share.
 export { Batcher, type BatcherOptions } from './batcher.ts';

@@ -1,31 +1,62 @@
 import type { Capabilities } from './capabilities.ts';
-import type { Envelope, OutgoingMessage } from './envelope.ts';
+import type { DeliverySink } from './delivery.ts';
+import type { OutgoingMessage } from './envelope.ts';
 
 /**
- * The Transport SPI: the whole contract between core and an adapter. An adapter translates
- * these calls to its broker; it does not decide delivery semantics (retry, dead-letter policy,
- * idempotency, ack timing all live in core's consume loop).
+ * What an adapter implements: it translates to its broker and decides nothing. Core wraps every
+ * transport (guardTransport): it refuses use after close, checks each send against `capabilities`
+ * and each subscription's start position, calls `close` once, after closing the subscriptions.
  */
 export interface Transport {
-  /** Short name used in errors and logs: `memory`, `kafka`, `rabbitmq`, `sqs`. */
+  /** Short name for errors and logs: `memory`, `kafka`, `rabbitmq`, `sqs`. */
   readonly name: string;
   readonly capabilities: Capabilities;
-  /** Opens connections. Idempotent. */
-  connect(): Promise<void>;
+  /** Opens connections before the first use. Leave it out to connect on first use. */
+  connect?(): Promise<void>;
   /**
-   * Sends messages; resolves when the broker has accepted all of them (acks=all, publisher
-   * confirm, SendMessageBatch success). Rejects if any was not accepted; the error names which.
-   * Adapters may coalesce concurrent calls into broker batches.
+   * Resolves once the broker has accepted every message (acks=all, publisher confirm, a batch
+   * success); rejects otherwise, naming which. Check only limits of your own. Concurrent calls
+   * may be coalesced into broker batches.
    */
   send(messages: readonly OutgoingMessage[]): Promise<void>;
   /**
-   * Starts delivering messages of `spec.topic` for `spec.group` to `onDelivery`. The adapter
-   * keeps at most `spec.maxInFlight` deliveries unsettled (prefetch, paused partitions, fewer
-   * receives). `onDelivery` is called for each delivery; its promise resolving does not settle it.
+   * Delivers `spec.topic`'s messages for `spec.group` to `sink`, handing over only while
+   * `sink.room > 0` (size prefetch and receives by `spec.maxInFlight`). Resolves once receiving.
    */
-  subscribe(spec: SubscriptionSpec, onDelivery: (delivery: Delivery) => void): Promise<Subscription>;
-  /** Closes subscriptions and connections. Idempotent. Sends after close reject. */
+  subscribe(spec: SubscriptionSpec, sink: DeliverySink): Promise<Subscription>;
+  /** Closes connections; the subscriptions are closed already. */
   close(): Promise<void>;
+}
+
+export interface Subscription {
+  /**
+   * Stops fetching (a push consumer cancels, a poller ends its polls); resolves once nothing more
+   * will be handed over. Core releases what it holds after that. Without it the adapter just sees
+   * `sink.room` 0, and what it still hands over is released at once.
+   */
+  stop?(): Promise<void>;
+  /**
+   * Ends the subscription. Core has released what it held; a delivery whose settle call is still
+   * under way is the adapter's to finish or leave to the broker (uncommitted, unacked, lease).
+   */
+  close(): Promise<void>;
+}
+
+export interface SubscriptionSpec {
+  readonly topic: string;
+  readonly group: string;
+  /** Most deliveries core holds unsettled: the ceiling of `sink.room`. */
+  readonly maxInFlight: number;
+  /** Where the group starts: `stored` is its committed position (a new group: the earliest retained message, the queue head). */
+  readonly start: StartPosition;
+  /** Where core sends this subscription's dead letters. A queue broker declares it now, kept for DEAD_LETTER_GROUP until redriven. */
+  readonly deadLetterTopic: string;
+  /** Longest core holds a delivery. A broker with leases (SQS visibility) extends them while held, up to this. */
+  readonly handlerTimeoutMs: number;
+  /** Core keeps per-key order; an adapter that needs topology for it (single active consumer, FIFO queues) sets it up. */
+  readonly orderedByKey: boolean;
+  /** Under at-most-once core acks before the handler: `ack()` must resolve only once the broker has it. */
+  readonly delivery: 'at-most-once' | 'at-least-once' | 'exactly-once';
 }
 
 export type StartPosition =
@@ -34,80 +65,7 @@ export type StartPosition =
   | { readonly from: 'offset'; readonly offset: number; readonly partition?: number }
   | { readonly from: 'timestamp'; readonly timestamp: number };
 
-export interface SubscriptionSpec {
-  readonly topic: string;
-  readonly group: string;
-  /** Upper bound on unsettled deliveries handed to `onDelivery`. */
-  readonly maxInFlight: number;
-  /** Where a subscription starts. `stored`: the group's committed position (new groups: earliest retained / queue head). */
-  readonly start: StartPosition;
-  /**
-   * Where core sends this subscription's dead letters (with `send`). Queue-based adapters declare
-   * it up front, with a queue for DEAD_LETTER_GROUP, so dead letters are kept until redriven.
-   */
-  readonly deadLetterTopic: string;
-  /** Longest time core may hold a delivery before settling; adapters with leases (SQS visibility) extend up to this. */
-  readonly handlerTimeoutMs: number;
-  /** Core needs per-key order; adapters that need special topology for it (FIFO queues) use it. */
-  readonly orderedByKey: boolean;
-  /**
-   * The consumer's guarantee. Under at-most-once core acks before the handler, so `ack()` must
-   * resolve only once the broker has recorded it; otherwise an adapter may settle in the
-   * background (a later ack, or a crash, at worst redelivers).
-   */
-  readonly delivery: 'at-most-once' | 'at-least-once' | 'exactly-once';
-}
-
-export interface Subscription {
-  /**
-   * Stops new deliveries: no `onDelivery` call after the promise resolves. Unsettled deliveries
-   * stay settleable (core finishes in-flight handlers after this). Idempotent.
-   */
-  stop(): Promise<void>;
-  /**
-   * Releases the subscription. Deliveries still unsettled go back to the broker and are delivered
-   * again later (to this group), so nothing is lost. Idempotent; implies stop().
-   */
-  close(): Promise<void>;
-}
-
-/** Where a delivery came from, for dead-letter headers and logs: partition/offset, queue, receipt. */
-export type Coordinates = Readonly<Record<string, string | number>>;
-
-/**
- * One received message. Core calls ack or nack at most once per delivery (dead-lettering is core
- * sending a copy to `deadLetterTopic`, then ack). A delivery core never settles is released by
- * `Subscription.close()` and delivered again.
- * `envelope.payload` is the raw bytes; decoding happens in core.
- */
-export interface Delivery {
-  readonly envelope: Envelope;
-  /** 1 on first delivery; counted by the transport (header, ApproximateReceiveCount, ...). */
-  readonly attempt: number;
-  readonly coordinates: Coordinates;
-  /** Done: never delivered again to this group. */
-  ack(): Promise<void>;
-  /**
-   * Deliver again, attempt + 1, to this group, no earlier than `delayMs` from now (0 = as soon
-   * as possible). Must not block other messages while waiting.
-   */
-  nack(delayMs: number): Promise<void>;
-  /**
-   * Present when capabilities.transactions: runs `work` so that every message it sends and
-   * this delivery's ack commit atomically, or none does.
-   */
-  transact?(work: (send: (messages: readonly OutgoingMessage[]) => Promise<void>) => Promise<void>): Promise<void>;
-  /**
-   * With `transact`: deliveries sharing this key (a Kafka partition) must commit in order, so core
-   * runs them one at a time, in arrival order, when it uses transactions.
-   */
-  readonly serialKey?: string;
-}
-
-/**
- * How adapters plug into `createClient(url)`: a module exporting `createTransport` under the
- * scheme's package (see client/registry.ts).
- */
+/** How adapters plug into `createClient(url)`: the scheme's package exports `createTransport` (client/registry.ts). */
 export type TransportFactory = (url: URL, options: Readonly<Record<string, unknown>>) => Transport;
 
 /** The group whose queue keeps a dead-letter topic's messages (redrive reads with it). */
