@@ -55,7 +55,7 @@ interface Entry {
   readonly part: Partition;
   readonly offset: number;
   readonly decoded: Decoded;
-  attempt: number;
+  readonly attempt: number;
   timer?: NodeJS.Timeout | undefined;
 }
 
@@ -373,34 +373,21 @@ export class KafkaSubscription implements Subscription {
    * Exactly-once writes both in one transaction of the partition's transactional producer: a crash
    * between a plain copy and a plain commit would leave the copy and redeliver the original too,
    * two attempts that a per-process idempotency store (empty after the crash) would both run.
+   * When the copy is not written (or its transaction does not commit) this rejects and changes
+   * nothing: the offset stays unfinished, and core calls nack again with backoff.
    */
   async nack(entry: Entry, delayMs: number): Promise<void> {
     if (entry.part.released) return;
     const { envelope } = entry.decoded;
     const copy = encode(envelope, { recordTopic: this.retryTopic, attempt: entry.attempt + 1, dueAt: Date.now() + delayMs });
-    if (this.spec.delivery === 'exactly-once') {
-      if (!(await this.nackInTransaction(entry, copy))) this.redeliverFromMemory(entry, delayMs);
-      return;
-    }
-    try {
-      await this.deps.producer.send([copy], [envelope]);
-    } catch {
-      this.redeliverFromMemory(entry, delayMs);
-      return;
-    }
+    if (this.spec.delivery === 'exactly-once') return this.nackInTransaction(entry, copy);
+    await this.deps.producer.send([copy], [envelope]);
     entry.part.tracker.finish(entry.offset);
     await this.commits.request(entry.part);
   }
 
-  /** The copy was not written: the original comes back from memory after the delay (its offset stays unfinished). */
-  private redeliverFromMemory(entry: Entry, delayMs: number): void {
-    if (entry.part.released || this.stopped) return;
-    entry.attempt++;
-    this.hold(entry, Date.now() + delayMs);
-  }
-
-  /** The retry copy and this offset in one transaction; false if it did not commit. */
-  private async nackInTransaction(entry: Entry, copy: ReturnType<typeof encode>): Promise<boolean> {
+  /** The retry copy and this offset in one transaction; rejects if it did not commit. */
+  private async nackInTransaction(entry: Entry, copy: ReturnType<typeof encode>): Promise<void> {
     const { part } = entry;
     // A plain commit of this partition still under way must not land after (and undo) the transaction's.
     await this.commits.idle();
@@ -410,10 +397,9 @@ export class KafkaSubscription implements Subscription {
       await tx.send([copy]);
       if (part.released) throw new FerryError('FERRY_KAFKA_TRANSACTION', `Partition ${part.key} was given to another consumer during the retry.`);
       await this.commitTransaction(tx, entry);
-      return true;
-    } catch {
+    } catch (error) {
       if (tx) await this.abandonTransaction(tx, part);
-      return false;
+      throw error;
     }
   }
 

@@ -219,46 +219,45 @@ export class AmqpSubscription implements Subscription {
   retry(delivery: AmqpDelivery, delayMs: number): Promise<void> {
     const work = this.republish(delivery, delayMs);
     this.settling.add(work);
-    void work.finally(() => this.settling.delete(work));
+    // Not finally(): its promise would reject unhandled when the copy fails (core gets `work`).
+    const forget = () => void this.settling.delete(work);
+    work.then(forget, forget);
     return work;
   }
 
-  /** Never rejects: when the copy cannot be made, the original goes back to the queue instead. */
+  /**
+   * The copy first, then the ack of the original. When the copy is not confirmed this rejects and
+   * changes nothing (the original stays unacked, held by core), and core calls nack again.
+   */
   private async republish(delivery: AmqpDelivery, delayMs: number): Promise<void> {
     const { msg, acks } = delivery;
     const { topology, publisher, config } = this.deps;
-    try {
-      const target = delivery.state.source.retryTarget;
-      let routingKey = target;
-      let expiration: string | undefined;
-      if (delayMs > 0) {
-        const tiers = config.delayTiersMs;
-        const tier = tierFor(tiers, delayMs) ?? tiers[tiers.length - 1]!;
-        routingKey = await topology.ensureRetryQueue(target, tier);
-        if (delayMs < tier) expiration = String(Math.ceil(delayMs));
-      }
-      const p = msg.properties;
-      const options: Options.Publish = {
-        persistent: true,
-        mandatory: true,
-        headers: retryHeaders(msg, delivery.attempt + 1, delivery.envelope.topic),
-        messageId: p.messageId,
-        type: p.type,
-        timestamp: p.timestamp,
-        contentType: p.contentType,
-        contentEncoding: p.contentEncoding,
-        correlationId: p.correlationId,
-        replyTo: p.replyTo,
-        appId: p.appId,
-      };
-      if (p.priority !== undefined) options.priority = p.priority;
-      if (expiration !== undefined) options.expiration = expiration;
-      await publisher.publish('', routingKey, msg.content, options, `the retry of message ${delivery.envelope.id}`);
-    } catch {
-      // The copy was not accepted: hand the original back instead (redelivered now, not delayed).
-      acks.nack(msg.fields.deliveryTag, true);
-      return;
+    const target = delivery.state.source.retryTarget;
+    let routingKey = target;
+    let expiration: string | undefined;
+    if (delayMs > 0) {
+      const tiers = config.delayTiersMs;
+      const tier = tierFor(tiers, delayMs) ?? tiers[tiers.length - 1]!;
+      routingKey = await topology.ensureRetryQueue(target, tier);
+      if (delayMs < tier) expiration = String(Math.ceil(delayMs));
     }
+    const p = msg.properties;
+    const options: Options.Publish = {
+      persistent: true,
+      mandatory: true,
+      headers: retryHeaders(msg, delivery.attempt + 1, delivery.envelope.topic),
+      messageId: p.messageId,
+      type: p.type,
+      timestamp: p.timestamp,
+      contentType: p.contentType,
+      contentEncoding: p.contentEncoding,
+      correlationId: p.correlationId,
+      replyTo: p.replyTo,
+      appId: p.appId,
+    };
+    if (p.priority !== undefined) options.priority = p.priority;
+    if (expiration !== undefined) options.expiration = expiration;
+    await publisher.publish('', routingKey, msg.content, options, `the retry of message ${delivery.envelope.id}`);
     acks.ack(msg.fields.deliveryTag);
   }
 }
@@ -286,10 +285,11 @@ export class AmqpDelivery implements Delivery {
     return Promise.resolve();
   }
 
+  /** Rejects, changing nothing, when the retry copy is not confirmed (see republish). */
   async nack(delayMs: number): Promise<void> {
+    // On a closed channel the broker released it already and delivers it again.
+    if (isOpen(this.channel)) await this.subscription.retry(this, delayMs);
     this.subscription.settled(this);
-    if (!isOpen(this.channel)) return; // released already: the broker delivers it again
-    await this.subscription.retry(this, delayMs);
   }
 
   /** Nothing to send: closing the channel hands an unacked message back to the queue. */
