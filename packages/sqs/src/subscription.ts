@@ -4,7 +4,7 @@ import { pollTimeoutMs } from './client.ts';
 import { decode } from './codec.ts';
 import { SQS_LIMITS, type ResolvedConfig } from './options.ts';
 import type { QueueInfo } from './queues.ts';
-import { Settler } from './settler.ts';
+import { SettleBatcher } from './settle-batcher.ts';
 
 /** One received SQS message, settled by core; leased (its visibility extended) until then. */
 class SqsDelivery implements Delivery {
@@ -32,14 +32,14 @@ class SqsDelivery implements Delivery {
 
   async ack(): Promise<void> {
     this.owner.leases.delete(this);
-    await this.owner.settler.ack(this.receiptHandle);
+    await this.owner.settles.ack(this.receiptHandle);
   }
 
   async nack(delayMs: number): Promise<void> {
     this.owner.leases.delete(this);
     // The retry is the message becoming visible again: after `delayMs`, rounded up to SQS's seconds.
     await this.extending;
-    await this.owner.settler.setVisibility(this.receiptHandle, Math.max(0, delayMs) / 1000);
+    await this.owner.settles.setVisibility(this.receiptHandle, Math.max(0, delayMs) / 1000);
   }
 
   /** Visible again now, rather than after the visibility timeout. */
@@ -54,7 +54,7 @@ class SqsDelivery implements Delivery {
  * holds, and batched settlement.
  */
 export class SqsSubscription implements Subscription {
-  readonly settler: Settler;
+  readonly settles: SettleBatcher;
   /** Deliveries core holds: the heartbeat extends their visibility. */
   readonly leases = new Set<SqsDelivery>();
   /** Messages asked for by polls in flight: counted so core's room is not overfilled when they arrive. */
@@ -77,7 +77,7 @@ export class SqsSubscription implements Subscription {
     private readonly config: ResolvedConfig,
     private readonly sink: DeliverySink,
   ) {
-    this.settler = new Settler(sqs, queue, config);
+    this.settles = new SettleBatcher(sqs, queue, config);
     this.visibilityMs = config.visibilityTimeoutSeconds * 1000;
   }
 
@@ -167,7 +167,7 @@ export class SqsSubscription implements Subscription {
       if (d.visibleAt - now > 2 * tick) continue;
       if (now - d.receivedAt > this.spec.handlerTimeoutMs + this.visibilityMs) continue;
       d.visibleAt = now + this.visibilityMs;
-      d.extending = d.extending.then(() => this.settler.setVisibility(d.receiptHandle, this.config.visibilityTimeoutSeconds)).catch(() => undefined);
+      d.extending = d.extending.then(() => this.settles.setVisibility(d.receiptHandle, this.config.visibilityTimeoutSeconds)).catch(() => undefined);
       this.track(d.extending);
     }
   }
@@ -214,7 +214,7 @@ export class SqsSubscription implements Subscription {
       await this.stop();
       clearInterval(this.heartbeat);
       await Promise.allSettled([...this.releases]);
-      await this.settler.drain().catch(() => undefined);
+      await this.settles.drain().catch(() => undefined);
     })();
     return this.closing;
   }

@@ -18,7 +18,7 @@ interface VisibilityChange {
  * nacks, releases and heartbeats ChangeMessageVisibilityBatch calls (10 entries each), so a busy
  * consumer makes one request per ten settlements instead of one each.
  */
-export class Settler {
+export class SettleBatcher {
   private readonly deletes: Batcher<string>;
   private readonly changes: Batcher<VisibilityChange>;
 
