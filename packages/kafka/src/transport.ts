@@ -9,8 +9,6 @@ import { KafkaSubscription } from './subscription.ts';
 import { Topics } from './topics.ts';
 import { TransactionalProducers } from './transactions.ts';
 
-const NAME = 'kafka';
-
 /**
  * Ferry's Kafka transport on kafkajs: topics are Kafka topics (created on first use), Ferry groups
  * are consumer groups, the ordering key is the record key (so the partition), nack(delay) goes
@@ -18,7 +16,7 @@ const NAME = 'kafka';
  * `transact` is a Kafka transaction with the consumed offset in it. Delivery semantics stay in core.
  */
 export class KafkaTransport implements Transport {
-  readonly name = NAME;
+  readonly name = 'kafka';
   readonly capabilities: Capabilities;
   private readonly config: ResolvedConfig;
   private readonly driver: Driver;
