@@ -4,46 +4,40 @@ import type { Envelope, OutgoingMessage } from './envelope.ts';
 export type Coordinates = Readonly<Record<string, string | number>>;
 
 /**
- * One received message, payload undecoded. Core settles it once: one of ack, nack, transact or
- * release succeeds, a call that rejected is made again later, and none comes after core released
- * it or the subscription closed. The adapter keeps no count or flag of its own for that.
+ * One received message, payload undecoded. Core settles it once: ack, nack, transact or release
+ * (a call that rejected may be made again), never after it was released or its subscription closed.
  */
 export interface Delivery {
   readonly envelope: Envelope;
   /**
-   * 1 on the first delivery, one more on each redelivery to the group, counted by the broker (a
-   * header on the retry copy, a delivery count, ApproximateReceiveCount). A broker that cannot
-   * count a redelivery it made itself (after a crash) gives the count it has: the idempotency
-   * store's claim limit still stops a message that keeps crashing its consumers.
+   * 1, then one more on each redelivery to the group, counted by the broker (a header on the retry
+   * copy, a delivery count). A broker that cannot count a redelivery it made (after a crash) gives
+   * what it has: the idempotency step's claim limit still stops a message that crashes its consumers.
    */
   readonly attempt: number;
   readonly coordinates: Coordinates;
   /** Done: never delivered to this group again. */
   ack(): Promise<void>;
   /**
-   * Deliver again to this group only, attempt + 1, no earlier than `delayMs` from now, without
-   * holding back other messages. Rejects, changing nothing, when that cannot be arranged (the retry
-   * copy was not written): core tries again with backoff.
+   * Again to this group only, attempt + 1, not before `delayMs`, holding nothing else back. Rejects,
+   * changing nothing, when that cannot be arranged (the retry copy was not written): core retries.
    */
   nack(delayMs: number): Promise<void>;
-  /** Give it back for redelivery to this group now. Without it the broker does it at close (uncommitted offset, closed channel). */
+  /** Back to the group now (core's release at close). Without it the broker does it when the subscription closes. */
   release?(): Promise<void>;
-  /**
-   * With `capabilities.transactions`: runs `work` so that what it sends and this delivery's ack
-   * commit together, or nothing does.
-   */
+  /** With `capabilities.transactions`: what `work` sends and this ack commit together, or nothing does. */
   transact?(work: (send: (messages: readonly OutgoingMessage[]) => Promise<void>) => Promise<void>): Promise<void>;
-  /** With `transact`: deliveries sharing it (a Kafka partition) commit in order, so core runs them one at a time. */
+  /** With `transact`: deliveries sharing it (a partition) commit in order; core runs them one at a time. */
   readonly serialKey?: string;
 }
 
 /** Where a subscription hands its deliveries: core's in-flight bound and settle-once bookkeeping. */
 export interface DeliverySink {
-  /** How many deliveries core takes now: `spec.maxInFlight` minus those it holds; 0 once stopped. */
+  /** `spec.maxInFlight` minus the deliveries core holds; 0 once stopped. */
   readonly room: number;
-  /** True once core takes no more (closing): what it is handed then, it releases at once. */
+  /** Core takes no more (closing): what it is handed now, it releases at once. */
   readonly stopped: boolean;
   deliver(delivery: Delivery): void;
-  /** Resolves when a held delivery is settled or released, or core stops. Check `room` again then. */
+  /** Resolves when core settles or releases a delivery, or stops: check `room` again then. */
   whenRoom(): Promise<void>;
 }

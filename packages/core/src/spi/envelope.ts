@@ -1,8 +1,4 @@
-/**
- * The message as it travels through a transport. Adapters map these fields to the broker's
- * native ones (Kafka record key/headers, AMQP properties, SQS attributes); core never sees
- * a broker type.
- */
+/** The message as it travels: adapters map it to the broker's fields, round trip exact; core never sees a broker type. */
 export interface Envelope {
   /** Unique per message, set by the producer. The default idempotency key. */
   readonly id: string;
@@ -27,9 +23,8 @@ export interface OutgoingMessage extends Envelope {
   /** Higher is delivered first. Checked against capabilities. */
   readonly priority?: number | undefined;
   /**
-   * What a broker that drops repeated sends within a window (SQS FIFO, JetStream's Nats-Msg-Id)
-   * deduplicates by, as `deduplicationId ?? id`. Core sets a fresh one on copies it sends under an
-   * id already used (a dead letter, a redrive); unset on a publish, whose retry must be dropped.
+   * A broker that drops repeated sends within a window (SQS FIFO, JetStream) deduplicates by
+   * `deduplicationId ?? id`: core sets it on dead letters and redrives, which reuse an id on purpose.
    */
   readonly deduplicationId?: string | undefined;
 }

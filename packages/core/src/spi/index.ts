@@ -21,7 +21,6 @@ export { parseOptions } from '../config/parse.ts';
 export { topicPatternsSchema, matchesTopic } from '../config/topic-patterns.ts';
 export { tlsOptionsSchema } from '../config/tls-options.ts';
 export { redactUrl, redactText } from '../redact.ts';
-export { checkDelay, checkOutgoing, checkPriority, checkStart } from '../capability-check.ts';
 
 // Errors an adapter throws.
 export { FerryError, ConfigError, CapabilityError, ClosedError, MessageTooLargeError, PublishError } from '../errors.ts';

@@ -3,59 +3,50 @@ import type { DeliverySink } from './delivery.ts';
 import type { OutgoingMessage } from './envelope.ts';
 
 /**
- * What an adapter implements: it translates to its broker and decides nothing. Core wraps every
- * transport (guardTransport): it refuses use after close, checks each send against `capabilities`
- * and each subscription's start position, calls `close` once, after closing the subscriptions.
+ * What an adapter implements: it translates to its broker and decides nothing. Core guards it
+ * (guardTransport): no use after close, every send and start position checked against
+ * `capabilities`, `close` called once, after the subscriptions are closed.
  */
 export interface Transport {
-  /** Short name for errors and logs: `memory`, `kafka`, `rabbitmq`, `sqs`. */
+  /** For errors and logs: `memory`, `kafka`, `rabbitmq`, `sqs`. */
   readonly name: string;
   readonly capabilities: Capabilities;
-  /** Opens connections before the first use. Leave it out to connect on first use. */
+  /** Opens connections up front; leave it out to connect on first use. */
   connect?(): Promise<void>;
   /**
-   * Resolves once the broker has accepted every message (acks=all, publisher confirm, a batch
-   * success); rejects otherwise, naming which. Check only limits of your own. Concurrent calls
-   * may be coalesced into broker batches.
+   * Resolves once the broker has every message (acks=all, confirms), else rejects naming which.
+   * Check only limits of your own; concurrent calls may be coalesced into batches.
    */
   send(messages: readonly OutgoingMessage[]): Promise<void>;
-  /**
-   * Delivers `spec.topic`'s messages for `spec.group` to `sink`, handing over only while
-   * `sink.room > 0` (size prefetch and receives by `spec.maxInFlight`). Resolves once receiving.
-   */
+  /** Delivers the topic's messages for the group to `sink`, only while `sink.room > 0`. Resolves once receiving. */
   subscribe(spec: SubscriptionSpec, sink: DeliverySink): Promise<Subscription>;
-  /** Closes connections; the subscriptions are closed already. */
   close(): Promise<void>;
 }
 
 export interface Subscription {
   /**
-   * Stops fetching (a push consumer cancels, a poller ends its polls); resolves once nothing more
-   * will be handed over. Core releases what it holds after that. Without it the adapter just sees
-   * `sink.room` 0, and what it still hands over is released at once.
+   * Stops fetching; resolves once nothing more will be handed over (a long poll ended). Core
+   * releases what it holds after that. Without it the adapter sees `sink.room` 0.
    */
   stop?(): Promise<void>;
-  /**
-   * Ends the subscription. Core has released what it held; a delivery whose settle call is still
-   * under way is the adapter's to finish or leave to the broker (uncommitted, unacked, lease).
-   */
+  /** Core has released what it held; a delivery with a settle call under way is the adapter's (or the broker's). */
   close(): Promise<void>;
 }
 
 export interface SubscriptionSpec {
   readonly topic: string;
   readonly group: string;
-  /** Most deliveries core holds unsettled: the ceiling of `sink.room`. */
+  /** Most deliveries core holds: size prefetch and receives by it. */
   readonly maxInFlight: number;
-  /** Where the group starts: `stored` is its committed position (a new group: the earliest retained message, the queue head). */
+  /** `stored`: the group's committed position; a new group starts at the earliest retained message. */
   readonly start: StartPosition;
-  /** Where core sends this subscription's dead letters. A queue broker declares it now, kept for DEAD_LETTER_GROUP until redriven. */
+  /** Where core sends dead letters: a queue broker declares it now, kept for DEAD_LETTER_GROUP until redriven. */
   readonly deadLetterTopic: string;
-  /** Longest core holds a delivery. A broker with leases (SQS visibility) extends them while held, up to this. */
+  /** Longest core holds a delivery: a broker with leases (SQS visibility) extends them up to this. */
   readonly handlerTimeoutMs: number;
-  /** Core keeps per-key order; an adapter that needs topology for it (single active consumer, FIFO queues) sets it up. */
+  /** Core keeps key order: set up what the broker needs for it (single active consumer, FIFO queues). */
   readonly orderedByKey: boolean;
-  /** Under at-most-once core acks before the handler: `ack()` must resolve only once the broker has it. */
+  /** Under at-most-once core acks before the handler: `ack()` resolves only once the broker has it. */
   readonly delivery: 'at-most-once' | 'at-least-once' | 'exactly-once';
 }
 
@@ -65,7 +56,7 @@ export type StartPosition =
   | { readonly from: 'offset'; readonly offset: number; readonly partition?: number }
   | { readonly from: 'timestamp'; readonly timestamp: number };
 
-/** How adapters plug into `createClient(url)`: the scheme's package exports `createTransport` (client/registry.ts). */
+/** What an adapter package exports as `createTransport`, for `createClient(url)` (client/registry.ts). */
 export type TransportFactory = (url: URL, options: Readonly<Record<string, unknown>>) => Transport;
 
 /** The group whose queue keeps a dead-letter topic's messages (redrive reads with it). */
