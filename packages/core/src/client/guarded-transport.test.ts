@@ -6,7 +6,7 @@ import { DeliveryGate } from '../consumer/delivery-gate.ts';
 import { guardTransport } from './guarded-transport.ts';
 
 /** Records the calls the guard lets through (a unit test of the guard: no broker behind it). */
-function recorder(options: { subscribeDelayMs?: number } = {}) {
+function recorder(options: { subscribeDelayMs?: number; stopFails?: boolean } = {}) {
   const calls: string[] = [];
   const inner: Transport = {
     name: 'rec',
@@ -25,7 +25,13 @@ function recorder(options: { subscribeDelayMs?: number } = {}) {
         nack: async () => void calls.push(`nack ${spec.topic}-1`),
         release: async () => void calls.push(`release ${spec.topic}-1`),
       });
-      return { stop: async () => void calls.push(`stop ${spec.topic}`), close: async () => void calls.push(`close ${spec.topic}`) };
+      return {
+        stop: async () => {
+          calls.push(`stop ${spec.topic}`);
+          if (options.stopFails) throw new Error('cancel refused');
+        },
+        close: async () => void calls.push(`close ${spec.topic}`),
+      };
     },
     close: async () => void calls.push('close transport'),
   };
@@ -86,6 +92,14 @@ describe('guardTransport', () => {
     await t.close();
     expect(await subscribing).toBeInstanceOf(ClosedError);
     expect(calls).toEqual(['close transport', 'subscribe orders', 'stop orders', 'release orders-1', 'close orders']);
+  });
+
+  it("a subscription whose adapter stop fails is still released and closed", async () => {
+    const { inner, calls } = recorder({ stopFails: true });
+    const subscription = await guardTransport(inner).subscribe(spec(), sink());
+    await expect(subscription.stop!()).rejects.toThrow('cancel refused');
+    await subscription.close();
+    expect(calls).toEqual(['subscribe orders', 'stop orders', 'release orders-1', 'close orders']);
   });
 
   it('guarding a guarded transport returns it', () => {

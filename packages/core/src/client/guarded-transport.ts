@@ -62,13 +62,15 @@ class GuardedTransport implements Transport {
     const subscription: Subscription = {
       stop: () => {
         gate?.stop();
-        stopping ??= inner.stop?.() ?? Promise.resolve();
+        // Async, so that an adapter's stop that throws at once still gives a rejection.
+        stopping ??= (async () => void (await inner.stop?.()))();
         return stopping;
       },
       close: () => {
         closing ??= (async () => {
           try {
-            await subscription.stop!();
+            // A stop that failed still ends in release and close: nothing may stay held.
+            await subscription.stop!().catch(() => undefined);
             await gate?.releaseAll();
             await inner.close();
           } finally {
