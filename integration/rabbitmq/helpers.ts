@@ -2,8 +2,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import amqp from 'amqplib';
-import type { OutgoingMessage, Transport } from '@ferry/core';
-import type { Delivery, Subscription, SubscriptionSpec } from '@ferry/core/spi';
+import type { Delivery, Subscription, SubscriptionSpec, Transport } from '@ferry/core/spi';
 import { RabbitMqTransport, type RabbitMqOptions } from '@ferry/rabbitmq';
 import { endpointsFromEnv, subscribe, uniqueName } from '../harness/index.ts';
 
