@@ -9,7 +9,8 @@
  * FERRY_OPTIONS: adapter options as JSON (docs/adapters/<name>.md).
  */
 import { z } from 'zod';
-import { createClient, defineMessage, HEADERS, NonRetryableError, DEAD_LETTER_GROUP, redactUrl } from '@ferry/core';
+import { createClient, defineMessage, HEADERS, NonRetryableError, DEAD_LETTER_GROUP } from '@ferry/core';
+import { redactUrl } from '@ferry/core/spi';
 
 const url = process.env.FERRY_URL ?? 'memory://demo';
 // A topic per run, so a broker that keeps messages (Kafka) shows this run only.

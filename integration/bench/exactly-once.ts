@@ -21,6 +21,7 @@ import { RabbitMqTransport } from '@ferry/rabbitmq';
 import { RedisIdempotencyStore } from '@ferry/redis';
 import pg from 'pg';
 import { timeConsumer } from './time-consumer.ts';
+import { subscribe } from '../harness/spi-fixtures.ts';
 
 const amqpUrl = process.env.FERRY_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 const redisUrl = process.env.FERRY_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -77,7 +78,7 @@ async function main(): Promise<void> {
   const client = await createClient(transport);
   // The group queues, declared as the adapter declares them, so the fill reaches every one.
   for (const variant of variants) {
-    await (await transport.subscribe({ topic, group: variant.group, maxInFlight: 1, start: { from: 'stored' }, deadLetterTopic: `${topic}.dlq`, handlerTimeoutMs: 60_000, orderedByKey: false, delivery: 'at-least-once' }, () => undefined)).close();
+    await (await subscribe(transport, { topic, group: variant.group, maxInFlight: 1, start: { from: 'stored' }, deadLetterTopic: `${topic}.dlq`, handlerTimeoutMs: 60_000, orderedByKey: false, delivery: 'at-least-once' }, () => undefined)).close();
   }
   const producer = client.producer();
   const fill = async () => {

@@ -28,6 +28,7 @@ import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-ho
 import { ExportResultCode } from '@opentelemetry/core';
 import { MeterProvider, PeriodicExportingMetricReader, type PushMetricExporter } from '@opentelemetry/sdk-metrics';
 import { BasicTracerProvider, BatchSpanProcessor, type SpanExporter } from '@opentelemetry/sdk-trace-base';
+import { subscribe } from '../harness/spi-fixtures.ts';
 
 const memoryCount = Number(process.argv[2] ?? 20_000);
 const rabbitCount = Number(process.argv[3] ?? 3_000);
@@ -137,8 +138,8 @@ async function consumeRound(kind: Kind, variant: Variant, count: number): Promis
 /** Declares a group's queue the way the adapter does, so messages published before the consumer starts are kept. */
 async function declareGroup(client: Client, topic: string, group: string): Promise<void> {
   const spec = { topic, group, maxInFlight: 1, start: { from: 'stored' } as const, deadLetterTopic: `${topic}.dlq`, handlerTimeoutMs: 60_000, orderedByKey: false, delivery: 'at-least-once' as const };
-  await client.transport.connect();
-  await (await client.transport.subscribe(spec, () => undefined)).close();
+  await client.transport.connect?.();
+  await (await subscribe(client.transport, spec, () => undefined)).close();
 }
 
 async function cleanupRabbit(): Promise<void> {

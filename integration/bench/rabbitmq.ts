@@ -16,6 +16,7 @@ import { randomUUID } from 'node:crypto';
 import amqp, { type ConfirmChannel } from 'amqplib';
 import { z } from 'zod';
 import { createClient, defineMessage } from '@ferry/core';
+import { openSubscription } from '@ferry/core/spi';
 import { RabbitMqTransport } from '@ferry/rabbitmq';
 import { timeConsumer } from './time-consumer.ts';
 
@@ -38,7 +39,7 @@ async function main(): Promise<void> {
   const connection = await amqp.connect(url);
   const spec = (group: string) => ({ topic, group, maxInFlight: concurrency * 2, start: { from: 'stored' } as const, deadLetterTopic: `${topic}.dlq`, handlerTimeoutMs: 60_000, orderedByKey: false, delivery: 'at-least-once' as const });
   // The group queues the consume runs read; declared the way the adapter declares them.
-  for (const group of ['sdk', 'raw']) await (await transport.subscribe(spec(group), () => undefined)).close();
+  for (const group of ['sdk', 'raw']) await (await openSubscription(transport, spec(group), () => undefined)).close();
   const admin = await connection.createChannel();
   const purge = async () => {
     for (const group of ['sdk', 'raw']) await admin.purgeQueue(`${topic}.${group}`);

@@ -5,5 +5,5 @@ export { uniqueName } from './names.ts';
 export { startTcpProxy, type TcpProxy, type TcpProxyOptions } from './tcp-proxy.ts';
 export { stopLocalBrokers, brokerStatus, type BrokerStatus } from './local-control.ts';
 export type { BrokerEndpoints, BrokerName, BrokerReport, BrokerSource, ProvisionResult } from './types.ts';
-export { message, spec } from './spi-fixtures.ts';
+export { message, spec, subscribe } from './spi-fixtures.ts';
 export { storesFromEnv, provisionStores, STORE_ENV, type StoreEndpoints, type StoreName } from './stores.ts';

@@ -1,6 +1,14 @@
-import type { OutgoingMessage, SubscriptionSpec } from '@ferry/core';
+import { openSubscription, type Delivery, type OutgoingMessage, type Subscription, type SubscriptionSpec, type Transport } from '@ferry/core/spi';
 
 // SPI-level fixtures for adapter tests that drive a transport directly (below core's API).
+
+/**
+ * Subscribes the way core does: on the guarded transport, through a DeliveryGate of
+ * `spec.maxInFlight` (the in-flight bound, settle once, release of what is held at close).
+ */
+export function subscribe(transport: Transport, s: SubscriptionSpec, onDelivery: (delivery: Delivery) => void): Promise<Subscription> {
+  return openSubscription(transport, s, onDelivery);
+}
 
 let seq = 0;
 

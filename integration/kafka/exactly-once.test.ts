@@ -10,7 +10,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { createClient, defineMessage, HEADERS, NonRetryableError, type Transport } from '@ferry/core';
-import { brokers, kafka, message, sleep, spec, topicName, waitFor } from './helpers.ts';
+import { brokers, kafka, message, sleep, spec, subscribe, topicName, waitFor } from './helpers.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const children: ChildProcess[] = [];
@@ -59,7 +59,7 @@ describe('kafka exactly-once', () => {
     const reader = kafka({ partitions: 2 });
     transports.push(reader);
     const outputs: Array<{ n: number; pid: number }> = [];
-    await reader.subscribe(spec(output, topicName('eo-reader')), (d) => {
+    await subscribe(reader, spec(output, topicName('eo-reader')), (d) => {
       outputs.push(JSON.parse(new TextDecoder().decode(d.envelope.payload)) as { n: number; pid: number });
       void d.ack();
     });
@@ -92,7 +92,7 @@ describe('kafka exactly-once', () => {
       const dead: string[] = [];
       const reader = kafka({ partitions: 1 });
       transports.push(reader);
-      await reader.subscribe(spec(`${topic}.dlq`, topicName('eo-dl-reader')), (d) => {
+      await subscribe(reader, spec(`${topic}.dlq`, topicName('eo-dl-reader')), (d) => {
         dead.push(d.envelope.headers[HEADERS.deadLetterReason] ?? '');
         void d.ack();
       });

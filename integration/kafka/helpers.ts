@@ -1,5 +1,5 @@
 /** Shared by the Kafka integration tests: transports on the harness broker with test-tuned timings. */
-import type { Delivery, OutgoingMessage, SubscriptionSpec } from '@ferry/core';
+import { guardTransport, type Delivery, type SubscriptionSpec, type Transport } from '@ferry/core/spi';
 import { KafkaTransport, type KafkaOptions } from '@ferry/kafka';
 import { endpointsFromEnv, spec as baseSpec, uniqueName } from '../harness/index.ts';
 
@@ -24,8 +24,9 @@ export function kafkaUrl(): URL {
   return url;
 }
 
-export function kafka(options: KafkaOptions = {}, url: URL = kafkaUrl()): KafkaTransport {
-  return new KafkaTransport(url, { ...TEST_OPTIONS, ...options } as Record<string, unknown>);
+/** A Kafka transport as core uses it: guarded (closed and capability checks; its subscriptions close with it). */
+export function kafka(options: KafkaOptions = {}, url: URL = kafkaUrl()): Transport {
+  return guardTransport(new KafkaTransport(url, { ...TEST_OPTIONS, ...options } as Record<string, unknown>));
 }
 
 export function topicName(prefix: string): string {
@@ -33,7 +34,7 @@ export function topicName(prefix: string): string {
 }
 
 /** SPI fixtures (integration/harness); Kafka's subscriptions keep per-key order by default. */
-export { message } from '../harness/index.ts';
+export { message, subscribe } from '../harness/index.ts';
 export const spec = (topic: string, group: string, overrides: Partial<SubscriptionSpec> = {}): SubscriptionSpec => baseSpec(topic, group, { orderedByKey: true, ...overrides });
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));

@@ -5,8 +5,9 @@
  */
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { Delivery, Transport } from '@ferry/core';
-import { brokers, kafka, message, sleep, spec, text, topicName, waitFor } from './helpers.ts';
+import type { Transport } from '@ferry/core';
+import type { Delivery } from '@ferry/core/spi';
+import { brokers, kafka, message, sleep, spec, subscribe, text, topicName, waitFor } from './helpers.ts';
 
 const transports: Transport[] = [];
 const open = (options: Parameters<typeof kafka>[0] = {}) => {
@@ -31,7 +32,7 @@ describe('kafka offsets', () => {
     const group = topicName('ooo-g');
     const transport = open({ partitions: 1 });
     const held: Delivery[] = [];
-    const sub = await transport.subscribe(spec(topic, group, { maxInFlight: 20 }), (d) => {
+    const sub = await subscribe(transport, spec(topic, group, { maxInFlight: 20 }), (d) => {
       // Offset 3 stays in flight; every other message finishes at once (out of order after it).
       if (Number(d.coordinates['offset']) === 3) held.push(d);
       else void d.ack();
@@ -46,7 +47,7 @@ describe('kafka offsets', () => {
     await held[0]!.ack(); // after release: no effect, no throw
     expect((await committed(group, topic)).get(0)).toBe(3);
     const again: Delivery[] = [];
-    const next = await open({ partitions: 1 }).subscribe(spec(topic, group, { maxInFlight: 20 }), (d) => {
+    const next = await subscribe(open({ partitions: 1 }), spec(topic, group, { maxInFlight: 20 }), (d) => {
       again.push(d);
       void d.ack();
     });
@@ -63,7 +64,7 @@ describe('kafka offsets', () => {
     const group = topicName('amo-g');
     const held: Delivery[] = [];
     const acks: Promise<void>[] = [];
-    const sub = await open({ partitions: 1 }).subscribe(spec(topic, group, { maxInFlight: 20, delivery: 'at-most-once' }), (d) => {
+    const sub = await subscribe(open({ partitions: 1 }), spec(topic, group, { maxInFlight: 20, delivery: 'at-most-once' }), (d) => {
       // Offset 3 waits in core (its key's predecessor is running, say): not acked, so not started.
       if (Number(d.coordinates['offset']) === 3) held.push(d);
       else acks.push(d.ack());
@@ -77,7 +78,7 @@ describe('kafka offsets', () => {
     // The next consumer of the group gets nothing again: offset 3 (never started) is lost, which
     // at-most-once allows; a duplicate of 4..9 would break it.
     const again: Delivery[] = [];
-    const next = await open({ partitions: 1 }).subscribe(spec(topic, group, { maxInFlight: 20, delivery: 'at-most-once' }), (d) => {
+    const next = await subscribe(open({ partitions: 1 }), spec(topic, group, { maxInFlight: 20, delivery: 'at-most-once' }), (d) => {
       again.push(d);
       void d.ack();
     });
@@ -103,7 +104,7 @@ describe('kafka offsets', () => {
         void d.ack().then(() => acked.add(d.envelope.id));
       }, Math.random() * 20);
     };
-    const a = await open().subscribe(spec(topic, group, { maxInFlight: 16, orderedByKey: false }), consume('a'));
+    const a = await subscribe(open(), spec(topic, group, { maxInFlight: 16, orderedByKey: false }), consume('a'));
     const producer = open();
     const ids: string[] = [];
     const publishing = (async () => {
@@ -115,7 +116,7 @@ describe('kafka offsets', () => {
       }
     })();
     await waitFor(() => seen.a >= 100, 20_000, () => `A busy (${seen.a})`);
-    const b = await open().subscribe(spec(topic, group, { maxInFlight: 16, orderedByKey: false }), consume('b'));
+    const b = await subscribe(open(), spec(topic, group, { maxInFlight: 16, orderedByKey: false }), consume('b'));
     await waitFor(() => seen.b >= 50, 20_000, () => `B taking part (${seen.b})`);
     aClosing = true;
     await a.close();

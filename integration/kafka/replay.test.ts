@@ -5,8 +5,9 @@
  */
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { Delivery, Subscription, Transport } from '@ferry/core';
-import { brokers, kafka, message, sleep, spec, topicName, waitFor } from './helpers.ts';
+import type { Transport } from '@ferry/core';
+import type { Delivery, Subscription } from '@ferry/core/spi';
+import { brokers, kafka, message, sleep, spec, subscribe, topicName, waitFor } from './helpers.ts';
 
 const transports: Transport[] = [];
 const open = () => {
@@ -23,7 +24,7 @@ const TOTAL = 200;
 
 /** Subscribes a member that records (and acks) every delivery's id. */
 async function member(topic: string, group: string, seen: string[], start = spec(topic, group).start): Promise<Subscription> {
-  return open().subscribe(spec(topic, group, { start, maxInFlight: 50 }), (d: Delivery) => {
+  return subscribe(open(), spec(topic, group, { start, maxInFlight: 50 }), (d: Delivery) => {
     seen.push(d.envelope.id);
     void d.ack();
   });
@@ -78,7 +79,7 @@ describe('kafka replay', () => {
     // The replaying member holds what it gets unsettled, so none of its progress is committed:
     // only the replay position (offset 0 everywhere) is.
     const held: Delivery[] = [];
-    const memberA = await open().subscribe(spec(topic, group, { start: { from: 'earliest' }, maxInFlight: TOTAL }), (d) => void held.push(d));
+    const memberA = await subscribe(open(), spec(topic, group, { start: { from: 'earliest' }, maxInFlight: TOTAL }), (d) => void held.push(d));
     await waitFor(() => held.length > 0, 20_000, () => 'the replay to start');
     await sleep(500);
     await admin.connect();

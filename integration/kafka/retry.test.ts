@@ -4,8 +4,9 @@
  */
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { Delivery, Transport } from '@ferry/core';
-import { brokers, kafka, message, sleep, spec, topicName, waitFor } from './helpers.ts';
+import type { Transport } from '@ferry/core';
+import type { Delivery } from '@ferry/core/spi';
+import { brokers, kafka, message, sleep, spec, subscribe, topicName, waitFor } from './helpers.ts';
 
 const transports: Transport[] = [];
 afterAll(() => Promise.all(transports.map((t) => t.close())));
@@ -22,7 +23,7 @@ describe('kafka retry topics', () => {
     const DELAY = 1500;
     const log: Array<{ key: string; attempt: number; at: number }> = [];
     let nackedAt = 0;
-    await transport.subscribe(spec(topic, group, { maxInFlight: 4 }), (d: Delivery) => {
+    await subscribe(transport, spec(topic, group, { maxInFlight: 4 }), (d: Delivery) => {
       log.push({ key: d.envelope.key!, attempt: d.attempt, at: Date.now() });
       if (d.envelope.key === 'slow' && d.attempt === 1) {
         nackedAt = Date.now();
@@ -32,7 +33,7 @@ describe('kafka retry topics', () => {
       }
     });
     const otherGroup: Delivery[] = [];
-    await watcher.subscribe(spec(topic, other), (d) => {
+    await subscribe(watcher, spec(topic, other), (d) => {
       otherGroup.push(d);
       void d.ack();
     });
@@ -58,7 +59,7 @@ describe('kafka retry topics', () => {
     const transport = kafka({ partitions: 1 });
     transports.push(transport);
     const seen: Delivery[] = [];
-    await transport.subscribe(spec(topic, group, { maxInFlight: 4, delivery: 'exactly-once' }), (d) => {
+    await subscribe(transport, spec(topic, group, { maxInFlight: 4, delivery: 'exactly-once' }), (d) => {
       seen.push(d);
       if (d.attempt === 1) void d.nack(100);
       else void d.ack();

@@ -2,9 +2,9 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import amqp from 'amqplib';
-import type { Delivery, OutgoingMessage, Subscription, SubscriptionSpec, Transport } from '@ferry/core';
+import type { Delivery, Subscription, SubscriptionSpec, Transport } from '@ferry/core/spi';
 import { RabbitMqTransport, type RabbitMqOptions } from '@ferry/rabbitmq';
-import { endpointsFromEnv, uniqueName } from '../harness/index.ts';
+import { endpointsFromEnv, subscribe, uniqueName } from '../harness/index.ts';
 
 const run = promisify(execFile);
 
@@ -70,7 +70,7 @@ export async function cleanup(...prefixes: string[]): Promise<void> {
   }
 }
 
-export { message, spec } from '../harness/index.ts';
+export { message, spec, subscribe } from '../harness/index.ts';
 
 /** Collects deliveries; optionally settles them itself. */
 export class Collector {
@@ -90,7 +90,7 @@ export class Collector {
   };
 
   async start(transport: Transport, s: SubscriptionSpec): Promise<this> {
-    this.subscription = await transport.subscribe(s, this.onDelivery);
+    this.subscription = await subscribe(transport, s, this.onDelivery);
     return this;
   }
 

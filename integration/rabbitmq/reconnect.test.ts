@@ -3,9 +3,9 @@
  * and resends what was not confirmed, so a stream of 10,000 messages arrives whole.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Delivery } from '@ferry/core';
+import type { Delivery } from '@ferry/core/spi';
 import { startTcpProxy, uniqueName } from '../harness/index.ts';
-import { amqpUrl, hasLocalCtl, message, rabbit, rabbitmqctl, sleep, spec, topicName } from './helpers.ts';
+import { amqpUrl, hasLocalCtl, message, rabbit, rabbitmqctl, sleep, spec, subscribe, topicName } from './helpers.ts';
 
 const vhost = uniqueName('ferry-rmq-reconnect');
 let ownVhost = false;
@@ -38,7 +38,7 @@ async function streamThroughCuts(url: string, cut: () => Promise<void>): Promise
   const consumer = rabbit(options, url);
   const ids = new Set<string>();
   let deliveries = 0;
-  await consumer.subscribe(spec(name, 'g', { maxInFlight: 100 }), (d: Delivery) => {
+  await subscribe(consumer, spec(name, 'g', { maxInFlight: 100 }), (d: Delivery) => {
     deliveries++;
     ids.add(d.envelope.id);
     void d.ack();
@@ -86,7 +86,7 @@ describe('rabbitmq reconnect', () => {
     const proxy = await startTcpProxy({ targetHost: target.hostname, targetPort: Number(target.port || 5672) });
     const name = topicName('outage');
     const t = rabbit({ publishTimeoutMs: 1_500, reconnect: { initialDelayMs: 50, maxDelayMs: 200 } }, vhostUrl(proxy.port));
-    const c = await t.subscribe(spec(name, 'g'), (d) => void d.ack());
+    const c = await subscribe(t, spec(name, 'g'), (d) => void d.ack());
     await t.send([message(name)]);
     await proxy.close(); // connection cut and nothing listens any more
     const started = Date.now();

@@ -1,7 +1,8 @@
 /** The RabbitMQ transport on the real broker: envelope round trip, fan-out, competition, errors. */
 import { afterAll, describe, expect, it } from 'vitest';
 import { CapabilityError, ClosedError, DEAD_LETTER_GROUP, MessageTooLargeError, PublishError } from '@ferry/core';
-import { Collector, amqpUrl, cleanup, message, rabbit, sleep, spec, topicName } from './helpers.ts';
+import { guardTransport } from '@ferry/core/spi';
+import { Collector, amqpUrl, cleanup, message, rabbit, sleep, spec, subscribe, topicName } from './helpers.ts';
 
 const prefixes: string[] = [];
 const topic = (p: string) => {
@@ -60,15 +61,15 @@ describe('rabbitmq transport', () => {
     await t.close();
   });
 
-  it('refuses what it cannot carry before sending, and sends after close', async () => {
-    const t = rabbit({ maxMessageBytes: 1000 });
+  it('refuses what it cannot carry before sending, and sends after close (capabilities and close: core\'s guard; AMQP limits: the adapter)', async () => {
+    const t = guardTransport(rabbit({ maxMessageBytes: 1000 }));
     const name = topic('refuse');
     await expect(t.send([message(name, { payload: new Uint8Array(2000) })])).rejects.toThrow(MessageTooLargeError);
     await expect(t.send([message(name, { priority: 1 })])).rejects.toThrow(CapabilityError);
     await expect(t.send([message(name, { delayMs: 10 * 86_400_000 })])).rejects.toThrow(CapabilityError);
     await expect(t.send([message(name, { type: 't'.repeat(300) })])).rejects.toThrow(/longer than AMQP's 255 bytes/);
     await expect(t.send([message(name, { headers: { ['h'.repeat(300)]: 'v' } })])).rejects.toThrow(/255 bytes/);
-    await expect(t.subscribe(spec(name, 'g', { start: { from: 'earliest' } }), () => undefined)).rejects.toThrow(CapabilityError);
+    await expect(subscribe(t, spec(name, 'g', { start: { from: 'earliest' } }), () => undefined)).rejects.toThrow(CapabilityError);
     await t.close();
     await t.close();
     await expect(t.send([message(name)])).rejects.toThrow(ClosedError);

@@ -4,11 +4,12 @@
  * queues only.
  */
 import { GetQueueAttributesCommand, ListQueueTagsCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { CapabilityError, createClient, DEAD_LETTER_GROUP, defineMessage, type Delivery, type Envelope, type OutgoingMessage, type SubscriptionSpec } from '@ferry/core';
+import { CapabilityError, createClient, DEAD_LETTER_GROUP, defineMessage, type Envelope, type OutgoingMessage } from '@ferry/core';
+import { guardTransport, type Delivery, type SubscriptionSpec } from '@ferry/core/spi';
 import { encode, GROUP_TAG, Publisher, QueueError } from '@ferry/sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { spec as baseSpec, startTcpProxy } from '../harness/index.ts';
+import { spec as baseSpec, startTcpProxy, subscribe } from '../harness/index.ts';
 import { cleanup, rawClient, sqs, sqsEndpoint, topicName } from './helpers.ts';
 
 const Item = (topic: string) => defineMessage('sqs.item', z.object({ n: z.number(), tag: z.string().optional() }), { topic });
@@ -218,7 +219,7 @@ describe('sqs on ElasticMQ', () => {
     const topic = topicName('delay');
     const transport = sqs();
     const arrivals = new Map<string, number>();
-    const subscription = await transport.subscribe(spec(topic, 'g'), (d: Delivery) => {
+    const subscription = await subscribe(transport, spec(topic, 'g'), (d: Delivery) => {
       arrivals.set(d.envelope.id, Date.now());
       void d.ack();
     });
@@ -230,7 +231,7 @@ describe('sqs on ElasticMQ', () => {
       expect(arrivals.get('late')! - sentAt).toBeGreaterThanOrEqual(2_500);
       expect(arrivals.get('now')!).toBeLessThan(arrivals.get('late')!);
       expect(arrivals.get('now')! - sentAt).toBeLessThan(2_500);
-      await expect(transport.send([raw(topic, 'too-late', { delayMs: 900_001 })])).rejects.toThrow(CapabilityError);
+      await expect(guardTransport(sqs()).send([raw(topic, 'too-late', { delayMs: 900_001 })])).rejects.toThrow(CapabilityError);
     } finally {
       await subscription.close();
       await transport.close();
@@ -261,7 +262,7 @@ describe('sqs on ElasticMQ', () => {
       await survivor.consumer({ group: 'g' }).handle(message, () => void takes++).start();
       const dead: Envelope[] = [];
       const reader = sqs(options);
-      const subscription = await reader.subscribe(spec(`${topic}.dlq`, DEAD_LETTER_GROUP), (d) => {
+      const subscription = await subscribe(reader, spec(`${topic}.dlq`, DEAD_LETTER_GROUP), (d) => {
         dead.push(d.envelope);
         void d.ack();
       });
@@ -282,15 +283,15 @@ describe('sqs on ElasticMQ', () => {
     const topic = topicName('groups');
     const first = sqs();
     const second = sqs();
-    const sub = await first.subscribe(spec(topic, 'billing'), (d) => void d.ack());
+    const sub = await subscribe(first, spec(topic, 'billing'), (d) => void d.ack());
     try {
-      const error = await second.subscribe(spec(topic, 'audit'), () => undefined).catch((e: unknown) => e);
+      const error = await subscribe(second, spec(topic, 'audit'), () => undefined).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(CapabilityError);
       expect((error as Error).message).toMatch(/fan-out/);
       expect((error as Error).message).toMatch(/SNS/);
       expect((error as Error).message).toContain('billing');
       // Another consumer of the same group competes, as usual.
-      await (await second.subscribe(spec(topic, 'billing'), (d) => void d.ack())).close();
+      await (await subscribe(second, spec(topic, 'billing'), (d) => void d.ack())).close();
       const { Tags } = await admin.send(new ListQueueTagsCommand({ QueueUrl: (await first.queueOf(topic)).url }));
       expect(Tags?.[GROUP_TAG]).toBe('billing');
       const dlq = await admin.send(new ListQueueTagsCommand({ QueueUrl: (await first.queueOf(`${topic}.dlq`)).url }));
@@ -329,7 +330,7 @@ describe('sqs on ElasticMQ', () => {
       const error = await strict.send([raw(topic, 'x')]).catch((e: unknown) => e);
       expect(String((error as Error).message)).toMatch(/does not exist.*topology/);
       expect((error as Error).cause ?? error).toBeInstanceOf(QueueError);
-      await expect(strict.subscribe(spec(topic, 'g'), () => undefined)).rejects.toThrow(QueueError);
+      await expect(subscribe(strict, spec(topic, 'g'), () => undefined)).rejects.toThrow(QueueError);
       await sqs().queueOf(topic); // someone creates it
       await strict.send([raw(topic, 'y')]);
     } finally {
@@ -340,7 +341,7 @@ describe('sqs on ElasticMQ', () => {
   it('abortPollsOnClose: close() returns at once even with 20 s long polls', async () => {
     const topic = topicName('abort');
     const transport = sqs({ waitTimeSeconds: 20, abortPollsOnClose: true });
-    const sub = await transport.subscribe(spec(topic, 'g'), (d) => void d.ack());
+    const sub = await subscribe(transport, spec(topic, 'g'), (d) => void d.ack());
     await sleep(300); // the polls are waiting on the server
     const t0 = Date.now();
     await sub.close();
@@ -352,7 +353,7 @@ describe('sqs on ElasticMQ', () => {
     const topic = topicName('close');
     const transport = sqs({ waitTimeSeconds: 2 });
     const held: Delivery[] = [];
-    const sub = await transport.subscribe(spec(topic, 'g'), (d) => void held.push(d));
+    const sub = await subscribe(transport, spec(topic, 'g'), (d) => void held.push(d));
     await transport.send([raw(topic, 'held')]);
     await waitFor(() => held.length === 1, 10_000, 'the delivery');
     const t0 = Date.now();
@@ -362,7 +363,7 @@ describe('sqs on ElasticMQ', () => {
     await held[0]!.ack(); // after release: no throw, no effect
     const next = sqs();
     const again: Delivery[] = [];
-    const sub2 = await next.subscribe(spec(topic, 'g'), (d) => {
+    const sub2 = await subscribe(next, spec(topic, 'g'), (d) => {
       again.push(d);
       void d.ack();
     });

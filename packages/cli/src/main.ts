@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
-import { createClient, FerryError, redactUrl, type Capabilities } from '@ferry/core';
+import { createClient, FerryError, type Capabilities } from '@ferry/core';
+import { redactUrl } from '@ferry/core/spi';
 
 const USAGE = `ferry: operate Ferry topics from the shell
 

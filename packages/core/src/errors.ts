@@ -1,3 +1,5 @@
+import { redactText } from './redact.ts';
+
 /**
  * Every error Ferry throws is a FerryError with a stable `code`, so callers can branch without
  * parsing messages. Messages say what went wrong and what to do instead.
@@ -56,6 +58,15 @@ export class MessageTooLargeError extends FerryError {
 export class PublishError extends FerryError {
   constructor(message: string, options?: { cause?: unknown }) {
     super('FERRY_PUBLISH', message, options);
+  }
+
+  /**
+   * A broker client's send error as a PublishError: returned as is when it is one already, else
+   * `describe` gets the client's message with credentials redacted, and the original is the cause.
+   */
+  static from(error: unknown, describe: (reason: string) => string): PublishError {
+    if (error instanceof PublishError) return error;
+    return new PublishError(describe(redactText(error instanceof Error ? error.message : String(error))), { cause: error });
   }
 }
 

@@ -1,7 +1,7 @@
 // Application API
 export { createClient, Client, type ClientOptions, type ClientPlugin, type ProducerOptions } from './client/client.ts';
 export { registerTransport } from './client/registry.ts';
-export type { RedriveOptions, RedriveResult } from './client/redrive.ts';
+export type { RedriveOptions, RedriveResult, RedriveCandidate } from './client/redrive.ts';
 export { defineMessage, type MessageDefinition, type PayloadIn, type PayloadOut, type DefineMessageOptions } from './message.ts';
 export { Producer, type BatchEntry } from './producer/producer.ts';
 export type { PublishOptions } from './producer/publish-options.ts';
@@ -14,6 +14,7 @@ export type { TransportScope } from './client/transport-scope.ts';
 // Logging: the `logger` option's shape, the default, and what adapters use to route their clients' logs.
 export { stderrLogger, silentLogger, childLogger, levelEnabled, type Logger, type LogFn, type LogLevel } from './logging/logger.ts';
 export { redactFields, errorFields } from './logging/redact-fields.ts';
+export { redactUrl, redactText } from './redact.ts';
 export { giveLogger, type LoggerAware } from './logging/transport-logger.ts';
 
 // Middleware: the built-in steps (the consumer composes them) and the types to write your own.
@@ -35,29 +36,14 @@ export type { IdempotencyStore, ClaimResult } from './idempotency/store.ts';
 export type { IdempotencyGuard, GuardConsumer } from './idempotency/guard.ts';
 export { MemoryIdempotencyStore } from './idempotency/memory-store.ts';
 
-// Transport SPI: what adapters implement and use.
+// What applications see of the transport layer. Adapters import `@ferry/core/spi`.
 export type { Envelope, OutgoingMessage } from './spi/envelope.ts';
 export { HEADERS } from './spi/envelope.ts';
-export type { Capabilities, Feature } from './spi/capabilities.ts';
-export type {
-  Transport,
-  TransportFactory,
-  SubscriptionSpec,
-  Subscription,
-  StartPosition,
-  Delivery,
-  Coordinates,
-} from './spi/transport.ts';
+export type { Capabilities } from './spi/capabilities.ts';
+export type { Transport, TransportFactory, StartPosition } from './spi/transport.ts';
+export type { Coordinates } from './spi/delivery.ts';
 export { DEAD_LETTER_GROUP } from './spi/transport.ts';
-export { Batcher, type BatcherOptions } from './spi/batcher.ts';
-export { Fifo } from './spi/fifo.ts';
-export { envelopeSize } from './spi/size.ts';
-export { parseOptions } from './config/parse.ts';
-export { checkDelay, checkOutgoing, checkPriority, checkStart } from './capability-check.ts';
-export { redactUrl, redactText } from './redact.ts';
 export * from './errors.ts';
-export { topicPatternsSchema, matchesTopic } from './config/topic-patterns.ts';
-export { tlsOptionsSchema } from './config/tls-options.ts';
 
 // Moving between brokers
 export { migrateCheck, type MigrationFinding, type MigrationUsage, type TransportProfile } from './migration/migrate-check.ts';

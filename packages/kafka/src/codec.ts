@@ -1,4 +1,4 @@
-import { HEADERS, type Envelope } from '@ferry/core';
+import { HEADERS, type Envelope } from '@ferry/core/spi';
 import type { DriverMessage, ProducerRecord } from './driver.ts';
 
 /**

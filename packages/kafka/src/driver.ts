@@ -22,7 +22,7 @@ import {
   type SASLOptions,
   type Transaction,
 } from 'kafkajs';
-import { redactText } from '@ferry/core';
+import { redactText } from '@ferry/core/spi';
 import { assignPartitions } from './assigner.ts';
 import { logLine } from './log-line.ts';
 import { stablePartitioner } from './partitioner.ts';

@@ -1,4 +1,4 @@
-import type { Transport } from '@ferry/core';
+import type { Transport } from '@ferry/core/spi';
 import { KafkaTransport } from './transport.ts';
 
 export { KafkaTransport } from './transport.ts';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ConfigError, parseOptions, tlsOptionsSchema } from '@ferry/core';
+import { ConfigError, parseOptions, tlsOptionsSchema } from '@ferry/core/spi';
 
 /**
  * Options of the Kafka transport. The URL gives the brokers (`kafka://host:9092`, more with

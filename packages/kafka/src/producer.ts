@@ -1,4 +1,4 @@
-import { Batcher, envelopeSize, PublishError, redactText, type Envelope } from '@ferry/core';
+import { Batcher, envelopeSize, PublishError, type Envelope } from '@ferry/core/spi';
 import { recordOverhead } from './codec.ts';
 import type { DriverProducer, ProducerRecord } from './driver.ts';
 import type { ResolvedConfig } from './options.ts';
@@ -84,7 +84,7 @@ export class BatchingProducer {
       await this.replace(producer);
       await this.sendWith(this.producer, items);
     } catch (error) {
-      throw error instanceof PublishError ? error : publishError(error, this.config.maxMessageBytes);
+      throw publishError(error, this.config.maxMessageBytes);
     }
   }
 
@@ -125,7 +125,7 @@ export class BatchingProducer {
     } catch (error) {
       sent.catch(() => undefined);
       if (isSequenceDesync(error)) throw error; // flush retries it on a fresh producer
-      throw error instanceof PublishError ? error : publishError(error, this.config.maxMessageBytes);
+      throw publishError(error, this.config.maxMessageBytes);
     } finally {
       clearTimeout(timer);
     }
@@ -142,12 +142,12 @@ function itemOf(record: ProducerRecord, envelope: Envelope): Item {
   return { record, size: envelopeSize(envelope) + recordOverhead(envelope) };
 }
 
-/** A kafkajs send error as a PublishError (redacted), naming the size limit when the broker refused a size. */
+/** A kafkajs send error as a PublishError, naming the size limit when the broker refused a size. */
 export function publishError(error: unknown, limit: number): PublishError {
-  const message = redactText(error instanceof Error ? error.message : String(error));
   const type = (error as { type?: string } | undefined)?.type;
-  if (type === 'MESSAGE_TOO_LARGE' || type === 'RECORD_LIST_TOO_LARGE') {
-    return new PublishError(`Kafka refused the publish as too large (${message}); the transport accepts messages up to ${limit} bytes (kafka.maxMessageBytes), which must stay below the topic's max.message.bytes.`, { cause: error });
-  }
-  return new PublishError(`Kafka did not accept the publish: ${message}`, { cause: error });
+  return PublishError.from(error, (reason) =>
+    type === 'MESSAGE_TOO_LARGE' || type === 'RECORD_LIST_TOO_LARGE'
+      ? `Kafka refused the publish as too large (${reason}); the transport accepts messages up to ${limit} bytes (kafka.maxMessageBytes), which must stay below the topic's max.message.bytes.`
+      : `Kafka did not accept the publish: ${reason}`,
+  );
 }

@@ -1,4 +1,4 @@
-import type { StartPosition } from '@ferry/core';
+import type { StartPosition } from '@ferry/core/spi';
 import type { DriverAdmin } from './driver.ts';
 
 /**

@@ -1,4 +1,4 @@
-import { FerryError, redactText } from '@ferry/core';
+import { FerryError, redactText } from '@ferry/core/spi';
 import type { DriverAdmin } from './driver.ts';
 import type { ResolvedConfig } from './options.ts';
 

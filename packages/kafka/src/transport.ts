@@ -1,15 +1,4 @@
-import {
-  CapabilityError,
-  checkOutgoing,
-  ClosedError,
-  PublishError,
-  type Capabilities,
-  type Delivery,
-  type OutgoingMessage,
-  type Subscription,
-  type SubscriptionSpec,
-  type Transport,
-} from '@ferry/core';
+import { type Capabilities, type DeliverySink, type OutgoingMessage, type Subscription, type SubscriptionSpec, type Transport } from '@ferry/core/spi';
 import { encode } from './codec.ts';
 import { createDriver, type Driver, type DriverAdmin, type ProducerRecord } from './driver.ts';
 import { delayTopic, retryTopic } from './names.ts';
@@ -20,8 +9,6 @@ import { KafkaSubscription } from './subscription.ts';
 import { Topics } from './topics.ts';
 import { TransactionalProducers } from './transactions.ts';
 
-const NAME = 'kafka';
-
 /**
  * Ferry's Kafka transport on kafkajs: topics are Kafka topics (created on first use), Ferry groups
  * are consumer groups, the ordering key is the record key (so the partition), nack(delay) goes
@@ -29,15 +16,13 @@ const NAME = 'kafka';
  * `transact` is a Kafka transaction with the consumed offset in it. Delivery semantics stay in core.
  */
 export class KafkaTransport implements Transport {
-  readonly name = NAME;
+  readonly name = 'kafka';
   readonly capabilities: Capabilities;
   private readonly config: ResolvedConfig;
   private readonly driver: Driver;
   private readonly topics: Topics;
   private readonly producer: BatchingProducer;
   private adminClient: Promise<DriverAdmin> | undefined;
-  private readonly subscriptions = new Set<KafkaSubscription>();
-  private closing: Promise<void> | undefined;
 
   constructor(url: URL, options: Readonly<Record<string, unknown>> = {}) {
     this.config = resolveConfig(url, options);
@@ -57,39 +42,27 @@ export class KafkaTransport implements Transport {
   }
 
   async connect(): Promise<void> {
-    if (this.closing) throw new ClosedError('kafka transport');
     await Promise.all([this.admin(), this.producer.connect()]);
   }
 
   send(messages: readonly OutgoingMessage[]): Promise<void> {
-    if (this.closing) return Promise.reject(new ClosedError('kafka transport'));
     if (messages.length === 0) return Promise.resolve();
-    let topics: string[];
-    try {
-      topics = this.check(messages);
-    } catch (error) {
-      return Promise.reject(error);
-    }
     // Not async: once its topics exist, a publish goes straight to the batcher (this runs per message).
-    const pending = this.topics.ensureFast(topics);
+    const pending = this.topics.ensureFast(recordTopics(messages));
     if (pending) return pending.then(() => this.sendRecords(messages));
     return this.sendRecords(messages);
   }
 
   private sendRecords(messages: readonly OutgoingMessage[]): Promise<void> {
     return this.producer.send(this.encodeAll(messages), messages).catch((error: unknown) => {
-      throw error instanceof PublishError ? error : publishError(error, this.config.maxMessageBytes);
+      throw publishError(error, this.config.maxMessageBytes);
     });
   }
 
-  async subscribe(spec: SubscriptionSpec, onDelivery: (delivery: Delivery) => void): Promise<Subscription> {
-    if (this.closing) throw new ClosedError('kafka transport');
-    if (spec.start.from !== 'stored' && !this.capabilities.replay.includes(spec.start.from)) {
-      throw new CapabilityError(NAME, `replay from ${spec.start.from}`, 'not supported', 'Use earliest, offset or timestamp.');
-    }
+  async subscribe(spec: SubscriptionSpec, sink: DeliverySink): Promise<Subscription> {
     // The dead-letter topic too, so dead letters never wait for a topic to be created.
     await this.topics.ensure([spec.topic, retryTopic(spec.topic, spec.group), delayTopic(spec.topic), spec.deadLetterTopic]);
-    const started = new KafkaSubscription(spec, onDelivery, {
+    const started = new KafkaSubscription(spec, sink, {
       driver: this.driver,
       config: this.config,
       producer: this.producer,
@@ -97,39 +70,21 @@ export class KafkaTransport implements Transport {
       prepare: (messages) => this.prepare(messages),
       seekTo: await this.replayTargets(spec),
     });
-    this.subscriptions.add(started);
-    try {
-      await started.start();
-    } catch (error) {
-      this.subscriptions.delete(started);
-      throw error;
-    }
-    return {
-      stop: () => started.stop(),
-      close: async () => {
-        await started.close();
-        this.subscriptions.delete(started);
-      },
-    };
+    await started.start();
+    return started;
   }
 
-  close(): Promise<void> {
-    this.closing ??= this.shutdown();
-    return this.closing;
-  }
-
-  private async shutdown(): Promise<void> {
-    await Promise.allSettled([...this.subscriptions].map((s) => s.close()));
-    this.subscriptions.clear();
+  /** Core closed the subscriptions first. */
+  async close(): Promise<void> {
     await this.producer.disconnect();
     const admin = this.adminClient;
     this.adminClient = undefined;
     if (admin) await (await admin.catch(() => undefined))?.disconnect().catch(() => undefined);
   }
 
-  /** Checks (size, priority, delay) and encodes messages, creating their topics on first use. */
+  /** Encodes messages a transaction sends, creating their topics on first use (core checked them). */
   private async prepare(messages: readonly OutgoingMessage[]): Promise<ProducerRecord[]> {
-    await this.topics.ensure(this.check(messages));
+    await this.topics.ensure(recordTopics(messages));
     return this.encodeAll(messages);
   }
 
@@ -153,20 +108,6 @@ export class KafkaTransport implements Transport {
     return messages.map((m) => (m.delayMs !== undefined && m.delayMs > 0 ? encode(m, { recordTopic: delayTopic(m.topic), dueAt: now + m.delayMs }) : encode(m)));
   }
 
-  /** Refuses what the transport cannot send; returns the topics the messages go to. */
-  private check(messages: readonly OutgoingMessage[]): string[] {
-    if (messages.length === 1) {
-      const m = messages[0]!;
-      checkOutgoing(this, m);
-      return [m.delayMs !== undefined && m.delayMs > 0 ? delayTopic(m.topic) : m.topic];
-    }
-    const topics = new Set<string>();
-    for (const m of messages) {
-      checkOutgoing(this, m);
-      topics.add(m.delayMs !== undefined && m.delayMs > 0 ? delayTopic(m.topic) : m.topic);
-    }
-    return [...topics];
-  }
 
   private admin(): Promise<DriverAdmin> {
     this.adminClient ??= (async () => {
@@ -179,4 +120,13 @@ export class KafkaTransport implements Transport {
     });
     return this.adminClient;
   }
+}
+
+/** The topics the messages' records go to: the topic, or its delay topic for a delayed publish. */
+function recordTopics(messages: readonly OutgoingMessage[]): string[] {
+  if (messages.length === 1) {
+    const m = messages[0]!;
+    return [m.delayMs !== undefined && m.delayMs > 0 ? delayTopic(m.topic) : m.topic];
+  }
+  return [...new Set(messages.map((m) => (m.delayMs !== undefined && m.delayMs > 0 ? delayTopic(m.topic) : m.topic)))];
 }

@@ -1,5 +1,5 @@
 // Core's consume loop on this transport: retry, dead letter and redrive end to end.
-import { createClient, defineMessage, HEADERS, SchemaError, type Client } from '@ferry/core';
+import { createClient, defineMessage, HEADERS, SchemaError, type Client, type OutgoingMessage, type Transport } from '@ferry/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { MemoryTransport } from './transport.ts';
@@ -71,7 +71,13 @@ describe('core on the memory transport', () => {
     await until(() => seen.length === 2);
     await new Promise((r) => setTimeout(r, 20));
     poisoned = false;
-    const result = await (await client(broker)).redrive({ deadLetterTopic: 'tasks.dlq', idleMs: 100 });
+    // What the redrive sends, seen at the transport.
+    const sent: OutgoingMessage[] = [];
+    const inner = new MemoryTransport({ broker });
+    const recording: Transport = { name: inner.name, capabilities: inner.capabilities, subscribe: (s, d) => inner.subscribe(s, d), close: () => inner.close(), send: (m) => (sent.push(...m), inner.send(m)) };
+    const redriver = await createClient(recording);
+    clients.push(redriver);
+    const result = await redriver.redrive({ deadLetterTopic: 'tasks.dlq', idleMs: 100 });
     expect(result).toEqual({ redriven: 1, skipped: 0 });
     await until(() => seen.length === 3);
     expect(seen).toEqual([
@@ -79,6 +85,10 @@ describe('core on the memory transport', () => {
       [7, 2],
       [7, 1],
     ]);
+    // A redrive is a new send of a used id: its deduplication id names this dead letter.
+    expect(sent).toHaveLength(1);
+    expect(sent[0]!.headers[HEADERS.deadLetterReason]).toBeUndefined();
+    expect(sent[0]!.deduplicationId).toMatch(new RegExp(`^${sent[0]!.id}\\|redrive\\|\\d{4}-\\d\\d-\\d\\dT`));
   });
 
   it('a schema with an async refinement is checked at publish (refused with SchemaError, nothing sent) and on receive', async () => {

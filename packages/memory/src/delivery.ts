@@ -1,26 +1,17 @@
-import type { Coordinates, Delivery, Envelope } from '@ferry/core';
+import type { Coordinates, Delivery, Envelope } from '@ferry/core/spi';
 import type { Entry } from './entry.ts';
+import type { Member } from './member.ts';
 
-/** What a delivery reports back to: the member (subscription) that received it. */
-export interface DeliveryOwner {
-  settle(delivery: MemoryDelivery, outcome: { readonly redeliverAfterMs: number } | 'ack'): void;
-}
-
-/**
- * One hand-over of an entry to one member. Settles at most once; after its subscription closed
- * (the entry went back to the group) ack and nack are no-ops, as the SPI asks.
- */
+/** One hand-over of an entry to one member. Core settles it once (see DeliveryGate). */
 export class MemoryDelivery implements Delivery {
   readonly envelope: Envelope;
   readonly attempt: number;
   readonly coordinates: Coordinates;
-  /** False once acked, nacked or released. */
-  live = true;
 
   constructor(
     readonly entry: Entry,
     group: string,
-    private readonly owner: DeliveryOwner,
+    private readonly member: Member,
   ) {
     const { envelope, offset } = entry.record;
     // A fresh payload per delivery: a handler that mutates its bytes cannot corrupt the log.
@@ -30,11 +21,15 @@ export class MemoryDelivery implements Delivery {
   }
 
   async ack(): Promise<void> {
-    if (this.live) this.owner.settle(this, 'ack');
+    this.member.acked(this);
   }
 
   async nack(delayMs: number): Promise<void> {
-    const wait = Number.isFinite(delayMs) && delayMs > 0 ? delayMs : 0;
-    if (this.live) this.owner.settle(this, { redeliverAfterMs: wait });
+    this.member.redeliver(this, Number.isFinite(delayMs) && delayMs > 0 ? delayMs : 0);
+  }
+
+  /** Due again now, for any member of the group. */
+  async release(): Promise<void> {
+    this.member.redeliver(this, 0);
   }
 }

@@ -72,22 +72,33 @@ describe('exactly-once on the memory transport', () => {
 class CommitFailsOnce extends MemoryTransport {
   private readonly failed = new Set<string>();
   override readonly capabilities: Capabilities = { ...new MemoryTransport().capabilities, transactions: true };
-  override subscribe(spec: Parameters<MemoryTransport['subscribe']>[0], onDelivery: Parameters<MemoryTransport['subscribe']>[1]) {
-    return super.subscribe(spec, (delivery) =>
-      onDelivery({
-        ...delivery,
-        ack: () => delivery.ack(),
-        nack: (ms) => delivery.nack(ms),
-        transact: async (work) => {
-          await work(async () => undefined); // outputs are dropped with the aborted transaction
-          if (!this.failed.has(delivery.envelope.id)) {
-            this.failed.add(delivery.envelope.id);
-            throw new Error('commit failed: the partition was revoked');
-          }
-          await delivery.ack();
-        },
-      }),
-    );
+  override subscribe(spec: Parameters<MemoryTransport['subscribe']>[0], sink: Parameters<MemoryTransport['subscribe']>[1]) {
+    return super.subscribe(spec, {
+      get room() {
+        return sink.room;
+      },
+      get stopped() {
+        return sink.stopped;
+      },
+      whenRoom: () => sink.whenRoom(),
+      deliver: (delivery) =>
+        sink.deliver({
+          envelope: delivery.envelope,
+          attempt: delivery.attempt,
+          coordinates: delivery.coordinates,
+          ack: () => delivery.ack(),
+          nack: (ms) => delivery.nack(ms),
+          ...(delivery.release ? { release: () => delivery.release!() } : {}),
+          transact: async (work) => {
+            await work(async () => undefined); // outputs are dropped with the aborted transaction
+            if (!this.failed.has(delivery.envelope.id)) {
+              this.failed.add(delivery.envelope.id);
+              throw new Error('commit failed: the partition was revoked');
+            }
+            await delivery.ack();
+          },
+        }),
+    });
   }
 }
 

@@ -91,7 +91,7 @@ export class Group {
     this.delayed.clear();
     this.parked.clear();
     this.parkedCount = 0;
-    const held = new Set(this.members.flatMap((m) => m.unsettledOffsets()));
+    const held = new Set(this.members.flatMap((m) => m.heldOffsets()));
     for (let o = Math.max(offset, this.log.earliest); o < this.log.end; o++) {
       const record = this.log.get(o)!;
       if (!held.has(o)) this.enqueue({ record, attempt: 1, notBefore: record.notBefore });

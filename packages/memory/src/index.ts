@@ -1,4 +1,4 @@
-import type { Transport } from '@ferry/core';
+import type { Transport } from '@ferry/core/spi';
 import { optionsFromUrl } from './options.ts';
 import { MemoryTransport } from './transport.ts';
 

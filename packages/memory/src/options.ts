@@ -1,4 +1,4 @@
-import { ConfigError, parseOptions } from '@ferry/core';
+import { ConfigError, parseOptions } from '@ferry/core/spi';
 import { z } from 'zod';
 
 export const DEFAULT_MAX_MESSAGE_BYTES = 1_048_576;

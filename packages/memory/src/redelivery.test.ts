@@ -1,8 +1,9 @@
-import { CapabilityError, type Delivery, type StartPosition } from '@ferry/core';
+import { CapabilityError, type StartPosition } from '@ferry/core';
+import type { Delivery } from '@ferry/core/spi';
 import { getMemoryBroker } from './broker.ts';
 import { describe, expect, it } from 'vitest';
-import type { MemoryTransport } from './transport.ts';
-import { freshBroker, message, sleep, spec, text, transportsClosedAfterEach, until } from './test-support.ts';
+import type { Transport } from '@ferry/core/spi';
+import { freshBroker, message, sleep, spec, text, transportsClosedAfterEach, until, subscribe } from './test-support.ts';
 
 const open = transportsClosedAfterEach();
 
@@ -12,7 +13,7 @@ describe('redelivery, delay, priority', () => {
     const t = open(broker);
     const got: Array<{ body: string; attempt: number; at: number }> = [];
     let nackedAt = 0;
-    await t.subscribe(spec('nack', 'g'), (d) => {
+    await subscribe(t, spec('nack', 'g'), (d) => {
       got.push({ body: text(d), attempt: d.attempt, at: Date.now() });
       if (text(d) === 'fails' && d.attempt === 1) {
         nackedAt = Date.now();
@@ -20,7 +21,7 @@ describe('redelivery, delay, priority', () => {
       } else void d.ack();
     });
     const other: string[] = [];
-    await t.subscribe(spec('nack', 'other-group'), (d) => (other.push(text(d)), void d.ack()));
+    await subscribe(t, spec('nack', 'other-group'), (d) => (other.push(text(d)), void d.ack()));
     await t.send([message('nack', 'fails'), message('nack', 'next-1'), message('nack', 'next-2')]);
     await until(() => got.length === 4);
     expect(got.map((g) => [g.body, g.attempt])).toEqual([
@@ -39,7 +40,7 @@ describe('redelivery, delay, priority', () => {
     const broker = freshBroker();
     const t = open(broker);
     const got: string[] = [];
-    await t.subscribe(spec('nack-key', 'g', { maxInFlight: 10 }), (d) => {
+    await subscribe(t, spec('nack-key', 'g', { maxInFlight: 10 }), (d) => {
       got.push(`${text(d)}#${d.attempt}`);
       if (d.attempt < 3 && text(d) === '0') void d.nack(0);
       else void d.ack();
@@ -53,7 +54,7 @@ describe('redelivery, delay, priority', () => {
     const broker = freshBroker();
     const t = open(broker);
     const got: Array<{ body: string; at: number }> = [];
-    await t.subscribe(spec('delay', 'g'), (d) => (got.push({ body: text(d), at: Date.now() }), void d.ack()));
+    await subscribe(t, spec('delay', 'g'), (d) => (got.push({ body: text(d), at: Date.now() }), void d.ack()));
     const sentAt = Date.now();
     await t.send([message('delay', 'later', { delayMs: 200 }), message('delay', 'sooner', { delayMs: 50 }), message('delay', 'now')]);
     await until(() => got.length === 3);
@@ -74,16 +75,16 @@ describe('redelivery, delay, priority', () => {
       message('prio', 'top', { priority: 255 }),
     ]);
     const got: string[] = [];
-    await t.subscribe(spec('prio', 'g', { maxInFlight: 1 }), (d) => (got.push(text(d)), void d.ack()));
+    await subscribe(t, spec('prio', 'g', { maxInFlight: 1 }), (d) => (got.push(text(d)), void d.ack()));
     await until(() => got.length === 6);
     expect(got).toEqual(['top', 'high-1', 'high-2', 'low-1', 'low-2', 'none']);
   });
 });
 
 describe('replay', () => {
-  async function consumeAll(t: MemoryTransport, topic: string, group: string, count: number, start: StartPosition = { from: 'stored' }) {
+  async function consumeAll(t: Transport, topic: string, group: string, count: number, start: StartPosition = { from: 'stored' }) {
     const got: Delivery[] = [];
-    const sub = await t.subscribe(spec(topic, group, { start }), (d) => (got.push(d), void d.ack()));
+    const sub = await subscribe(t, spec(topic, group, { start }), (d) => (got.push(d), void d.ack()));
     await until(() => got.length === count);
     await sleep(20);
     await sub.close();
@@ -127,10 +128,10 @@ describe('replay', () => {
     const t = open(broker);
     await t.send(['0', '1', '2'].map((b) => message('held', b)));
     const held: Delivery[] = [];
-    await t.subscribe(spec('held', 'g', { maxInFlight: 1 }), (d) => held.push(d));
+    await subscribe(t, spec('held', 'g', { maxInFlight: 1 }), (d) => held.push(d));
     await until(() => held.length === 1);
     const replayed: string[] = [];
-    await t.subscribe(spec('held', 'g', { start: { from: 'earliest' } }), (d) => (replayed.push(text(d)), void d.ack()));
+    await subscribe(t, spec('held', 'g', { start: { from: 'earliest' } }), (d) => (replayed.push(text(d)), void d.ack()));
     await until(() => replayed.length === 2);
     await sleep(20);
     expect(replayed).toEqual(['1', '2']);
@@ -142,13 +143,13 @@ describe('replay', () => {
 
   it('refuses a partition other than 0', async () => {
     const t = open(freshBroker());
-    await expect(t.subscribe(spec('p', 'g', { start: { from: 'offset', offset: 0, partition: 1 } }), () => {})).rejects.toBeInstanceOf(CapabilityError);
+    await expect(subscribe(t, spec('p', 'g', { start: { from: 'offset', offset: 0, partition: 1 } }), () => {})).rejects.toBeInstanceOf(CapabilityError);
   });
 
   it('a group nobody reads holds no more than about twice the retained records', async () => {
     const broker = freshBroker();
     const t = open(broker, { retainMessages: 10 });
-    const sub = await t.subscribe(spec('idle', 'g'), () => {});
+    const sub = await subscribe(t, spec('idle', 'g'), () => {});
     await sub.close();
     for (let i = 0; i < 5000; i += 100) await t.send(Array.from({ length: 100 }, (_, j) => message('idle', String(i + j))));
     expect(getMemoryBroker(broker, undefined).group('idle', 'g').waiting).toBeLessThanOrEqual(2048);

@@ -1,5 +1,5 @@
 // Helpers for this package's unit tests (not exported from index.ts).
-import type { Delivery, OutgoingMessage, SubscriptionSpec } from '@ferry/core';
+import { guardTransport, openSubscription, type Delivery, type OutgoingMessage, type Subscription, type SubscriptionSpec, type Transport } from '@ferry/core/spi';
 import { randomUUID } from 'node:crypto';
 import { afterEach } from 'vitest';
 import { MemoryTransport } from './transport.ts';
@@ -36,6 +36,11 @@ export function spec(topic: string, group: string, extra: Partial<SubscriptionSp
   };
 }
 
+/** Subscribes the way core does: through a DeliveryGate of `spec.maxInFlight` (bound, settle once, release at close). */
+export function subscribe(transport: Transport, s: SubscriptionSpec, onDelivery: (delivery: Delivery) => void, onError?: (error: unknown) => void): Promise<Subscription> {
+  return openSubscription(transport, s, onDelivery, onError);
+}
+
 export const text = (d: Delivery): string => new TextDecoder().decode(d.envelope.payload);
 
 /** Resolves once `predicate` holds, polling; fails the test after `timeoutMs`. */
@@ -49,13 +54,14 @@ export async function until(predicate: () => boolean, timeoutMs = 5000): Promise
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-export function transport(broker: string, options: ConstructorParameters<typeof MemoryTransport>[0] = {}): MemoryTransport {
-  return new MemoryTransport({ broker, ...options });
+/** A memory transport as core uses it: guarded (closed and capability checks, subscriptions closed with it). */
+export function transport(broker: string, options: ConstructorParameters<typeof MemoryTransport>[0] = {}): Transport {
+  return guardTransport(new MemoryTransport({ broker, ...options }));
 }
 
 /** Transports opened through the returned function are closed after each test. */
-export function transportsClosedAfterEach(): (broker: string, options?: ConstructorParameters<typeof MemoryTransport>[0]) => MemoryTransport {
-  const opened: MemoryTransport[] = [];
+export function transportsClosedAfterEach(): (broker: string, options?: ConstructorParameters<typeof MemoryTransport>[0]) => Transport {
+  const opened: Transport[] = [];
   afterEach(async () => {
     await Promise.all(opened.splice(0).map((t) => t.close()));
   });

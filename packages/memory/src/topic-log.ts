@@ -1,4 +1,4 @@
-import type { Envelope } from '@ferry/core';
+import type { Envelope } from '@ferry/core/spi';
 
 /** One published message as the broker keeps it. Immutable once appended. */
 export interface LogRecord {

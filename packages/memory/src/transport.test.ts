@@ -1,7 +1,8 @@
-import { CapabilityError, ClosedError, ConfigError, MessageTooLargeError, type Delivery } from '@ferry/core';
+import { CapabilityError, ClosedError, ConfigError, MessageTooLargeError } from '@ferry/core';
+import type { Delivery } from '@ferry/core/spi';
 import { describe, expect, it } from 'vitest';
 import { createTransport, MemoryTransport, resetMemoryBroker } from './index.ts';
-import { freshBroker, message, spec, text, transportsClosedAfterEach, until } from './test-support.ts';
+import { freshBroker, message, spec, text, transportsClosedAfterEach, until, subscribe } from './test-support.ts';
 
 const open = transportsClosedAfterEach();
 
@@ -18,7 +19,7 @@ describe('MemoryTransport send and envelope', () => {
     ];
     await producer.send(sent);
     const got: Delivery[] = [];
-    await consumer.subscribe(spec('rt', 'g'), (d) => got.push(d));
+    await subscribe(consumer, spec('rt', 'g'), (d) => got.push(d));
     await until(() => got.length === 3);
     expect(got.map((d) => d.envelope)).toEqual(sent.map(({ delayMs: _d, priority: _p, ...envelope }) => envelope));
     expect(Array.from(got[0]!.envelope.payload)).toEqual(Array.from(binary));
@@ -36,13 +37,13 @@ describe('MemoryTransport send and envelope', () => {
     buffer.set(new TextEncoder().encode('XXXXX'));
     nodeBuffer.write('YYYYYY');
     const got: Delivery[] = [];
-    await t.subscribe(spec('copy', 'g'), (d) => got.push(d));
+    await subscribe(t, spec('copy', 'g'), (d) => got.push(d));
     await until(() => got.length === 2);
     expect(got.map(text)).toEqual(['first', 'second']);
     // A handler scribbling on its payload does not change what the next group gets.
     got[0]!.envelope.payload.fill(0);
     const again: Delivery[] = [];
-    await t.subscribe(spec('copy', 'other'), (d) => again.push(d));
+    await subscribe(t, spec('copy', 'other'), (d) => again.push(d));
     await until(() => again.length === 2);
     expect(again.map(text)).toEqual(['first', 'second']);
   });
@@ -58,7 +59,7 @@ describe('MemoryTransport send and envelope', () => {
     expect((error as Error).message).toContain('100 bytes');
     await t.send([message('big', new Uint8Array(100))]); // exactly at the limit passes
     const got: Delivery[] = [];
-    await t.subscribe(spec('big', 'g'), (d) => got.push(d));
+    await subscribe(t, spec('big', 'g'), (d) => got.push(d));
     await until(() => got.length === 1);
     await new Promise((r) => setTimeout(r, 20));
     expect(got.map((d) => d.envelope.payload.byteLength)).toEqual([100]);
@@ -77,7 +78,7 @@ describe('MemoryTransport send and envelope', () => {
     await t.close();
     await t.close();
     await expect(t.send([message('c', 'x')])).rejects.toBeInstanceOf(ClosedError);
-    await expect(t.subscribe(spec('c', 'g'), () => {})).rejects.toBeInstanceOf(ClosedError);
+    await expect(subscribe(t, spec('c', 'g'), () => {})).rejects.toBeInstanceOf(ClosedError);
   });
 
   it('declares its capabilities', () => {
@@ -107,8 +108,8 @@ describe('createTransport and options', () => {
       await viaClass.send([message('shared', 'default-one')]);
       const onNamed: string[] = [];
       const onDefault: string[] = [];
-      await b.subscribe(spec('shared', 'g'), (d) => onNamed.push(text(d)));
-      await other.subscribe(spec('shared', 'g'), (d) => onDefault.push(text(d)));
+      await subscribe(b, spec('shared', 'g'), (d) => onNamed.push(text(d)));
+      await subscribe(other, spec('shared', 'g'), (d) => onDefault.push(text(d)));
       await until(() => onNamed.length === 1 && onDefault.length === 1);
       expect(onNamed).toEqual(['one']);
       expect(onDefault).toEqual(['default-one']);

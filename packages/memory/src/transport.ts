@@ -1,18 +1,4 @@
-import {
-  CapabilityError,
-  checkOutgoing,
-  ClosedError,
-  ConfigError,
-  parseOptions,
-  type Capabilities,
-  type Delivery,
-  type Envelope,
-  type OutgoingMessage,
-  type StartPosition,
-  type Subscription,
-  type SubscriptionSpec,
-  type Transport,
-} from '@ferry/core';
+import { CapabilityError, ConfigError, parseOptions, type Capabilities, type DeliverySink, type Envelope, type OutgoingMessage, type StartPosition, type Subscription, type SubscriptionSpec, type Transport } from '@ferry/core/spi';
 import { getMemoryBroker, type MemoryBroker } from './broker.ts';
 import type { Group } from './group.ts';
 import { Member } from './member.ts';
@@ -30,8 +16,6 @@ export class MemoryTransport implements Transport {
   readonly name = 'memory';
   readonly capabilities: Capabilities;
   private readonly broker: MemoryBroker;
-  private readonly members = new Set<Member>();
-  private closed = false;
 
   constructor(options: MemoryTransportOptions = {}) {
     const parsed = parseOptions(memoryOptionsSchema, options, 'transport');
@@ -56,14 +40,8 @@ export class MemoryTransport implements Transport {
     };
   }
 
-  async connect(): Promise<void> {
-    if (this.closed) throw new ClosedError('memory transport');
-  }
-
+  /** Core has checked the whole batch (size, priority, delay) before this: a refusal appends none of it. */
   async send(messages: readonly OutgoingMessage[]): Promise<void> {
-    if (this.closed) throw new ClosedError('memory transport');
-    // Check the whole batch first: a refused message means none of the batch is appended.
-    messages.forEach((m) => this.check(m));
     const now = Date.now();
     for (const m of messages) {
       const envelope: Envelope = {
@@ -80,25 +58,16 @@ export class MemoryTransport implements Transport {
     }
   }
 
-  async subscribe(spec: SubscriptionSpec, onDelivery: (delivery: Delivery) => void): Promise<Subscription> {
-    if (this.closed) throw new ClosedError('memory transport');
-    if (!spec.topic) throw new ConfigError('subscription.topic', 'is empty', 'Name the topic to consume.');
-    if (!spec.group) throw new ConfigError('subscription.group', 'is empty', 'Name the consumer group.');
-    if (!Number.isInteger(spec.maxInFlight) || spec.maxInFlight < 1) {
-      throw new ConfigError('subscription.maxInFlight', `is ${spec.maxInFlight}`, 'Use an integer >= 1.');
-    }
+  async subscribe(spec: SubscriptionSpec, sink: DeliverySink): Promise<Subscription> {
     const group = this.broker.group(spec.topic, spec.group);
     this.seek(group, spec.topic, spec.start);
-    const member = new Member(group, spec, onDelivery, (m) => this.members.delete(m));
-    this.members.add(member);
+    const member = new Member(group, spec, sink);
     group.join(member);
     return member;
   }
 
   async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    await Promise.all([...this.members].map((m) => m.close()));
+    // Nothing of its own to close: core closed the subscriptions.
   }
 
   private seek(group: Group, topic: string, start: StartPosition): void {
@@ -115,10 +84,5 @@ export class MemoryTransport implements Transport {
       case 'timestamp':
         return group.seek(this.broker.log(topic).offsetForTimestamp(start.timestamp));
     }
-  }
-
-  private check(m: OutgoingMessage): void {
-    if (!m.topic) throw new ConfigError('message.topic', 'is empty', 'Name the topic to publish to.');
-    checkOutgoing(this, m);
   }
 }

@@ -7,7 +7,6 @@ function recorder() {
   const sent: string[] = [];
   const channel = {
     ack: (m: { fields: { deliveryTag: number } }, multiple: boolean) => sent.push(`ack ${m.fields.deliveryTag}${multiple ? ' multiple' : ''}`),
-    nack: (m: { fields: { deliveryTag: number } }, _multiple: boolean, requeue: boolean) => sent.push(`nack ${m.fields.deliveryTag}${requeue ? ' requeue' : ''}`),
   } as unknown as Channel;
   return { sent, batcher: new AckBatcher(channel) };
 }
@@ -33,23 +32,14 @@ describe('AckBatcher', () => {
     expect(sent.slice(3)).toEqual(['ack 6 multiple']);
   });
 
-  it('sends a nack at once and lets the prefix pass it', () => {
-    const { sent, batcher } = recorder();
-    batcher.nack(1, true);
-    batcher.ack(2);
-    batcher.flush();
-    expect(sent).toEqual(['nack 1 requeue', 'ack 2 multiple']);
-    batcher.ack(1);
-    batcher.flush();
-    expect(sent).toHaveLength(2);
-  });
-
-  it('sends nothing when the last settled tags were sent already', () => {
+  it('when a gap closes, the multiple ack stops below tags acked alone before', () => {
     const { sent, batcher } = recorder();
     batcher.ack(2);
     batcher.flush(); // 2 alone, individually
-    batcher.nack(1, true);
-    batcher.flush(); // prefix 1..2 all sent: nothing more
-    expect(sent).toEqual(['ack 2', 'nack 1 requeue']);
+    batcher.ack(1);
+    batcher.flush(); // 1..2 settled, 2 sent already: a multiple ack up to 1 only
+    batcher.ack(3);
+    batcher.flush();
+    expect(sent).toEqual(['ack 2', 'ack 1 multiple', 'ack 3 multiple']);
   });
 });

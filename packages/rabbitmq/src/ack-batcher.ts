@@ -11,9 +11,9 @@ import type { Channel, Message } from 'amqplib';
  * come again (at-least-once), so `flush()` before closing.
  */
 export class AckBatcher {
-  /** Every tag up to here is settled (acked or nacked) and nothing up to here is left to send. */
+  /** Every tag up to here is acked and nothing up to here is left to send. */
   private floor = 0;
-  /** Settled tags above the floor: true = ack not yet sent; false = sent (ack or nack). */
+  /** Acked tags above the floor: true = ack not yet sent; false = sent. */
   private readonly settled = new Map<number, boolean>();
   private scheduled = false;
 
@@ -26,13 +26,6 @@ export class AckBatcher {
       this.scheduled = true;
       setImmediate(() => this.flush());
     }
-  }
-
-  /** Rare (a copy could not be made): sent at once, and counted as settled. */
-  nack(tag: number, requeue: boolean): void {
-    if (tag <= this.floor || this.settled.has(tag)) return;
-    this.settled.set(tag, false);
-    this.send(() => this.channel.nack(message(tag), false, requeue));
   }
 
   flush(): void {

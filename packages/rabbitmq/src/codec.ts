@@ -1,5 +1,5 @@
 import type { ConsumeMessage, Options } from 'amqplib';
-import { HEADERS, type Envelope, type OutgoingMessage } from '@ferry/core';
+import { HEADERS, type Envelope, type OutgoingMessage } from '@ferry/core/spi';
 
 /**
  * Envelope <-> AMQP message. id and type go to the standard `message-id` / `type` properties (seen

@@ -1,5 +1,5 @@
 import amqp, { type ChannelModel } from 'amqplib';
-import { ClosedError, FerryError, redactText, redactUrl } from '@ferry/core';
+import { ClosedError, FerryError, redactText, redactUrl } from '@ferry/core/spi';
 import type { ResolvedConfig } from './options.ts';
 import { batchSocketWrites } from './write-batching.ts';
 

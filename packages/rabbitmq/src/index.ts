@@ -1,4 +1,4 @@
-import type { Transport } from '@ferry/core';
+import type { Transport } from '@ferry/core/spi';
 import { RabbitMqTransport } from './transport.ts';
 
 export { RabbitMqTransport } from './transport.ts';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ConfigError, parseOptions, tlsOptionsSchema, topicPatternsSchema } from '@ferry/core';
+import { ConfigError, parseOptions, tlsOptionsSchema, topicPatternsSchema } from '@ferry/core/spi';
 
 /**
  * Delay tiers: one delay queue per tier with a fixed per-queue TTL. A delay goes to the smallest

@@ -1,5 +1,5 @@
 import type { ConfirmChannel, ConsumeMessage, Options } from 'amqplib';
-import { ClosedError, PublishError, redactText } from '@ferry/core';
+import { ClosedError, PublishError, redactText } from '@ferry/core/spi';
 import { ConnectionError, isConnectionLoss, type ConnectionManager } from './connection-manager.ts';
 import type { ResolvedConfig } from './options.ts';
 import { publishFrame } from './publish-frame.ts';

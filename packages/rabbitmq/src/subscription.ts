@@ -1,5 +1,5 @@
 import type { Channel, ChannelModel, ConsumeMessage, Options } from 'amqplib';
-import type { Coordinates, Delivery, Envelope, Subscription, SubscriptionSpec } from '@ferry/core';
+import type { Coordinates, Delivery, DeliverySink, Envelope, Subscription, SubscriptionSpec } from '@ferry/core/spi';
 import { AckBatcher } from './ack-batcher.ts';
 import { attemptOf, decode, retryHeaders } from './codec.ts';
 import { isConnectionLoss, type ConnectionManager } from './connection-manager.ts';
@@ -42,26 +42,26 @@ export interface SubscriptionDeps {
 }
 
 /**
- * Consumes the group's queue(s) with manual acks. Prefetch is spec.maxInFlight per channel, and a
- * local gate keeps the deliveries handed to core (and not yet settled) at or below it even across
- * two sources (stream + redeliveries) or a reconnect. After a reconnect the consumers resume on the
- * new connection; deliveries of the old one were released by the broker, so acking them is a no-op.
+ * Consumes the group's queue(s) with manual acks. Prefetch is spec.maxInFlight per channel; what
+ * the broker pushes beyond core's room (two sources, stream + redeliveries, or a reconnect while
+ * core still holds deliveries of the old channel) waits here until core has room, and is dropped
+ * if its channel closes meanwhile (the broker has requeued it). After a reconnect the consumers
+ * resume on the new connection; deliveries of the old one were released by the broker, so acking
+ * them is a no-op.
  */
 export class AmqpSubscription implements Subscription {
   private readonly states: SourceState[];
-  private inFlight = 0;
   private readonly waiting: AmqpDelivery[] = [];
+  private waitingForRoom = false;
   private stopped = false;
   private closed = false;
   private readonly settling = new Set<Promise<void>>();
   private readonly removeHook: () => void;
-  /** Called once closed (the transport forgets it). */
-  onClosed: (() => void) | undefined;
 
   constructor(
     private readonly deps: SubscriptionDeps,
     readonly spec: SubscriptionSpec,
-    private readonly onDelivery: (delivery: Delivery) => void,
+    private readonly sink: DeliverySink,
     sources: readonly Source[],
   ) {
     this.states = sources.map((source) => ({ source, channel: undefined, consumerTag: undefined, lastOffset: undefined, unsettledOffsets: new Set(), attaching: false, acks: undefined }));
@@ -97,7 +97,6 @@ export class AmqpSubscription implements Subscription {
       // Closing the channel hands every unacked message back to the queue.
       await channel?.close().catch(() => undefined);
     }
-    this.onClosed?.();
   }
 
   private async resume(connection: ChannelModel): Promise<void> {
@@ -189,79 +188,81 @@ export class AmqpSubscription implements Subscription {
       state.unsettledOffsets.add(offset);
     }
     const delivery = new AmqpDelivery(this, state, channel, acks, msg, envelope, attemptOf(msg), coordinates);
-    if (this.inFlight < this.spec.maxInFlight) this.hand(delivery);
-    else this.waiting.push(delivery);
-  }
-
-  private hand(delivery: AmqpDelivery): void {
-    this.inFlight++;
-    try {
-      this.onDelivery(delivery);
-    } catch {
-      // core's callback must not throw; if it does, the delivery stays unsettled and is released on close
+    if (this.waiting.length === 0 && this.sink.room > 0) this.sink.deliver(delivery);
+    else {
+      this.waiting.push(delivery);
+      this.handWaiting();
     }
   }
 
-  /** Called once per delivery, when core acks or nacks it. */
-  settled(delivery: AmqpDelivery): void {
-    this.inFlight--;
-    if (delivery.offset !== undefined) delivery.state.unsettledOffsets.delete(delivery.offset);
-    while (!this.stopped && this.inFlight < this.spec.maxInFlight && this.waiting.length > 0) {
+  /** Hands what waits while core has room; waits for room otherwise. */
+  private handWaiting(): void {
+    while (!this.stopped && this.waiting.length > 0 && this.sink.room > 0) {
       const next = this.waiting.shift()!;
-      if (isOpen(next.channel)) this.hand(next);
+      if (isOpen(next.channel)) this.sink.deliver(next);
     }
+    if (this.waiting.length > 0 && !this.waitingForRoom && !this.stopped && !this.sink.stopped) {
+      this.waitingForRoom = true;
+      void this.sink.whenRoom().then(() => {
+        this.waitingForRoom = false;
+        this.handWaiting();
+      });
+    }
+  }
+
+  /** A stream delivery is settled or released: the resume point after a reconnect may pass it. */
+  settled(delivery: AmqpDelivery): void {
+    if (delivery.offset !== undefined) delivery.state.unsettledOffsets.delete(delivery.offset);
   }
 
   /** nack(delayMs): a copy with attempt+1 into the delay tier (or straight back), then ack. */
   retry(delivery: AmqpDelivery, delayMs: number): Promise<void> {
     const work = this.republish(delivery, delayMs);
     this.settling.add(work);
-    void work.finally(() => this.settling.delete(work));
+    // Not finally(): its promise would reject unhandled when the copy fails (core gets `work`).
+    const forget = () => void this.settling.delete(work);
+    work.then(forget, forget);
     return work;
   }
 
-  /** Never rejects: when the copy cannot be made, the original goes back to the queue instead. */
+  /**
+   * The copy first, then the ack of the original. When the copy is not confirmed this rejects and
+   * changes nothing (the original stays unacked, held by core), and core calls nack again.
+   */
   private async republish(delivery: AmqpDelivery, delayMs: number): Promise<void> {
     const { msg, acks } = delivery;
     const { topology, publisher, config } = this.deps;
-    try {
-      const target = delivery.state.source.retryTarget;
-      let routingKey = target;
-      let expiration: string | undefined;
-      if (delayMs > 0) {
-        const tiers = config.delayTiersMs;
-        const tier = tierFor(tiers, delayMs) ?? tiers[tiers.length - 1]!;
-        routingKey = await topology.ensureRetryQueue(target, tier);
-        if (delayMs < tier) expiration = String(Math.ceil(delayMs));
-      }
-      const p = msg.properties;
-      const options: Options.Publish = {
-        persistent: true,
-        mandatory: true,
-        headers: retryHeaders(msg, delivery.attempt + 1, delivery.envelope.topic),
-        messageId: p.messageId,
-        type: p.type,
-        timestamp: p.timestamp,
-        contentType: p.contentType,
-        contentEncoding: p.contentEncoding,
-        correlationId: p.correlationId,
-        replyTo: p.replyTo,
-        appId: p.appId,
-      };
-      if (p.priority !== undefined) options.priority = p.priority;
-      if (expiration !== undefined) options.expiration = expiration;
-      await publisher.publish('', routingKey, msg.content, options, `the retry of message ${delivery.envelope.id}`);
-    } catch {
-      // The copy was not accepted: hand the original back instead (redelivered now, not delayed).
-      acks.nack(msg.fields.deliveryTag, true);
-      return;
+    const target = delivery.state.source.retryTarget;
+    let routingKey = target;
+    let expiration: string | undefined;
+    if (delayMs > 0) {
+      const tiers = config.delayTiersMs;
+      const tier = tierFor(tiers, delayMs) ?? tiers[tiers.length - 1]!;
+      routingKey = await topology.ensureRetryQueue(target, tier);
+      if (delayMs < tier) expiration = String(Math.ceil(delayMs));
     }
+    const p = msg.properties;
+    const options: Options.Publish = {
+      persistent: true,
+      mandatory: true,
+      headers: retryHeaders(msg, delivery.attempt + 1, delivery.envelope.topic),
+      messageId: p.messageId,
+      type: p.type,
+      timestamp: p.timestamp,
+      contentType: p.contentType,
+      contentEncoding: p.contentEncoding,
+      correlationId: p.correlationId,
+      replyTo: p.replyTo,
+      appId: p.appId,
+    };
+    if (p.priority !== undefined) options.priority = p.priority;
+    if (expiration !== undefined) options.expiration = expiration;
+    await publisher.publish('', routingKey, msg.content, options, `the retry of message ${delivery.envelope.id}`);
     acks.ack(msg.fields.deliveryTag);
   }
 }
 
 export class AmqpDelivery implements Delivery {
-  private done = false;
   readonly offset: number | undefined;
 
   constructor(
@@ -278,20 +279,22 @@ export class AmqpDelivery implements Delivery {
   }
 
   ack(): Promise<void> {
-    if (this.done) return Promise.resolve();
-    this.done = true;
     // On a channel that has closed since, the broker already released the message: nothing to do.
     this.acks.ack(this.msg.fields.deliveryTag);
     this.subscription.settled(this);
     return Promise.resolve();
   }
 
+  /** Rejects, changing nothing, when the retry copy is not confirmed (see republish). */
   async nack(delayMs: number): Promise<void> {
-    if (this.done) return;
-    this.done = true;
+    // On a closed channel the broker released it already and delivers it again.
+    if (isOpen(this.channel)) await this.subscription.retry(this, delayMs);
     this.subscription.settled(this);
-    if (!isOpen(this.channel)) return; // released already: the broker delivers it again
-    await this.subscription.retry(this, delayMs);
+  }
+
+  /** Nothing to send: closing the channel hands an unacked message back to the queue. */
+  async release(): Promise<void> {
+    this.subscription.settled(this);
   }
 }
 

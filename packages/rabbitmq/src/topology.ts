@@ -1,8 +1,8 @@
 import type { Channel, ChannelModel } from 'amqplib';
-import { FerryError } from '@ferry/core';
+import { FerryError } from '@ferry/core/spi';
 import { isConnectionLoss, type ConnectionManager } from './connection-manager.ts';
 import { names } from './names.ts';
-import { matchesTopic } from '@ferry/core';
+import { matchesTopic } from '@ferry/core/spi';
 import type { ResolvedConfig } from './options.ts';
 
 export class TopologyError extends FerryError {

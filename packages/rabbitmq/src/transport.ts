@@ -1,17 +1,4 @@
-import {
-  CapabilityError,
-  checkOutgoing,
-  ClosedError,
-  DEAD_LETTER_GROUP,
-  HEADERS,
-  PublishError,
-  type Capabilities,
-  type Delivery,
-  type OutgoingMessage,
-  type Subscription,
-  type SubscriptionSpec,
-  type Transport,
-} from '@ferry/core';
+import { CapabilityError, DEAD_LETTER_GROUP, HEADERS, PublishError, type Capabilities, type DeliverySink, type OutgoingMessage, type Subscription, type SubscriptionSpec, type Transport } from '@ferry/core/spi';
 import type { Options } from 'amqplib';
 import { encode, fitsShortString, H } from './codec.ts';
 import { ConnectionManager } from './connection-manager.ts';
@@ -36,8 +23,6 @@ export class RabbitMqTransport implements Transport {
   private readonly manager: ConnectionManager;
   private readonly topology: Topology;
   private readonly publisher: Publisher;
-  private readonly subscriptions = new Set<AmqpSubscription>();
-  private closing: Promise<void> | undefined;
 
   constructor(url: URL, options: Readonly<Record<string, unknown>> = {}) {
     this.config = resolveConfig(url, options);
@@ -65,12 +50,10 @@ export class RabbitMqTransport implements Transport {
   }
 
   async connect(): Promise<void> {
-    if (this.closing) throw new ClosedError('rabbitmq transport');
     await this.manager.connect();
   }
 
   send(messages: readonly OutgoingMessage[]): Promise<void> {
-    if (this.closing) return Promise.reject(new ClosedError('rabbitmq transport'));
     try {
       for (const m of messages) this.check(m);
     } catch (error) {
@@ -120,9 +103,8 @@ export class RabbitMqTransport implements Transport {
     }
   }
 
-  /** Refuses, before anything is sent, what this transport cannot carry. */
+  /** Refuses, before anything is sent, what AMQP or this topology cannot carry (core checked the capabilities). */
   private check(m: OutgoingMessage): void {
-    checkOutgoing(this, m);
     if (m.priority !== undefined) {
       if (!this.topology.isPriorityTopic(m.topic)) {
         throw new CapabilityError(NAME, 'priority', `topic \`${m.topic}\` has no priority queues`, 'Add the topic to the rabbitmq option `priorityTopics` (its group queues become classic queues with x-max-priority).');
@@ -136,23 +118,19 @@ export class RabbitMqTransport implements Transport {
     }
   }
 
-  async subscribe(spec: SubscriptionSpec, onDelivery: (delivery: Delivery) => void): Promise<Subscription> {
-    if (this.closing) throw new ClosedError('rabbitmq transport');
+  async subscribe(spec: SubscriptionSpec, sink: DeliverySink): Promise<Subscription> {
     // The dead-letter topic first: a group queue with a delivery limit dead-letters into it.
     if (spec.deadLetterTopic) await this.topology.ensureGroupQueue(spec.deadLetterTopic, DEAD_LETTER_GROUP, false);
     const sources = await this.sourcesFor(spec);
     const subscription = new AmqpSubscription(
       { manager: this.manager, topology: this.topology, publisher: this.publisher, config: this.config },
       spec,
-      onDelivery,
+      sink,
       sources,
     );
-    this.subscriptions.add(subscription);
-    subscription.onClosed = () => this.subscriptions.delete(subscription);
     try {
       await subscription.start();
     } catch (error) {
-      this.subscriptions.delete(subscription);
       await subscription.close();
       throw error;
     }
@@ -183,13 +161,9 @@ export class RabbitMqTransport implements Transport {
     ];
   }
 
-  close(): Promise<void> {
-    this.closing ??= (async () => {
-      await Promise.allSettled([...this.subscriptions].map((s) => s.close()));
-      this.subscriptions.clear();
-      await this.publisher.close(Math.min(this.config.publishTimeoutMs, 10_000));
-      await this.manager.close();
-    })();
-    return this.closing;
+  /** Core closed the subscriptions first. */
+  async close(): Promise<void> {
+    await this.publisher.close(Math.min(this.config.publishTimeoutMs, 10_000));
+    await this.manager.close();
   }
 }

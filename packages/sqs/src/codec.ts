@@ -1,6 +1,6 @@
 import { isUtf8 } from 'node:buffer';
 import type { Message, MessageAttributeValue } from '@aws-sdk/client-sqs';
-import { HEADERS, type Envelope } from '@ferry/core';
+import { HEADERS, type Envelope } from '@ferry/core/spi';
 
 /**
  * How an envelope travels in an SQS message. SQS allows 10 message attributes and only some

@@ -1,4 +1,4 @@
-import type { Transport } from '@ferry/core';
+import type { Transport } from '@ferry/core/spi';
 import { SqsTransport } from './transport.ts';
 
 export { SqsTransport } from './transport.ts';

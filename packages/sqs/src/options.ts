@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ConfigError, parseOptions, topicPatternsSchema } from '@ferry/core';
+import { ConfigError, parseOptions, topicPatternsSchema } from '@ferry/core/spi';
 
 /** SQS's hard limits (AWS, 2026): what no option may exceed. */
 export const SQS_LIMITS = {

@@ -64,5 +64,7 @@ describe('Publisher', () => {
     expect(toRequestEntry('0', entry(message(1, { delayMs: 1 })), false).DelaySeconds).toBe(1);
     expect(toRequestEntry('0', entry(message(1, { delayMs: 900_000 })), false).DelaySeconds).toBe(900);
     expect(toRequestEntry('0', entry(message(1)), false)).not.toHaveProperty('MessageGroupId');
+    // Core's deduplication id of a dead letter or a redrive wins over the message id.
+    expect(toRequestEntry('0', entry(message(1, { deduplicationId: 'm1|redrive|2026' })), true).MessageDeduplicationId).toBe('m1|redrive|2026');
   });
 });

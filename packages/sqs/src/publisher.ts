@@ -1,5 +1,5 @@
 import { SendMessageBatchCommand, type BatchResultErrorEntry, type SendMessageBatchRequestEntry, type SQSClient } from '@aws-sdk/client-sqs';
-import { Batcher, PublishError, redactText, type OutgoingMessage } from '@ferry/core';
+import { Batcher, PublishError, redactText, type OutgoingMessage } from '@ferry/core/spi';
 import type { EncodedMessage } from './codec.ts';
 import { fifoId } from './names.ts';
 import { SQS_LIMITS, type ResolvedConfig } from './options.ts';
@@ -8,8 +8,6 @@ import type { QueueInfo } from './queues.ts';
 export interface OutgoingEntry {
   readonly message: OutgoingMessage;
   readonly encoded: EncodedMessage;
-  /** FIFO MessageDeduplicationId when it is not the message id (a dead letter, a redrive). */
-  readonly deduplicationId?: string | undefined;
 }
 
 /** Sends one SendMessageBatch; the per-entry failures SQS reported (by Id) come back. */
@@ -89,7 +87,7 @@ export function toRequestEntry(id: string, entry: OutgoingEntry, fifo: boolean):
   if (fifo) {
     // Per-key order: one message group per key; without a key, no order is promised, so each message is its own group.
     request.MessageGroupId = fifoId(message.key ?? message.id);
-    request.MessageDeduplicationId = fifoId(entry.deduplicationId ?? message.id);
+    request.MessageDeduplicationId = fifoId(message.deduplicationId ?? message.id);
   } else if (message.delayMs !== undefined && message.delayMs > 0) {
     request.DelaySeconds = Math.min(SQS_LIMITS.delaySeconds, Math.ceil(message.delayMs / 1000));
   }

@@ -8,9 +8,9 @@ import {
   TagQueueCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
-import { CapabilityError, DEAD_LETTER_GROUP, FerryError, redactText } from '@ferry/core';
+import { CapabilityError, DEAD_LETTER_GROUP, FerryError, redactText } from '@ferry/core/spi';
 import { queueNameFor } from './names.ts';
-import { matchesTopic } from '@ferry/core';
+import { matchesTopic } from '@ferry/core/spi';
 import type { ResolvedConfig } from './options.ts';
 
 /** A queue the transport uses, resolved once per topic. */

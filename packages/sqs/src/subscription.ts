@@ -1,12 +1,12 @@
 import { ReceiveMessageCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
-import { redactText, type Coordinates, type Delivery, type Envelope, type Subscription, type SubscriptionSpec } from '@ferry/core';
+import { redactText, type Coordinates, type Delivery, type DeliverySink, type Envelope, type Subscription, type SubscriptionSpec } from '@ferry/core/spi';
 import { pollTimeoutMs } from './client.ts';
 import { decode } from './codec.ts';
 import { SQS_LIMITS, type ResolvedConfig } from './options.ts';
 import type { QueueInfo } from './queues.ts';
-import { Settler } from './settler.ts';
+import { SettleBatcher } from './settle-batcher.ts';
 
-/** One received SQS message, settled by core. */
+/** One received SQS message, settled by core; leased (its visibility extended) until then. */
 class SqsDelivery implements Delivery {
   readonly attempt: number;
   readonly coordinates: Coordinates;
@@ -14,7 +14,6 @@ class SqsDelivery implements Delivery {
   visibleAt: number;
   /** A heartbeat extension in flight: a later visibility change waits for it, so SQS applies them in order. */
   extending: Promise<void> = Promise.resolve();
-  private done = false;
 
   constructor(
     private readonly owner: SqsSubscription,
@@ -31,61 +30,54 @@ class SqsDelivery implements Delivery {
     this.visibleAt = receivedAt + visibilityMs;
   }
 
-  get settled(): boolean {
-    return this.done;
-  }
-
-  /** Marks it settled; false if it already was (settled, or released by close). */
-  settle(): boolean {
-    if (this.done) return false;
-    this.done = true;
-    this.owner.forget(this);
-    return true;
-  }
-
   async ack(): Promise<void> {
-    if (!this.settle()) return; // released by close: it comes back to the group, nothing to do
-    await this.owner.settler.ack(this.receiptHandle);
+    this.owner.leases.delete(this);
+    await this.owner.settles.ack(this.receiptHandle);
   }
 
   async nack(delayMs: number): Promise<void> {
-    if (!this.settle()) return;
+    this.owner.leases.delete(this);
     // The retry is the message becoming visible again: after `delayMs`, rounded up to SQS's seconds.
     await this.extending;
-    await this.owner.settler.setVisibility(this.receiptHandle, Math.max(0, delayMs) / 1000);
+    await this.owner.settles.setVisibility(this.receiptHandle, Math.max(0, delayMs) / 1000);
+  }
+
+  /** Visible again now, rather than after the visibility timeout. */
+  release(): Promise<void> {
+    return this.nack(0);
   }
 }
 
 /**
- * Receives one queue for one group: enough concurrent long polls to keep `maxInFlight` deliveries
- * busy (never more than that unsettled), a heartbeat that extends the visibility of deliveries
- * still being handled, and batched settlement.
+ * Receives one queue for one group: enough concurrent long polls to fill core's room (never
+ * asking for more than it has), a heartbeat that extends the visibility of deliveries core still
+ * holds, and batched settlement.
  */
 export class SqsSubscription implements Subscription {
-  readonly settler: Settler;
-  private readonly unsettled = new Set<SqsDelivery>();
-  /** Messages asked for by polls in flight: counted so the bound holds before they arrive. */
+  readonly settles: SettleBatcher;
+  /** Deliveries core holds: the heartbeat extends their visibility. */
+  readonly leases = new Set<SqsDelivery>();
+  /** Messages asked for by polls in flight: counted so core's room is not overfilled when they arrive. */
   private reserved = 0;
-  private state: 'running' | 'stopped' | 'closed' = 'running';
+  private stopped = false;
+  private stopping: Promise<void> | undefined;
   private readonly loops: Promise<void>[] = [];
-  private capacityWaiters: Array<() => void> = [];
-  private stopWaiters: Array<() => void> = [];
+  private pauseWaiters: Array<() => void> = [];
   private heartbeat: NodeJS.Timeout | undefined;
   private readonly releases = new Set<Promise<void>>();
   private closing: Promise<void> | undefined;
   private readonly visibilityMs: number;
   /** Aborts polls in flight on close, only with the `abortPollsOnClose` option. */
   private readonly aborter = new AbortController();
-  onClosed: (() => void) | undefined;
 
   constructor(
     private readonly sqs: SQSClient,
     private readonly queue: QueueInfo,
     private readonly spec: SubscriptionSpec,
     private readonly config: ResolvedConfig,
-    private readonly onDelivery: (delivery: Delivery) => void,
+    private readonly sink: DeliverySink,
   ) {
-    this.settler = new Settler(sqs, queue, config);
+    this.settles = new SettleBatcher(sqs, queue, config);
     this.visibilityMs = config.visibilityTimeoutSeconds * 1000;
   }
 
@@ -98,23 +90,16 @@ export class SqsSubscription implements Subscription {
     this.heartbeat.unref();
   }
 
-  /** Called by a delivery when core settles it: frees its slot. */
-  forget(delivery: SqsDelivery): void {
-    if (this.unsettled.delete(delivery)) this.wake();
-  }
-
-  private wake(): void {
-    const waiters = this.capacityWaiters;
-    this.capacityWaiters = [];
-    for (const w of waiters) w();
+  private get running(): boolean {
+    return !this.sink.stopped && !this.stopped;
   }
 
   private async poll(): Promise<void> {
     let failures = 0;
-    while (this.state === 'running') {
-      const free = this.spec.maxInFlight - this.unsettled.size - this.reserved;
+    while (this.running) {
+      const free = this.sink.room - this.reserved;
       if (free <= 0) {
-        await new Promise<void>((resolve) => this.capacityWaiters.push(resolve));
+        await this.sink.whenRoom();
         continue;
       }
       const ask = Math.min(SQS_LIMITS.batchEntries, free);
@@ -142,7 +127,7 @@ export class SqsSubscription implements Subscription {
         failures = 0;
       } catch (error) {
         this.reserved -= ask;
-        if (this.state !== 'running') break;
+        if (!this.running) break;
         failures++;
         if (failures === 1 || failures % 50 === 0) {
           console.warn(`[ferry:sqs] receiving from queue \`${this.queue.name}\` failed (${failures}x), retrying: ${redactText(error instanceof Error ? error.message : String(error))}`);
@@ -158,10 +143,6 @@ export class SqsSubscription implements Subscription {
   private accept(message: Message, askedAt: number): void {
     const handle = message.ReceiptHandle;
     if (!handle) return;
-    if (this.state !== 'running') {
-      this.track(this.settler.setVisibility(handle, 0)); // arrived after stop(): back to the group now
-      return;
-    }
     let envelope: Envelope;
     try {
       envelope = decode(message, this.spec.topic);
@@ -170,8 +151,9 @@ export class SqsSubscription implements Subscription {
       envelope = { id: message.MessageId ?? '', type: '', topic: this.spec.topic, headers: {}, payload: Buffer.from(message.Body ?? ''), timestamp: Date.now() };
     }
     const delivery = new SqsDelivery(this, envelope, handle, askedAt, message, this.queue, this.visibilityMs);
-    this.unsettled.add(delivery);
-    this.onDelivery(delivery);
+    this.leases.add(delivery);
+    // After core stopped it releases the delivery at once: visible again for the group now.
+    this.sink.deliver(delivery);
   }
 
   /**
@@ -181,11 +163,11 @@ export class SqsSubscription implements Subscription {
    */
   private extendLeases(tick: number): void {
     const now = Date.now();
-    for (const d of this.unsettled) {
+    for (const d of this.leases) {
       if (d.visibleAt - now > 2 * tick) continue;
       if (now - d.receivedAt > this.spec.handlerTimeoutMs + this.visibilityMs) continue;
       d.visibleAt = now + this.visibilityMs;
-      d.extending = d.extending.then(() => this.settler.setVisibility(d.receiptHandle, this.config.visibilityTimeoutSeconds)).catch(() => undefined);
+      d.extending = d.extending.then(() => this.settles.setVisibility(d.receiptHandle, this.config.visibilityTimeoutSeconds)).catch(() => undefined);
       this.track(d.extending);
     }
   }
@@ -202,35 +184,37 @@ export class SqsSubscription implements Subscription {
     return new Promise((resolve) => {
       const done = () => {
         clearTimeout(timer);
-        this.stopWaiters = this.stopWaiters.filter((w) => w !== done);
+        this.pauseWaiters = this.pauseWaiters.filter((w) => w !== done);
         resolve();
       };
       const timer = setTimeout(done, ms);
-      this.stopWaiters.push(done);
+      this.pauseWaiters.push(done);
     });
   }
 
-  async stop(): Promise<void> {
-    if (this.state === 'running') this.state = 'stopped';
-    this.wake();
-    for (const w of this.stopWaiters.splice(0)) w();
+  /**
+   * Stops receiving; resolves once the polls in flight have ended (within waitTimeSeconds), so
+   * nothing is handed over after it. Core releases what it holds only then: a poll still waiting
+   * on the server would take a released message again, counting a receive towards the redrive
+   * policy's maxReceiveCount.
+   */
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      this.stopped = true;
+      for (const w of this.pauseWaiters.splice(0)) w();
+      if (this.config.abortPollsOnClose) this.aborter.abort();
+      await Promise.allSettled(this.loops);
+    })();
+    return this.stopping;
   }
 
+  /** Ends the heartbeat and waits for settlements (core released what it held after stop()). */
   close(): Promise<void> {
     this.closing ??= (async () => {
       await this.stop();
-      this.state = 'closed';
-      // Polls in flight end within waitTimeSeconds; what they bring is released (see poll()).
-      if (this.config.abortPollsOnClose) this.aborter.abort();
-      await Promise.allSettled(this.loops);
       clearInterval(this.heartbeat);
-      // Whatever core still holds goes back to the group now rather than after the visibility timeout.
-      for (const d of [...this.unsettled]) {
-        if (d.settle()) this.track(d.extending.then(() => this.settler.setVisibility(d.receiptHandle, 0)));
-      }
       await Promise.allSettled([...this.releases]);
-      await this.settler.drain().catch(() => undefined);
-      this.onClosed?.();
+      await this.settles.drain().catch(() => undefined);
     })();
     return this.closing;
   }

@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { CapabilityError, ClosedError, MessageTooLargeError, type OutgoingMessage } from '@ferry/core';
+import { guardTransport, openSubscription } from '@ferry/core/spi';
 import { SqsTransport } from './transport.ts';
 
-// No request leaves these tests: everything checked here is refused before a send.
-const transport = (options: Record<string, unknown> = {}) => new SqsTransport(new URL('sqs://us-east-1?endpoint=http://127.0.0.1:1'), { credentials: { accessKeyId: 'a', secretAccessKey: 'b' }, ...options });
+// No request leaves these tests: everything checked here is refused before a send, by core's guard
+// (capabilities, close) or by the adapter (SQS's wire size, FIFO delay).
+const transport = (options: Record<string, unknown> = {}) => guardTransport(new SqsTransport(new URL('sqs://us-east-1?endpoint=http://127.0.0.1:1'), { credentials: { accessKeyId: 'a', secretAccessKey: 'b' }, ...options }));
 const message = (extra: Partial<OutgoingMessage> = {}): OutgoingMessage => ({ id: 'm1', type: 'x', topic: 'orders', headers: {}, payload: new Uint8Array(10), timestamp: 1, ...extra });
 
 describe('SqsTransport refusals and capabilities', () => {
@@ -45,7 +47,7 @@ describe('SqsTransport refusals and capabilities', () => {
   it('refuses replay at subscribe', async () => {
     const t = transport();
     const spec = { topic: 'orders', group: 'g', maxInFlight: 1, deadLetterTopic: 'orders.dlq', handlerTimeoutMs: 1000, orderedByKey: false, delivery: 'at-least-once' as const };
-    await expect(t.subscribe({ ...spec, start: { from: 'earliest' } }, () => undefined)).rejects.toThrow(CapabilityError);
+    await expect(openSubscription(t, { ...spec, start: { from: 'earliest' } }, () => undefined)).rejects.toThrow(CapabilityError);
     await t.close();
   });
 
@@ -54,6 +56,6 @@ describe('SqsTransport refusals and capabilities', () => {
     await t.close();
     await t.close();
     await expect(t.send([message()])).rejects.toThrow(ClosedError);
-    await expect(t.connect()).rejects.toThrow(ClosedError);
+    await expect(t.connect!()).rejects.toThrow(ClosedError);
   });
 });

@@ -1,27 +1,10 @@
 import type { SQSClient } from '@aws-sdk/client-sqs';
-import {
-  CapabilityError,
-  checkOutgoing,
-  checkStart,
-  ClosedError,
-  DEAD_LETTER_GROUP,
-  HEADERS,
-  MessageTooLargeError,
-  PublishError,
-  redactText,
-  type Capabilities,
-  type Delivery,
-  type OutgoingMessage,
-  type Subscription,
-  type SubscriptionSpec,
-  type Transport,
-} from '@ferry/core';
+import { CapabilityError, DEAD_LETTER_GROUP, MessageTooLargeError, PublishError, type Capabilities, type DeliverySink, type OutgoingMessage, type Subscription, type SubscriptionSpec, type Transport } from '@ferry/core/spi';
 import { createSqsClient } from './client.ts';
 import { encode } from './codec.ts';
 import { resolveConfig, SQS_LIMITS, type ResolvedConfig } from './options.ts';
 import { Publisher } from './publisher.ts';
 import { Queues, type QueueInfo } from './queues.ts';
-import { RedriveTracker } from './redrive-tracker.ts';
 import { SqsSubscription } from './subscription.ts';
 
 const NAME = 'sqs';
@@ -39,10 +22,6 @@ export class SqsTransport implements Transport {
   private readonly sqs: SQSClient;
   private readonly queues: Queues;
   private readonly publisher: Publisher;
-  private readonly subscriptions = new Set<SqsSubscription>();
-  /** Dead letters this transport holds unsettled: redrive reads them, then sends them back. */
-  private readonly redriving = new RedriveTracker();
-  private closing: Promise<void> | undefined;
 
   constructor(url: URL, options: Readonly<Record<string, unknown>> = {}) {
     this.config = resolveConfig(url, options);
@@ -73,22 +52,20 @@ export class SqsTransport implements Transport {
   }
 
   async connect(): Promise<void> {
-    if (this.closing) throw new ClosedError('sqs transport');
     // The SDK connects per request; queues are resolved on first use.
   }
 
   send(messages: readonly OutgoingMessage[]): Promise<void> {
-    if (this.closing) return Promise.reject(new ClosedError('sqs transport'));
     const entries = [];
     try {
-      for (const message of messages) entries.push({ message, encoded: this.check(message), deduplicationId: this.deduplicationIdOf(message) });
+      for (const message of messages) entries.push({ message, encoded: this.check(message) });
     } catch (error) {
       return Promise.reject(error);
     }
     if (entries.length === 1) {
       const entry = entries[0]!;
       const queue = this.queues.known(entry.message.topic);
-      if (queue) return this.publisher.publish(queue, entry).catch((error: unknown) => Promise.reject(publishError(error, [entry.message.id])));
+      if (queue) return this.publisher.publish(queue, entry).catch((error: unknown) => Promise.reject(publishError(error, entry.message.id)));
     }
     return this.sendAll(entries);
   }
@@ -99,28 +76,13 @@ export class SqsTransport implements Transport {
     );
     const failed = results.flatMap((r, i) => (r.status === 'rejected' ? [{ id: entries[i]!.message.id, reason: r.reason as unknown }] : []));
     if (failed.length === 0) return;
-    if (failed.length === 1 && entries.length === 1) throw publishError(failed[0]!.reason, [failed[0]!.id]);
+    if (failed.length === 1 && entries.length === 1) throw publishError(failed[0]!.reason, failed[0]!.id);
     const reasons = failed.slice(0, 3).map((f) => `${f.id}: ${f.reason instanceof Error ? f.reason.message : String(f.reason)}`);
     throw new PublishError(`SQS did not accept ${failed.length} of ${entries.length} messages (${reasons.join('; ')}${failed.length > 3 ? '; ...' : ''}); the others were sent.`, { cause: failed[0]!.reason });
   }
 
-  /**
-   * FIFO deduplication drops a second send of one message id within 5 minutes: right for a
-   * producer's retry, wrong for a deliberate re-send of the same message. A dead letter is unique
-   * per dead-lettering (its dead-letter time), and a message sent back while this transport holds
-   * it from a dead-letter queue is a redrive, unique per dead-letter delivery.
-   */
-  private deduplicationIdOf(m: OutgoingMessage): string | undefined {
-    if (!this.queues.isFifo(m.topic)) return undefined;
-    const deadLetterAt = m.headers[HEADERS.deadLetterAt];
-    if (deadLetterAt !== undefined) return `${m.id}|dead-letter|${deadLetterAt}`;
-    const redriven = this.redriving.deadLetterOf(m.id);
-    return redriven === undefined ? undefined : `${m.id}|redrive|${redriven}`;
-  }
-
-  /** Refuses, before anything is sent, what SQS cannot carry; returns the encoded message. */
+  /** Refuses what SQS cannot carry beyond the capabilities core checked; returns the encoded message. */
   private check(m: OutgoingMessage): ReturnType<typeof encode> {
-    checkOutgoing(this, m);
     if (m.delayMs !== undefined && m.delayMs > 0) {
       if (this.queues.isFifo(m.topic)) {
         throw new CapabilityError(NAME, 'per-message delay on FIFO queues', `topic \`${m.topic}\` is a FIFO queue and message ${m.id} asks for ${m.delayMs} ms`, 'Publish delayed messages to a standard-queue topic, or set a DelaySeconds on the FIFO queue itself.');
@@ -132,17 +94,11 @@ export class SqsTransport implements Transport {
     return encoded;
   }
 
-  async subscribe(spec: SubscriptionSpec, onDelivery: (delivery: Delivery) => void): Promise<Subscription> {
-    if (this.closing) throw new ClosedError('sqs transport');
-    checkStart(this, spec.start);
+  async subscribe(spec: SubscriptionSpec, sink: DeliverySink): Promise<Subscription> {
     const queue = await this.queues.get(spec.topic);
     await this.queues.claim(queue, spec.group);
     if (spec.group !== DEAD_LETTER_GROUP && spec.deadLetterTopic) await this.declareDeadLetter(queue, spec.deadLetterTopic);
-    if (this.closing) throw new ClosedError('sqs transport');
-    const deliver = spec.group === DEAD_LETTER_GROUP ? (d: Delivery) => onDelivery(this.redriving.track(d)) : onDelivery;
-    const subscription = new SqsSubscription(this.sqs, queue, spec, this.config, deliver);
-    this.subscriptions.add(subscription);
-    subscription.onClosed = () => this.subscriptions.delete(subscription);
+    const subscription = new SqsSubscription(this.sqs, queue, spec, this.config, sink);
     subscription.start();
     return subscription;
   }
@@ -154,19 +110,13 @@ export class SqsTransport implements Transport {
     await this.queues.setRedrive(queue, deadLetter);
   }
 
-  close(): Promise<void> {
-    this.closing ??= (async () => {
-      await Promise.allSettled([...this.subscriptions].map((s) => s.close()));
-      this.subscriptions.clear();
-      await this.publisher.drain();
-      this.sqs.destroy();
-    })();
-    return this.closing;
+  /** Core closed the subscriptions first. */
+  async close(): Promise<void> {
+    await this.publisher.drain();
+    this.sqs.destroy();
   }
 }
 
-function publishError(error: unknown, ids: string[]): Error {
-  if (error instanceof PublishError) return error;
-  const text = redactText(error instanceof Error ? error.message : String(error));
-  return new PublishError(`SQS did not accept message ${ids.join(', ')}: ${text}`, { cause: error });
+function publishError(error: unknown, id: string): PublishError {
+  return PublishError.from(error, (reason) => `SQS did not accept message ${id}: ${reason}`);
 }

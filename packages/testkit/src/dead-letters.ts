@@ -1,4 +1,5 @@
 import { DEAD_LETTER_GROUP, type Envelope } from '@ferry/core';
+import { openSubscription } from '@ferry/core/spi';
 import type { CaseEnv } from './env.ts';
 import { sleep, waitFor } from './wait.ts';
 
@@ -9,9 +10,10 @@ import { sleep, waitFor } from './wait.ts';
  */
 export async function readDeadLetters(env: CaseEnv, deadLetterTopic: string, count: number): Promise<Envelope[]> {
   const transport = await env.transport();
-  await transport.connect();
+  await transport.connect?.();
   const received: Envelope[] = [];
-  const subscription = await transport.subscribe(
+  const subscription = await openSubscription(
+    transport,
     {
       topic: deadLetterTopic,
       group: DEAD_LETTER_GROUP,
@@ -20,7 +22,7 @@ export async function readDeadLetters(env: CaseEnv, deadLetterTopic: string, cou
       deadLetterTopic: `${deadLetterTopic}.dlq`,
       handlerTimeoutMs: 60_000,
       orderedByKey: false,
-    delivery: 'at-least-once',
+      delivery: 'at-least-once',
     },
     (delivery) => {
       received.push(delivery.envelope);

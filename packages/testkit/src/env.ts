@@ -11,6 +11,7 @@ import {
   type MessageDefinition,
   type Transport,
 } from '@ferry/core';
+import { guardTransport } from '@ferry/core/spi';
 import type { ConformanceOptions, StoreFactory } from './options.ts';
 
 /** What every case knows about the transport under test, read once from an instance. */
@@ -72,9 +73,9 @@ export class CaseEnv {
     return ['conf', slug(this.caseId, 20), this.run, slug(part, 12)].join('-');
   }
 
-  /** A new transport (a new "process"), closed when the case ends. */
+  /** A new transport (a new "process") as core uses it (guarded: see guardTransport), closed when the case ends. */
   async transport(): Promise<Transport> {
-    const transport = await this.suite.options.createTransport();
+    const transport = guardTransport(await this.suite.options.createTransport());
     this.closers.push(() => transport.close());
     return transport;
   }

@@ -1,4 +1,4 @@
-import type { Delivery, OutgoingMessage, Subscription, SubscriptionSpec, Transport } from '@ferry/core';
+import type { Delivery, DeliverySink, OutgoingMessage, Subscription, SubscriptionSpec, Transport } from '@ferry/core/spi';
 
 export interface InstrumentOptions {
   /**
@@ -9,8 +9,9 @@ export interface InstrumentOptions {
 }
 
 /**
- * Wraps a transport to observe what core does with it (deliveries handed over and not yet settled,
- * their peak) and to inject faults at the SPI. The suite uses it as the process under test.
+ * Wraps a transport to observe what core does with it (deliveries the adapter handed over and core
+ * has not yet acked or nacked, their peak) and to inject faults at the SPI. The suite uses it as
+ * the process under test.
  */
 export class InstrumentedTransport implements Transport {
   /** Deliveries handed to core and not yet acked or nacked (released ones stay counted). */
@@ -36,8 +37,8 @@ export class InstrumentedTransport implements Transport {
     return this.inner.capabilities;
   }
 
-  connect(): Promise<void> {
-    return this.inner.connect();
+  async connect(): Promise<void> {
+    await this.inner.connect?.();
   }
 
   send(messages: readonly OutgoingMessage[]): Promise<void> {
@@ -48,9 +49,19 @@ export class InstrumentedTransport implements Transport {
     return this.inner.close();
   }
 
-  subscribe(spec: SubscriptionSpec, onDelivery: (delivery: Delivery) => void): Promise<Subscription> {
+  subscribe(spec: SubscriptionSpec, sink: DeliverySink): Promise<Subscription> {
     this.maxInFlightAsked = Math.max(this.maxInFlightAsked, spec.maxInFlight);
-    return this.inner.subscribe(spec, (delivery) => onDelivery(this.wrapDelivery(delivery)));
+    const observed: DeliverySink = {
+      get room() {
+        return sink.room;
+      },
+      get stopped() {
+        return sink.stopped;
+      },
+      deliver: (delivery) => sink.deliver(this.wrapDelivery(delivery)),
+      whenRoom: () => sink.whenRoom(),
+    };
+    return this.inner.subscribe(spec, observed);
   }
 
   private wrapDelivery(delivery: Delivery): Delivery {
@@ -79,14 +90,15 @@ export class InstrumentedTransport implements Transport {
         return delivery.nack(delayMs);
       },
     };
+    if (delivery.release) {
+      const release = delivery.release.bind(delivery);
+      wrapped.release = () => release();
+    }
     if (delivery.transact) {
       const transact = delivery.transact.bind(delivery);
-      return {
-        ...wrapped,
-        transact: async (work) => {
-          await transact(work);
-          settle();
-        },
+      wrapped.transact = async (work) => {
+        await transact(work);
+        settle();
       };
     }
     return wrapped;

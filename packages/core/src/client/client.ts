@@ -15,6 +15,7 @@ import type { Transport } from '../spi/transport.ts';
 import { redactUrl } from '../redact.ts';
 import { childLogger, stderrLogger, type Logger } from '../logging/logger.ts';
 import { giveLogger } from '../logging/transport-logger.ts';
+import { guardTransport } from './guarded-transport.ts';
 import { redrive, type RedriveOptions, type RedriveResult } from './redrive.ts';
 import { resolveFactory } from './registry.ts';
 import { nestScopes, type TransportScope } from './transport-scope.ts';
@@ -81,6 +82,8 @@ export interface ClientPlugin {
 
 /** One connection to one broker: makes producers and consumers that share it. */
 export class Client {
+  /** The transport, guarded: closed and capability checks on every call (see guardTransport). */
+  readonly transport: Transport;
   private closed = false;
   private readonly producers = new Set<Producer>();
   private readonly consumers = new Set<Consumer>();
@@ -93,10 +96,11 @@ export class Client {
   readonly logger: Logger;
 
   constructor(
-    readonly transport: Transport,
+    transport: Transport,
     private readonly codec: Codec = jsonCodec,
     options: { idempotencyStore?: IdempotencyStore; middleware?: ClientPlugin; logger?: Logger } = {},
   ) {
+    this.transport = guardTransport(transport);
     // One store for this client's consumers (duplicates across them are seen).
     this.idempotencyStore = options.idempotencyStore ?? new MemoryIdempotencyStore();
     this.consumeMiddleware = [...(options.middleware?.consume ?? [])];
@@ -148,7 +152,7 @@ export class Client {
   /** Moves dead letters back to their original topic. */
   async redrive(options: RedriveOptions): Promise<RedriveResult> {
     this.assertOpen();
-    await this.transport.connect();
+    await this.transport.connect?.();
     return redrive(this.transport, options, this.transportScope);
   }
 

@@ -1,5 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import { HEADERS, type OutgoingMessage } from '../spi/envelope.ts';
-import { DEAD_LETTER_GROUP, type Delivery, type Transport } from '../spi/transport.ts';
+import type { Delivery } from '../spi/delivery.ts';
+import { DEAD_LETTER_GROUP, type Transport } from '../spi/transport.ts';
+import { openSubscription } from './guarded-transport.ts';
 import type { TransportScope } from './transport-scope.ts';
 
 export interface RedriveOptions {
@@ -10,8 +13,11 @@ export interface RedriveOptions {
   /** Stop when no dead letter arrived for this long. Default 1,000 ms. */
   readonly idleMs?: number;
   /** Return false to leave a message in the dead letter. */
-  readonly filter?: (delivery: Delivery) => boolean;
+  readonly filter?: (deadLetter: RedriveCandidate) => boolean;
 }
+
+/** A dead letter as `filter` sees it. */
+export type RedriveCandidate = Pick<Delivery, 'envelope' | 'attempt' | 'coordinates'>;
 
 export interface RedriveResult {
   readonly redriven: number;
@@ -51,7 +57,8 @@ export async function redrive(transport: Transport, options: RedriveOptions, sco
     idleTimer = setTimeout(finish, idleMs);
   };
   let chain = Promise.resolve();
-  const subscription = await transport.subscribe(
+  const subscription = await openSubscription(
+    transport,
     { topic: options.deadLetterTopic, group: DEAD_LETTER_GROUP, maxInFlight: 1, start: { from: 'stored' }, deadLetterTopic: `${options.deadLetterTopic}.dlq`, handlerTimeoutMs: 60_000, orderedByKey: true, delivery: 'at-least-once' },
     (delivery) => {
       // One at a time, in order, so a redrive keeps per-key order and the limit is exact.
@@ -77,16 +84,24 @@ export async function redrive(transport: Transport, options: RedriveOptions, sco
   armIdle();
   await done;
   clearTimeout(idleTimer);
-  await subscription.stop();
+  await subscription.stop?.();
   await chain;
   await subscription.close();
   return { redriven, skipped };
 }
 
+/**
+ * The message as it was published, back to its topic. Its deduplication id names this dead letter
+ * (id and dead-letter time): a redrive repeated after a crash is dropped by a broker with a dedup
+ * window, a later dead letter of the same message is not. A dead letter the broker wrote itself
+ * (no dead-letter time) gets a fresh one.
+ */
 function restored(delivery: Delivery): OutgoingMessage {
   const { envelope } = delivery;
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(envelope.headers)) if (!DEAD_LETTER_HEADERS.has(name)) headers[name] = value;
   const topic = envelope.headers[HEADERS.originalTopic] ?? envelope.topic.replace(/\.dlq$/, '');
-  return { id: envelope.id, type: envelope.type, topic, key: envelope.key, headers, payload: envelope.payload, timestamp: envelope.timestamp };
+  const deadLetterAt = envelope.headers[HEADERS.deadLetterAt];
+  const deduplicationId = deadLetterAt === undefined ? randomUUID() : `${envelope.id}|redrive|${deadLetterAt}`;
+  return { id: envelope.id, type: envelope.type, topic, key: envelope.key, headers, payload: envelope.payload, timestamp: envelope.timestamp, deduplicationId };
 }

@@ -17,7 +17,9 @@ import { timeout } from '../middleware/timeout.ts';
 import type { HandlerFn, MessageContext, Middleware } from '../middleware/types.ts';
 import { validateSchema } from '../middleware/validate-schema.ts';
 import { PublishPipeline, type PublishEntry } from '../producer/publish-pipeline.ts';
-import type { Delivery, Subscription, Transport } from '../spi/transport.ts';
+import { openSubscription } from '../client/guarded-transport.ts';
+import type { Subscription, Transport } from '../spi/transport.ts';
+import type { GatedDelivery } from './delivery-gate.ts';
 import type { TransportScope } from '../client/transport-scope.ts';
 import { loggingHooks } from '../logging/log-hooks.ts';
 import { stderrLogger, type Logger } from '../logging/logger.ts';
@@ -25,6 +27,7 @@ import { KeyedScheduler } from './keyed-scheduler.ts';
 import { RunningContexts } from './running-contexts.ts';
 import type { DeliveryContext } from './message-context.ts';
 import { processDelivery, type LoopSettings } from './process-delivery.ts';
+import { report } from './report.ts';
 
 export type Handler<M extends MessageDefinition> = (payload: PayloadOut<M>, ctx: MessageContext) => Promise<void> | void;
 
@@ -101,14 +104,15 @@ export class Consumer {
     if (this.state !== 'new') throw new FerryError('FERRY_STATE', 'consumer.start() was already called.');
     if (this.handlers.size === 0) throw new FerryError('FERRY_STATE', 'consumer.start() needs at least one consumer.handle(message, handler) first.');
     this.state = 'starting';
-    await this.transport.connect();
+    await this.transport.connect?.();
     this.scope = this.shared.transportScope?.();
     const settings = this.loopSettings();
     const topics = new Set([...this.handlers.values()].map((h) => h.definition.topic));
     const prefetch = this.options.prefetch ?? this.options.concurrency * 2;
     try {
       for (const topic of topics) {
-        const subscription = await this.transport.subscribe(
+        const subscription = await openSubscription(
+          this.transport,
           {
             topic,
             group: this.options.group,
@@ -120,6 +124,7 @@ export class Consumer {
             delivery: this.options.delivery,
           },
           (delivery) => this.onDelivery(delivery, settings),
+          (error) => report(settings.hooks, error),
         );
         this.subscriptions.push(subscription);
       }
@@ -145,29 +150,33 @@ export class Consumer {
 
   private async shutdown(timeoutMs: number): Promise<void> {
     this.state = 'closing';
-    await Promise.allSettled(this.subscriptions.map((s) => s.stop()));
+    // No new deliveries (an adapter's stop may take a while: a long poll ends); the ones held are
+    // handled meanwhile, up to the deadline.
+    const stopping = Promise.allSettled(this.subscriptions.map((s) => s.stop?.()));
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)));
     await Promise.race([this.scheduler.idle(), deadline]);
     clearTimeout(timer);
-    // Past the deadline: nothing new starts, running handlers are told to stop, and their
-    // deliveries are released by the transport for redelivery.
+    // Past the deadline: nothing new starts, running handlers are told to stop, and closing each
+    // subscription releases what it still holds for redelivery (late settle calls do nothing),
+    // once the adapter hands nothing more.
     this.abandoned = true;
     this.running.releaseAll();
+    await stopping;
     await Promise.allSettled(this.subscriptions.map((s) => s.close()));
     this.state = 'closed';
     this.logger.info({ group: this.options.group, transport: this.transport.name }, 'consumer closed');
   }
 
-  private onDelivery(delivery: Delivery, settings: LoopSettings): void {
+  private onDelivery(delivery: GatedDelivery, settings: LoopSettings): void {
     const key = this.schedulingKey(delivery);
-    // Released by Subscription.close() once abandoned: delivered again later, not run here.
+    // Released when its subscription closes once abandoned: delivered again later, not run here.
     const scope = this.scope;
     void this.scheduler.schedule(key, () => (this.abandoned ? Promise.resolve() : scope ? scope(() => processDelivery(delivery, settings, this.running)) : processDelivery(delivery, settings, this.running)));
   }
 
   /** Deliveries with one key run one at a time, in order: per partition under transactions, else per message key. */
-  private schedulingKey(delivery: Delivery): string | undefined {
+  private schedulingKey(delivery: GatedDelivery): string | undefined {
     if (this.options.delivery === 'exactly-once' && delivery.transact && delivery.serialKey !== undefined) return `\u0001${delivery.serialKey}`;
     if (this.orderedByKey && delivery.envelope.key !== undefined) return `${delivery.envelope.topic}\u0000${delivery.envelope.key}`;
     return undefined;

@@ -1,15 +1,16 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { NonRetryableError, SchemaError } from '../errors.ts';
 import { HEADERS, type OutgoingMessage } from '../spi/envelope.ts';
 import { envelopeSize } from '../spi/size.ts';
-import type { Delivery } from '../spi/transport.ts';
+import type { Delivery } from '../spi/delivery.ts';
 
 const MAX_STACK = 4000;
 
 /**
  * The copy sent to the dead-letter topic: same id, type, key and payload bytes; the reason, the
  * stack, the attempts and where it came from in headers. The ordering key is kept, so a redrive
- * keeps per-key order.
+ * keeps per-key order. Its deduplication id is new: the message id was used by the publish, and
+ * every try of this one dead-lettering shares it (a broker with a dedup window keeps one copy).
  */
 export function deadLetterMessage(
   delivery: Delivery,
@@ -39,6 +40,7 @@ export function deadLetterMessage(
     headers,
     payload: envelope.payload,
     timestamp: envelope.timestamp,
+    deduplicationId: randomUUID(),
   };
 }
 

@@ -2,7 +2,8 @@ import type { MessageDefinition, PayloadIn } from '../message.ts';
 import type { PublishOptions } from '../producer/publish-options.ts';
 import type { PublishPipeline } from '../producer/publish-pipeline.ts';
 import type { OutgoingMessage } from '../spi/envelope.ts';
-import type { Delivery, Transport } from '../spi/transport.ts';
+import type { Transport } from '../spi/transport.ts';
+import type { GatedDelivery } from './delivery-gate.ts';
 import type { MessageContext, Outcome } from '../middleware/types.ts';
 
 /** The per-delivery context the middleware chain works on. */
@@ -22,7 +23,7 @@ export class DeliveryContext implements MessageContext {
   private abortController: AbortController | undefined;
 
   constructor(
-    readonly delivery: Delivery,
+    readonly delivery: GatedDelivery,
     readonly group: string,
     private readonly transportRef: Transport,
     private readonly publisher: PublishPipeline,

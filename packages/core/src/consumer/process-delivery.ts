@@ -1,6 +1,7 @@
 import type { HandlerFn } from '../middleware/types.ts';
 import type { PublishPipeline } from '../producer/publish-pipeline.ts';
-import type { Delivery, Transport } from '../spi/transport.ts';
+import type { Transport } from '../spi/transport.ts';
+import type { GatedDelivery } from './delivery-gate.ts';
 import type { ConsumerHooks } from './hooks.ts';
 import { DeliveryContext } from './message-context.ts';
 import type { RunningContexts } from './running-contexts.ts';
@@ -35,7 +36,7 @@ const ABORT = Symbol('abort transaction');
  * Settling never gives up on a delivery while the consumer runs (see settle.ts): a step that fails
  * is tried again, so no message is left unsettled holding a slot.
  */
-export async function processDelivery(delivery: Delivery, settings: LoopSettings, running: RunningContexts): Promise<void> {
+export async function processDelivery(delivery: GatedDelivery, settings: LoopSettings, running: RunningContexts): Promise<void> {
   const ctx = new DeliveryContext(delivery, settings.group, settings.transport, settings.publisher);
   running.add(ctx);
   try {
@@ -76,7 +77,7 @@ function keepForRetry(ctx: DeliveryContext, settings: LoopSettings, error: unkno
 }
 
 /** Returns true when the transaction committed (the delivery is settled). */
-async function runInTransaction(delivery: Delivery, ctx: DeliveryContext, settings: LoopSettings): Promise<boolean> {
+async function runInTransaction(delivery: GatedDelivery, ctx: DeliveryContext, settings: LoopSettings): Promise<boolean> {
   try {
     await delivery.transact!(async (send) => {
       ctx.transactionalSend = send;

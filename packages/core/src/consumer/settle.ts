@@ -1,6 +1,7 @@
 import { MessageTooLargeError } from '../errors.ts';
 import type { OutgoingMessage } from '../spi/envelope.ts';
-import type { Delivery, Transport } from '../spi/transport.ts';
+import type { Transport } from '../spi/transport.ts';
+import type { GatedDelivery } from './delivery-gate.ts';
 import { deadLetterMessage, fitDeadLetter } from './dead-letter-message.ts';
 import type { ConsumerHooks } from './hooks.ts';
 import type { DeliveryContext } from './message-context.ts';
@@ -70,8 +71,9 @@ export async function settle(ctx: DeliveryContext, settings: SettleSettings, run
 
 /**
  * Runs a settle call until it succeeds, with backoff (100 ms doubling to 5 s), reporting each
- * failure; true once it succeeded. Gives up only when the consumer has released its deliveries (closed): the transport
- * hands the message back to the broker then.
+ * failure; true once it succeeded. A transport whose nack cannot arrange the redelivery rejects,
+ * and this is where it is tried again. Gives up only when the consumer has released its
+ * deliveries (closed): closing its subscription hands the message back to the broker then.
  */
 export async function persist(op: () => Promise<void>, ctx: DeliveryContext, settings: SettleSettings, running: RunningContexts): Promise<boolean> {
   for (let wait = 100; ; wait = Math.min(5000, wait * 2)) {
@@ -79,6 +81,7 @@ export async function persist(op: () => Promise<void>, ctx: DeliveryContext, set
       await op();
       return true;
     } catch (error) {
+      ctx.delivery.settleFailed();
       report(settings.hooks, error, ctx);
       if (running.released) return false;
       await new Promise((resolve) => setTimeout(resolve, wait));
@@ -118,7 +121,7 @@ async function writeDeadLetter(ctx: DeliveryContext, settings: SettleSettings, e
   }
 }
 
-async function deadLetterInTransaction(delivery: Delivery, copy: OutgoingMessage): Promise<boolean> {
+async function deadLetterInTransaction(delivery: GatedDelivery, copy: OutgoingMessage): Promise<boolean> {
   if (!delivery.transact) return false;
   try {
     await delivery.transact((send) => send([copy]));

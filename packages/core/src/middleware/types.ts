@@ -1,11 +1,10 @@
-import type { Coordinates } from '../spi/transport.ts';
+import type { Coordinates } from '../spi/delivery.ts';
 import type { Envelope, OutgoingMessage } from '../spi/envelope.ts';
 import type { MessageDefinition, PayloadIn } from '../message.ts';
 import type { PublishOptions } from '../producer/publish-options.ts';
 
-/** How the consume loop settles a message when the chain has finished. */
+/** How the consume loop settles a message when the chain has finished (undefined: processed, ack). */
 export type Outcome =
-  | { readonly kind: 'ack' }
   | { readonly kind: 'retry'; readonly delayMs: number; readonly error: unknown }
   | { readonly kind: 'dead-letter'; readonly error: unknown }
   | { readonly kind: 'duplicate' }

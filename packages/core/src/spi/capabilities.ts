@@ -1,8 +1,4 @@
-/**
- * What a transport can do. Core checks every producer and consumer option against this when the
- * option is given, and refuses what the transport lacks (see capability-check.ts). Exposed at
- * runtime as `client.capabilities`.
- */
+/** What a transport can do: core refuses what it lacks (capability-check.ts); `client.capabilities` at runtime. */
 export interface Capabilities {
   /** Per-key order: messages with one key reach one consumer in publish order. */
   readonly orderingByKey: boolean;
@@ -21,11 +17,3 @@ export interface Capabilities {
   /** Largest encoded payload plus headers, in bytes, a single message may have. */
   readonly maxMessageBytes: number;
 }
-
-export type Feature =
-  | 'orderingByKey'
-  | 'fanOut'
-  | 'replay'
-  | 'delay'
-  | 'priority'
-  | 'transactions';

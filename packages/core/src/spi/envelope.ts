@@ -1,8 +1,4 @@
-/**
- * The message as it travels through a transport. Adapters map these fields to the broker's
- * native ones (Kafka record key/headers, AMQP properties, SQS attributes); core never sees
- * a broker type.
- */
+/** The message as it travels: adapters map it to the broker's fields, round trip exact; core never sees a broker type. */
 export interface Envelope {
   /** Unique per message, set by the producer. The default idempotency key. */
   readonly id: string;
@@ -26,6 +22,11 @@ export interface OutgoingMessage extends Envelope {
   readonly delayMs?: number | undefined;
   /** Higher is delivered first. Checked against capabilities. */
   readonly priority?: number | undefined;
+  /**
+   * A broker that drops repeated sends within a window (SQS FIFO, JetStream) deduplicates by
+   * `deduplicationId ?? id`: core sets it on dead letters and redrives, which reuse an id on purpose.
+   */
+  readonly deduplicationId?: string | undefined;
 }
 
 /** Header names Ferry sets. CloudEvents-style names, `ferry-` prefixed to stay out of users' way. */

@@ -1,7 +1,8 @@
 // Test helper (not exported from the package): a transport whose deliveries the test hands in, for
 // unit tests of the client and the consume loop that need no broker behind them.
 import type { OutgoingMessage } from '../spi/envelope.ts';
-import type { Delivery, SubscriptionSpec, Transport } from '../spi/transport.ts';
+import type { DeliverySink } from '../spi/delivery.ts';
+import type { SubscriptionSpec, Transport } from '../spi/transport.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { LoggerAware } from '../logging/transport-logger.ts';
 
@@ -18,7 +19,7 @@ export interface ScriptedDelivery {
 export function scriptedTransport(hooks: { onSend?: (messages: readonly OutgoingMessage[]) => void; onSettle?: (what: 'ack' | 'nack') => void } = {}) {
   const sent: OutgoingMessage[] = [];
   const given: Logger[] = [];
-  const subscriptions: Array<{ spec: SubscriptionSpec; onDelivery: (d: Delivery) => void }> = [];
+  const subscriptions: Array<{ spec: SubscriptionSpec; sink: DeliverySink }> = [];
   const transport: Transport & LoggerAware = {
     name: 'scripted',
     capabilities: { orderingByKey: false, fanOut: true, replay: [], delay: false, priority: false, nativeDeadLetter: false, transactions: false, maxMessageBytes: 1_000_000 },
@@ -27,8 +28,8 @@ export function scriptedTransport(hooks: { onSend?: (messages: readonly Outgoing
       hooks.onSend?.(messages);
       sent.push(...messages);
     },
-    subscribe: async (spec, onDelivery) => {
-      subscriptions.push({ spec, onDelivery });
+    subscribe: async (spec, sink) => {
+      subscriptions.push({ spec, sink });
       return { stop: async () => undefined, close: async () => undefined };
     },
     close: async () => undefined,
@@ -39,7 +40,7 @@ export function scriptedTransport(hooks: { onSend?: (messages: readonly Outgoing
     new Promise((settled) => {
       const topic = d.topic ?? subscriptions.at(-1)!.spec.topic;
       const subscription = subscriptions.findLast((s) => s.spec.topic === topic)!;
-      subscription.onDelivery({
+      subscription.sink.deliver({
         envelope: { id: d.id ?? 'm-1', type: 'ping', topic, headers: d.headers ?? {}, payload: new TextEncoder().encode(JSON.stringify(d.payload)), timestamp: 0 },
         attempt: d.attempt ?? 1,
         coordinates: { partition: 0, offset: 7 },

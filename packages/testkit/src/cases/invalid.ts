@@ -31,7 +31,7 @@ async function undecodable(env: CaseEnv): Promise<void> {
 
   // Raw sends at the SPI, as a foreign producer would: JSON content type, bytes that are not JSON.
   const raw = await env.transport();
-  await raw.connect();
+  await raw.connect?.();
   const rawMessage = (id: string, payload: Uint8Array): Envelope => ({ id, type: strict.type, topic, headers: { [HEADERS.contentType]: 'application/json' }, payload, timestamp: Date.now() });
   const badUtf8 = rawMessage(`bad-utf8-${env.run}`, Uint8Array.of(0x7b, 0x22, 0xff, 0xfe, 0x22, 0x7d));
   const badJson = rawMessage(`bad-json-${env.run}`, new TextEncoder().encode('{"orderId": "o-1", "quantity": '));

@@ -4,7 +4,7 @@ import {
   type BatchResultErrorEntry,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
-import { Batcher, redactText } from '@ferry/core';
+import { Batcher, redactText } from '@ferry/core/spi';
 import { SQS_LIMITS, type ResolvedConfig } from './options.ts';
 import type { QueueInfo } from './queues.ts';
 
@@ -18,7 +18,7 @@ interface VisibilityChange {
  * nacks, releases and heartbeats ChangeMessageVisibilityBatch calls (10 entries each), so a busy
  * consumer makes one request per ten settlements instead of one each.
  */
-export class Settler {
+export class SettleBatcher {
   private readonly deletes: Batcher<string>;
   private readonly changes: Batcher<VisibilityChange>;
 

@@ -1,0 +1,115 @@
+import { checkOutgoing, checkStart } from '../capability-check.ts';
+import { DeliveryGate, type GatedDelivery } from '../consumer/delivery-gate.ts';
+import { ClosedError, ConfigError } from '../errors.ts';
+import type { Capabilities } from '../spi/capabilities.ts';
+import type { DeliverySink } from '../spi/delivery.ts';
+import type { OutgoingMessage } from '../spi/envelope.ts';
+import type { Subscription, SubscriptionSpec, Transport } from '../spi/transport.ts';
+
+/**
+ * What every adapter would otherwise write again, around any transport: use after close is a
+ * ClosedError, every send is checked against the capabilities (dead letters and redrives too, not
+ * only publishes), a subscription's spec and start position are checked, and close is idempotent
+ * and closes the subscriptions still open first. Closing a subscription fed to a DeliveryGate
+ * stops the gate, releases what it holds, then closes the adapter's subscription. An adapter keeps
+ * only limits of its own. `createClient` guards the transport it is given; guarding a guarded
+ * transport returns it.
+ */
+export function guardTransport(transport: Transport): Transport {
+  return transport instanceof GuardedTransport ? transport : new GuardedTransport(transport);
+}
+
+class GuardedTransport implements Transport {
+  readonly name: string;
+  readonly capabilities: Capabilities;
+  private readonly open = new Set<Subscription>();
+  private closing: Promise<void> | undefined;
+
+  constructor(private readonly inner: Transport) {
+    this.name = inner.name;
+    this.capabilities = inner.capabilities;
+  }
+
+  async connect(): Promise<void> {
+    this.assertOpen();
+    await this.inner.connect?.();
+  }
+
+  // Not async: it runs per publish, and a refusal must still arrive as a rejection.
+  send(messages: readonly OutgoingMessage[]): Promise<void> {
+    if (this.closing) return Promise.reject(this.closedError());
+    try {
+      for (const m of messages) {
+        if (!m.topic) throw new ConfigError('message.topic', 'is empty', 'Name the topic to publish to.');
+        checkOutgoing(this, m);
+      }
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.inner.send(messages);
+  }
+
+  async subscribe(spec: SubscriptionSpec, sink: DeliverySink): Promise<Subscription> {
+    this.assertOpen();
+    if (!spec.topic) throw new ConfigError('subscription.topic', 'is empty', 'Name the topic to consume.');
+    if (!spec.group) throw new ConfigError('subscription.group', 'is empty', 'Name the consumer group.');
+    if (!Number.isInteger(spec.maxInFlight) || spec.maxInFlight < 1) throw new ConfigError('subscription.maxInFlight', `is ${spec.maxInFlight}`, 'Use an integer >= 1.');
+    checkStart(this, spec.start);
+    const inner = await this.inner.subscribe(spec, sink);
+    const gate = sink instanceof DeliveryGate ? sink : undefined;
+    let stopping: Promise<void> | undefined;
+    let closing: Promise<void> | undefined;
+    const subscription: Subscription = {
+      stop: () => {
+        gate?.stop();
+        // Async, so that an adapter's stop that throws at once still gives a rejection.
+        stopping ??= (async () => void (await inner.stop?.()))();
+        return stopping;
+      },
+      close: () => {
+        closing ??= (async () => {
+          try {
+            // A stop that failed still ends in release and close: nothing may stay held.
+            await subscription.stop!().catch(() => undefined);
+            await gate?.releaseAll();
+            await inner.close();
+          } finally {
+            this.open.delete(subscription);
+          }
+        })();
+        return closing;
+      },
+    };
+    this.open.add(subscription);
+    // Closed while the adapter was subscribing: nothing may run past close.
+    if (this.closing) {
+      await subscription.close();
+      throw this.closedError();
+    }
+    return subscription;
+  }
+
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      await Promise.allSettled([...this.open].map((s) => s.close()));
+      await this.inner.close();
+    })();
+    return this.closing;
+  }
+
+  private assertOpen(): void {
+    if (this.closing) throw this.closedError();
+  }
+
+  private closedError(): ClosedError {
+    return new ClosedError(`${this.name} transport`);
+  }
+}
+
+/**
+ * Subscribes `onDelivery` through a DeliveryGate of `spec.maxInFlight` on the guarded transport:
+ * how core consumes, and how a test drives an adapter the way core does.
+ */
+export function openSubscription(transport: Transport, spec: SubscriptionSpec, onDelivery: (delivery: GatedDelivery) => void, onError?: (error: unknown) => void): Promise<Subscription> {
+  return guardTransport(transport).subscribe(spec, new DeliveryGate(spec.maxInFlight, onDelivery, onError));
+}

@@ -1,0 +1,26 @@
+// `@ferry/core/spi`: everything an adapter needs, and nothing an application does.
+// Writing one: docs/adapters/writing.md.
+
+// The contract an adapter implements.
+export type { Transport, TransportFactory, Subscription, SubscriptionSpec, StartPosition } from './transport.ts';
+export { DEAD_LETTER_GROUP } from './transport.ts';
+export type { Delivery, DeliverySink, Coordinates } from './delivery.ts';
+export type { Capabilities } from './capabilities.ts';
+export type { Envelope, OutgoingMessage } from './envelope.ts';
+export { HEADERS } from './envelope.ts';
+
+// What core wraps every transport and subscription in; a test drives an adapter through them as core does.
+export { guardTransport, openSubscription } from '../client/guarded-transport.ts';
+export { DeliveryGate, GatedDelivery } from '../consumer/delivery-gate.ts';
+
+// Building blocks adapters share.
+export { Batcher, type BatcherOptions } from './batcher.ts';
+export { Fifo } from './fifo.ts';
+export { envelopeSize } from './size.ts';
+export { parseOptions } from '../config/parse.ts';
+export { topicPatternsSchema, matchesTopic } from '../config/topic-patterns.ts';
+export { tlsOptionsSchema } from '../config/tls-options.ts';
+export { redactUrl, redactText } from '../redact.ts';
+
+// Errors an adapter throws.
+export { FerryError, ConfigError, CapabilityError, ClosedError, MessageTooLargeError, PublishError } from '../errors.ts';

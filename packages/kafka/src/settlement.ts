@@ -1,0 +1,60 @@
+import type { OutgoingMessage, SubscriptionSpec } from '@ferry/core/spi';
+import { encode } from './codec.ts';
+import type { CommitBatcher } from './commit-batcher.ts';
+import type { ProducerRecord } from './driver.ts';
+import type { Entry } from './partition.ts';
+import type { TransactionalSettlement } from './transactional-settlement.ts';
+
+export interface SettlementDeps {
+  readonly commits: CommitBatcher;
+  readonly transactional: TransactionalSettlement;
+  /** Writes retry copies (the transport's producer: acks=all). */
+  readonly send: (record: ProducerRecord, message: OutgoingMessage) => Promise<void>;
+  /** ack() waits for its commit (at-most-once, or the ackAwaitsCommit option). */
+  readonly ackAwaitsCommit: boolean;
+  /** The group's retry topic: nack copies go there. */
+  readonly retryTopic: string;
+}
+
+/**
+ * What ack and nack mean on Kafka: an offset finished (committed up to the lowest unfinished one),
+ * or a copy in the group's retry topic with attempt+1 and a due time, then the offset finished.
+ * On a revoked partition both do nothing: the next owner has the record.
+ */
+export class Settlement {
+  constructor(
+    private readonly spec: SubscriptionSpec,
+    private readonly deps: SettlementDeps,
+  ) {}
+
+  async ack(entry: Entry): Promise<void> {
+    const { part } = entry;
+    if (part.released) return;
+    part.tracker.finish(entry.offset);
+    if (this.spec.delivery === 'at-most-once') part.ackedAbove = Math.max(part.ackedAbove, entry.offset + 1);
+    // Awaited: the offset is stored before ack() resolves, which at-most-once needs (it acks before
+    // the handler). Not awaited: at-least-once throughput without an offset commit per handler slot.
+    if (this.deps.ackAwaitsCommit) await this.deps.commits.request(part);
+    else this.deps.commits.mark(part);
+  }
+
+  /**
+   * Redelivery to this group only (the retry topic is read back by this subscription, held until
+   * due). Exactly-once writes copy and position in one transaction. When the copy is not written
+   * (or its transaction does not commit) this rejects and changes nothing: the offset stays
+   * unfinished, and core calls nack again with backoff.
+   */
+  async nack(entry: Entry, delayMs: number): Promise<void> {
+    if (entry.part.released) return;
+    const { envelope } = entry.decoded;
+    const copy = encode(envelope, { recordTopic: this.deps.retryTopic, attempt: entry.decoded.attempt + 1, dueAt: Date.now() + delayMs });
+    if (this.spec.delivery === 'exactly-once') return this.deps.transactional.nack(entry, copy);
+    await this.deps.send(copy, envelope);
+    entry.part.tracker.finish(entry.offset);
+    await this.deps.commits.request(entry.part);
+  }
+
+  transact(entry: Entry, work: (send: (messages: readonly OutgoingMessage[]) => Promise<void>) => Promise<void>): Promise<void> {
+    return this.deps.transactional.transact(entry, work);
+  }
+}
