@@ -5,6 +5,7 @@ export type { RedriveOptions, RedriveResult, RedriveCandidate } from './client/r
 export { defineMessage, type MessageDefinition, type PayloadIn, type PayloadOut, type DefineMessageOptions } from './message.ts';
 export { Producer, type BatchEntry } from './producer/producer.ts';
 export type { PublishOptions } from './producer/publish-options.ts';
+export type { BatchItem, BatchResult, BatchHandler, BatchOptions } from './consumer/batch-collector.ts';
 export { Consumer, CONSUME_STEPS, type ConsumeStep, type Handler, type CloseOptions } from './consumer/consumer.ts';
 export type { ConsumerOptions, ResolvedConsumerOptions, RetryOptions } from './config/consumer-options.ts';
 export type { ConsumerHooks } from './consumer/hooks.ts';

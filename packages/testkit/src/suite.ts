@@ -2,6 +2,7 @@ import { MemoryIdempotencyStore } from '@ferry/core';
 import { describe, it } from 'vitest';
 import type { CaseGroupFactory, ConformanceCase } from './case.ts';
 import { ackNackCases } from './cases/ack-nack.ts';
+import { batchCases } from './cases/batch.ts';
 import { capabilityCases } from './cases/capabilities.ts';
 import { closedCases } from './cases/closed.ts';
 import { delayPriorityCases } from './cases/delay-priority.ts';
@@ -34,6 +35,7 @@ export const caseGroups: readonly CaseGroupFactory[] = [
   invalidCases,
   closedCases,
   reconnectCases,
+  batchCases,
 ];
 
 const DEFAULT_TIMEOUT_MS = 20_000;

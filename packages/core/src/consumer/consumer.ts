@@ -23,6 +23,7 @@ import type { GatedDelivery } from './delivery-gate.ts';
 import type { TransportScope } from '../client/transport-scope.ts';
 import { loggingHooks } from '../logging/log-hooks.ts';
 import { stderrLogger, type Logger } from '../logging/logger.ts';
+import { BatchCollector, type BatchHandler, type BatchOptions } from './batch-collector.ts';
 import { KeyedScheduler } from './keyed-scheduler.ts';
 import { RunningContexts } from './running-contexts.ts';
 import type { DeliveryContext } from './message-context.ts';
@@ -61,7 +62,7 @@ export interface CloseOptions {
  */
 export class Consumer {
   readonly options: ResolvedConsumerOptions;
-  private readonly handlers = new Map<string, { definition: MessageDefinition; handler: Handler<MessageDefinition> }>();
+  private readonly handlers = new Map<string, { definition: MessageDefinition; handler?: Handler<MessageDefinition>; batch?: BatchCollector }>();
   private readonly subscriptions: Subscription[] = [];
   private readonly running = new RunningContexts();
   private readonly scheduler: KeyedScheduler;
@@ -93,16 +94,43 @@ export class Consumer {
 
   /** Registers the handler for one message type. Call before start(). */
   handle<M extends MessageDefinition>(message: M, handler: Handler<M>): this {
-    if (this.state !== 'new') throw new FerryError('FERRY_STATE', `consumer.handle(${message.type}) must be called before start().`);
-    if (this.handlers.has(message.type)) throw new FerryError('FERRY_STATE', `A handler for ${message.type} is already registered on this consumer.`);
+    this.register(message, 'handle');
     this.handlers.set(message.type, { definition: message, handler: handler as Handler<MessageDefinition> });
     return this;
+  }
+
+  /**
+   * Registers a handler that takes messages of one type in batches (up to `maxSize`, waiting at
+   * most `maxWaitMs` for a batch to fill). Every message keeps its own guarantees: it is decoded,
+   * validated, deduplicated, retried, dead-lettered and acked on its own; only the handler call is
+   * shared. Return `{ failed: [{ item, error }] }` to fail some items (the rest are acked), or throw
+   * to fail them all. Batches fill from the messages in flight, so `concurrency` must be at least
+   * `maxSize`; with per-key order a batch holds at most one message per key (the next one of that
+   * key goes in a later batch, in order).
+   */
+  handleBatch<M extends MessageDefinition>(message: M, handler: BatchHandler<M>, options: BatchOptions = {}): this {
+    this.register(message, 'handleBatch');
+    const batch = new BatchCollector(handler as BatchHandler<MessageDefinition>, options, message.type);
+    if (batch.maxSize > this.options.concurrency) {
+      throw new ConfigError(
+        'consumer.concurrency',
+        `${this.options.concurrency} is below handleBatch(${message.type}).maxSize (${batch.maxSize}): a batch fills from the messages in flight`,
+        `Set concurrency to at least ${batch.maxSize}, or lower maxSize.`,
+      );
+    }
+    this.handlers.set(message.type, { definition: message, batch });
+    return this;
+  }
+
+  private register(message: MessageDefinition, how: string): void {
+    if (this.state !== 'new') throw new FerryError('FERRY_STATE', `consumer.${how}(${message.type}) must be called before start().`);
+    if (this.handlers.has(message.type)) throw new FerryError('FERRY_STATE', `A handler for ${message.type} is already registered on this consumer.`);
   }
 
   async start(): Promise<void> {
     if (this.state === 'closing' || this.state === 'closed') throw new ClosedError('consumer');
     if (this.state !== 'new') throw new FerryError('FERRY_STATE', 'consumer.start() was already called.');
-    if (this.handlers.size === 0) throw new FerryError('FERRY_STATE', 'consumer.start() needs at least one consumer.handle(message, handler) first.');
+    if (this.handlers.size === 0) throw new FerryError('FERRY_STATE', 'consumer.start() needs at least one consumer.handle(message, handler) or handleBatch first.');
     this.state = 'starting';
     await this.transport.connect?.();
     this.scope = this.shared.transportScope?.();
@@ -199,8 +227,10 @@ export class Consumer {
     const handlers = this.handlers;
     // Not async (see the decode middleware): a handler's sync throw still becomes a rejection.
     const dispatch: HandlerFn = (ctx) => {
+      const registered = handlers.get(ctx.envelope.type)!;
+      if (registered.batch) return registered.batch.add(ctx);
       try {
-        return Promise.resolve(handlers.get(ctx.envelope.type)!.handler(ctx.payload, ctx));
+        return Promise.resolve(registered.handler!(ctx.payload, ctx));
       } catch (error) {
         return Promise.reject(error);
       }
