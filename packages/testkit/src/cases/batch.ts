@@ -19,7 +19,7 @@ export const batchCases: CaseGroupFactory = (info) => ({
     { id: 'batch-dead-letter', name: 'an item failed with NonRetryableError is dead-lettered with its reason; the others of its batch are acked', run: deadLetter },
     {
       id: 'batch-eo',
-      name: 'exactly-once with a batch handler: a duplicate publish (same id) has one effect; duplicates never reach the handler',
+      name: 'exactly-once with a batch handler: duplicate publishes (same id) have one effect; copies never reach the handler',
       perStore: true,
       run: exactlyOnce,
     },
@@ -135,10 +135,12 @@ async function exactlyOnce(env: CaseEnv): Promise<void> {
   const ids = range(0, 20).map((n) => `batch-eo-${env.run}-${n}`);
   for (const [n, id] of ids.entries()) await producer.publish(message, { n }, { id });
   for (const [n, id] of ids.slice(0, 5).entries()) await producer.publish(message, { n }, { id });
-  await waitFor(() => effects.unique >= 20 && duplicates >= 5, env.ms(20_000), () => `20 effects (${effects.unique}) and 5 duplicates dropped (${duplicates})`);
-  await sleep(env.ms(300));
+  // The copies either reach the consumer and are dropped there, or a broker with a dedup window (SQS FIFO) drops them first.
+  await waitFor(() => effects.unique >= 20, env.ms(20_000), () => `20 effects (${effects.unique})`);
+  await sleep(env.ms(500));
   expect(effects.duplicates()).toEqual([]);
   expect(effects.all).toHaveLength(20);
+  expect(duplicates).toBeLessThanOrEqual(5);
 }
 
 async function keyOrder(env: CaseEnv): Promise<void> {
