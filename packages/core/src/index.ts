@@ -4,6 +4,7 @@ export { registerTransport } from './client/registry.ts';
 export type { RedriveOptions, RedriveResult } from './client/redrive.ts';
 export { defineMessage, type MessageDefinition, type PayloadIn, type PayloadOut, type DefineMessageOptions } from './message.ts';
 export { Producer, type BatchEntry } from './producer/producer.ts';
+export { buildMessage } from './producer/build-message.ts';
 export type { PublishOptions } from './producer/publish-options.ts';
 export { Consumer, CONSUME_STEPS, type ConsumeStep, type Handler, type CloseOptions } from './consumer/consumer.ts';
 export type { ConsumerOptions, ResolvedConsumerOptions, RetryOptions } from './config/consumer-options.ts';
