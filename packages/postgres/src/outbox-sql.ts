@@ -37,17 +37,21 @@ const SLOT = (key: string, id: string) => `(hashtextextended(coalesce(${key}, ${
 export interface InsertOptions {
   /** Take each key's transaction lock first, so a key's rows are numbered in commit order. */
   readonly lockKeys: boolean;
-  /** NOTIFY the relays when the transaction commits. */
+  /** NOTIFY the relays at commit when the outbox had nothing unsent (they are idle then). */
   readonly notify: boolean;
 }
 
 /**
  * The guards every insert carries, evaluated once before any row is numbered (a one-time filter):
  * the keys' advisory locks, taken in hash order so concurrent batches cannot deadlock each other,
- * and the NOTIFY (delivered by PostgreSQL at commit, and only then).
+ * and the NOTIFY (delivered by PostgreSQL at commit, and only then). A transaction that notifies
+ * takes a database-wide lock from its commit until it ends, so notifying transactions commit one at
+ * a time: only a transaction that finds no unsent row notifies (the relays are idle then; while rows
+ * wait they are busy and need no wake-up), and the relays poll briefly after their last batch for
+ * the rows of transactions that looked before that batch was marked.
  */
 /** `keys`: a relation with the keys in its column k. */
-function guards(ids: OutboxIds, options: InsertOptions, keys: string): { ctes: string; where: string } {
+function guards(table: string, ids: OutboxIds, options: InsertOptions, keys: string): { ctes: string; where: string } {
   const ctes: string[] = [];
   const where: string[] = [];
   if (options.lockKeys) {
@@ -55,7 +59,7 @@ function guards(ids: OutboxIds, options: InsertOptions, keys: string): { ctes: s
     where.push('(SELECT count(*) FROM locks) >= 0');
   }
   if (options.notify) {
-    ctes.push(`wake AS MATERIALIZED (SELECT pg_notify('${ids.channel}', ''))`);
+    ctes.push(`wake AS MATERIALIZED (SELECT pg_notify('${ids.channel}', '') WHERE NOT EXISTS (SELECT 1 FROM ${table} WHERE sent_at IS NULL AND failed_at IS NULL))`);
     where.push('(SELECT count(*) FROM wake) >= 0');
   }
   return { ctes: ctes.length > 0 ? `WITH ${ctes.join(', ')} ` : '', where: where.length > 0 ? `WHERE ${where.join(' AND ')}` : '' };
@@ -63,14 +67,14 @@ function guards(ids: OutboxIds, options: InsertOptions, keys: string): { ctes: s
 
 /** One row: $1 id, $2 topic, $3 type, $4 key, $5 headers (json), $6 payload, $7 published ms, $8 delay ms, $9 priority. */
 export function insertOneSql(table: string, ids: OutboxIds, options: InsertOptions): string {
-  const g = guards(ids, options, '(VALUES ($4::text)) AS keys(k)');
+  const g = guards(table, ids, options, '(VALUES ($4::text)) AS keys(k)');
   return `${g.ctes}INSERT INTO ${table} (${COLUMNS})
 SELECT $1::text, $2::text, $3::text, $4::text, ${SLOT('$4::text', '$1::text')}, $5::jsonb, $6::bytea, $7::bigint, $8::bigint, $9::integer ${g.where}`;
 }
 
 /** Several rows, numbered in the order given: the same parameters, each an array. */
 export function insertManySql(table: string, ids: OutboxIds, options: InsertOptions): string {
-  const g = guards(ids, options, 'unnest($4::text[]) AS keys(k)');
+  const g = guards(table, ids, options, 'unnest($4::text[]) AS keys(k)');
   return `${g.ctes}INSERT INTO ${table} (${COLUMNS})
 SELECT u.id, u.topic, u.type, u.key, ${SLOT('u.key', 'u.id')}, u.headers, u.payload, u.published_ms, u.delay_ms, u.priority
 FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::jsonb[], $6::bytea[], $7::bigint[], $8::bigint[], $9::integer[])

@@ -8,7 +8,9 @@ import { MemoryTransport } from '@ferry/memory';
 import type pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { migrate } from './migrate.ts';
 import { postgresOutbox } from './outbox.ts';
+import { outboxIds } from './outbox-sql.ts';
 import { inTransaction as inTransactionOf, POSTGRES_URL, testSchema } from './test-support.ts';
 
 const { schema, pool, migrated } = testSchema();
@@ -106,6 +108,28 @@ describe('outbox.publish', () => {
       expect(stored.map((r) => r.id)).toEqual([a, bId]);
     } finally {
       for (const c of [first, second, other]) c.release();
+    }
+  });
+
+  it('notifies the relays at commit only when it finds nothing unsent (busy relays need no wake-up), and never on rollback', async () => {
+    await migrated;
+    const table = `outbox_${randomUUID().slice(0, 8)}`;
+    await migrate(pool, { schema, outboxTable: table });
+    const outbox = postgresOutbox({ schema, table });
+    const listener = await pool.connect();
+    const heard: number[] = [];
+    listener.on('notification', () => heard.push(Date.now()));
+    try {
+      await listener.query(`LISTEN ${outboxIds(outbox.table).channel}`);
+      await inTransaction((tx) => outbox.publish(tx, Placed, { orderId: 'a', total: 1 }), 'ROLLBACK');
+      await inTransaction((tx) => outbox.publish(tx, Placed, { orderId: 'b', total: 1 })); // the outbox was empty: notifies
+      await inTransaction((tx) => outbox.publish(tx, Placed, { orderId: 'c', total: 1 })); // b is still unsent: no notification
+      await sleep(200);
+      expect(heard).toHaveLength(1);
+    } finally {
+      await listener.query('UNLISTEN *');
+      listener.removeAllListeners('notification');
+      listener.release();
     }
   });
 

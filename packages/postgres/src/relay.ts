@@ -69,6 +69,8 @@ export class Relay implements OutboxRelay {
   /** Rows sent whose mark failed (the connection broke): marked first on the next connection. */
   #unmarked: string[] = [];
   #limit: number;
+  /** Fetches that found nothing since the last batch (the idle wait grows with them). */
+  #emptyFetches = 0;
   /** Sends failed in a row (the backoff's attempt number). */
   #failedSends = 0;
   #nextRebalance = 0;
@@ -126,13 +128,15 @@ export class Relay implements OutboxRelay {
         const rows = session.slots.size === 0 ? [] : await this.fetch(session);
         failures = 0;
         if (rows.length === 0) {
-          await session.wait(Math.max(1, Math.min(this.#options.pollIntervalMs, this.#nextRebalance - Date.now())));
+          // Nothing to send: soon after a batch, look again after 5, 10, 20 ms ... up to the poll
+          // interval (a writer that looked while that batch was unsent did not notify); a commit's
+          // NOTIFY ends the wait at once.
+          const pause = Math.min(this.#options.pollIntervalMs, 5 * 2 ** Math.min(this.#emptyFetches++, 20), this.#nextRebalance - Date.now());
+          await session.wait(Math.max(1, pause));
           continue;
         }
-        const full = rows.length >= this.#limit;
+        this.#emptyFetches = 0;
         await this.relay(session, rows);
-        // A partial batch emptied the table as of the fetch: wait for the next commit (or the poll).
-        if (!full && !session.woken && !this.#stopping) await session.wait(Math.max(1, Math.min(this.#options.pollIntervalMs, this.#nextRebalance - Date.now())));
       } catch (error) {
         if (this.#stopping) break;
         failures++;
