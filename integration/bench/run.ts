@@ -1,7 +1,8 @@
 /**
  * Runs the benchmarks one after another (never at once: they would measure each other).
  *
- *   pnpm bench                 # memory, kafka, rabbitmq, sqs, observability, exactly-once (RabbitMQ + Redis + PostgreSQL)
+ *   pnpm bench                 # memory, kafka, rabbitmq, sqs, observability, exactly-once (RabbitMQ + Redis + PostgreSQL),
+ *                              # outbox (RabbitMQ + PostgreSQL)
  *   pnpm bench kafka sqs       # only these
  *
  * The broker benchmarks need the brokers: `pnpm brokers start` first. Each benchmark takes its
@@ -11,7 +12,7 @@ import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const ALL = ['memory', 'kafka', 'rabbitmq', 'sqs', 'observability', 'exactly-once'] as const;
+const ALL = ['memory', 'kafka', 'rabbitmq', 'sqs', 'observability', 'exactly-once', 'outbox'] as const;
 const here = path.dirname(fileURLToPath(import.meta.url));
 const asked = process.argv.slice(2);
 const unknown = asked.filter((name) => !(ALL as readonly string[]).includes(name));
