@@ -81,11 +81,12 @@ export class Relay implements OutboxRelay {
     private readonly client: Client,
     private readonly target: RelayTarget,
     options: RelayOptions,
+    producer: Producer,
     first: RelaySession,
   ) {
     this.#options = resolveRelayOptions(options);
     this.#logger = childLogger(options.logger ?? client.logger, { component: 'ferry-outbox-relay', table: target.table });
-    this.#producer = client.producer();
+    this.#producer = producer;
     this.#limit = this.#options.batchSize;
     const t = target.table;
     this.#sql = { fetch: fetchSql(t), markSent: this.#options.retentionMs === 0 ? deleteSentSql(t) : markSentSql(t), markFailed: markFailedSql(t), prune: pruneSql(t) };
@@ -96,13 +97,14 @@ export class Relay implements OutboxRelay {
   /** Connects (the first connection's failure is the caller's), then runs until stopped. */
   static async start(client: Client, target: RelayTarget, options: RelayOptions = {}): Promise<Relay> {
     const resolved = resolveRelayOptions(options);
+    const producer = client.producer(); // a closed client refuses here, before a connection is taken
     let session: RelaySession;
     try {
       session = await RelaySession.open(target.pool, target.ids, resolved.queryTimeoutMs);
     } catch (error) {
       throw new FerryError('FERRY_STORE', `PostgreSQL (${target.address}): the outbox relay cannot connect: ${describeError(error)}. Check that PostgreSQL is running and reachable from this process.`, { cause: error });
     }
-    return new Relay(client, target, options, session);
+    return new Relay(client, target, options, producer, session);
   }
 
   stats(): RelayStats {
@@ -132,7 +134,8 @@ export class Relay implements OutboxRelay {
           // interval (a writer that looked while that batch was unsent did not notify); a commit's
           // NOTIFY ends the wait at once.
           const pause = Math.min(this.#options.pollIntervalMs, 5 * 2 ** Math.min(this.#emptyFetches++, 20), this.#nextRebalance - Date.now());
-          await session.wait(Math.max(1, pause));
+          // Checked in the same turn as the wait begins: stop() interrupts only a wait under way.
+          if (!this.#stopping) await session.wait(Math.max(1, pause));
           continue;
         }
         this.#emptyFetches = 0;
