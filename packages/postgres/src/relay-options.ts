@@ -16,7 +16,11 @@ export interface RelayOptions {
   readonly pruneIntervalMs?: number;
   /** How often the relays share the slots out again (a relay joined or left). Default 1,000 ms. */
   readonly rebalanceIntervalMs?: number;
-  /** A send the transport has not answered by then counts as failed (and is tried again). Default 30,000 ms. */
+  /**
+   * A send the transport has not answered by then counts as failed (and is tried again). A safety
+   * net above the adapters' own publish timeouts (30 s by default), which normally answer first, so
+   * a transport never holds two attempts of one batch. Default 60,000 ms.
+   */
   readonly sendTimeoutMs?: number;
   /** A statement PostgreSQL has not answered by then drops the connection (and its locks). Default 30,000 ms. */
   readonly queryTimeoutMs?: number;
@@ -45,7 +49,7 @@ const DEFAULTS: Omit<ResolvedRelayOptions, 'retry'> = {
   retentionMs: 24 * 60 * 60 * 1000,
   pruneIntervalMs: 60_000,
   rebalanceIntervalMs: 1_000,
-  sendTimeoutMs: 30_000,
+  sendTimeoutMs: 60_000,
   queryTimeoutMs: 30_000,
 };
 

@@ -269,6 +269,7 @@ export class Relay implements OutboxRelay {
   private async dropSession(): Promise<void> {
     const session = this.#session;
     this.#session = undefined;
+    this.#nextRebalance = 0; // the next connection takes its slots at once
     await session?.close().catch(() => undefined);
   }
 
