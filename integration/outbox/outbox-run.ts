@@ -142,11 +142,11 @@ async function keysOutOfOrder(pool: import('pg').Pool, schema: string): Promise<
 
 /** The results as a table, one row per run. */
 export function formatOutboxTable(results: readonly OutboxRunResult[]): string {
-  const head = ['broker', 'relays', 'messages (tx, rolled back)', 'kills (rows pending)', 'lost', 'rolled back but arrived', 'copies: ids (extra deliveries)', 'duplicate effects', 'keys out of order', 'seconds'];
+  const head = ['broker', 'relays', 'messages (transactions; rolled-back messages)', 'kills (rows pending)', 'lost', 'rolled back but arrived', 'copies: ids (extra deliveries)', 'duplicate effects', 'keys out of order', 'seconds'];
   const rows = results.map((r) => [
     r.broker,
     String(r.relays),
-    `${r.messages} (${r.transactions}, ${r.rolledBack})`,
+    `${r.messages} (${r.transactions}; ${r.rolledBack})`,
     `${r.kills} (${r.killsWithPending})`,
     String(r.lost),
     String(r.phantoms),
