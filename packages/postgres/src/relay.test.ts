@@ -4,6 +4,7 @@
 // message can never be sent, its connection dies, or it is stopped. Broker runs (and SIGKILLs) are
 // in integration/outbox/.
 import { randomUUID } from 'node:crypto';
+import { inspect } from 'node:util';
 import { createClient, defineMessage, NonRetryableError, type Client, type ClientOptions, type Envelope, type PublishMiddleware } from '@ferry/core';
 import { MemoryTransport } from '@ferry/memory';
 import type pg from 'pg';
@@ -14,7 +15,7 @@ import { postgresOutbox, type PostgresOutbox, type PostgresOutboxOptions } from 
 import { outboxIds } from './outbox-sql.ts';
 import type { OutboxRelay } from './relay.ts';
 import type { RelayOptions } from './relay-options.ts';
-import { inTransaction as inTransactionOf, testSchema } from './test-support.ts';
+import { inTransaction as inTransactionOf, POSTGRES_URL, testSchema } from './test-support.ts';
 
 const { schema, pool, migrated } = testSchema();
 const Item = defineMessage('relay.item', z.object({ n: z.number().int(), writer: z.number().int().optional() }), { topic: 'items' });
@@ -313,6 +314,19 @@ describe('outbox relay: faults', () => {
     expect(error).toMatchObject({ code: 'FERRY_STORE', message: expect.stringMatching(/postgres:\/\/app:\*\*\*@127\.0\.0\.1:1\/db.*ECONNREFUSED/) });
     expect(error.message).not.toContain('s3cr3t');
     await expect(missing.startRelay(client, { batchSize: 0 })).rejects.toMatchObject({ code: 'FERRY_CONFIG', message: expect.stringMatching(/relay\.batchSize/) });
+  });
+
+  it('util.inspect and JSON of a running relay show where it works, never the password', async () => {
+    await migrated;
+    const url = new URL(POSTGRES_URL);
+    url.password = 's3cr3t'; // trust authentication ignores it; the relay must not show it
+    const outbox = postgresOutbox({ connectionString: url.toString(), schema });
+    const client = await createClient(new MemoryTransport({ broker: `relay-${randomUUID()}` }));
+    cleanups.push(() => client.close(), () => outbox.close());
+    const relay = await outbox.startRelay(client);
+    expect(inspect(relay, { depth: 10, showHidden: true })).not.toContain('s3cr3t');
+    expect(inspect(relay)).toMatch(/OutboxRelay \{ table: "ferry_test_\w+"\."ferry_outbox", address: postgres:\/\/postgres:\*\*\*@.*transport: memory/);
+    expect(JSON.stringify(relay)).not.toContain('s3cr3t');
   });
 });
 

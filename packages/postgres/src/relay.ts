@@ -10,6 +10,7 @@
  * after a backoff, so a broker that is down costs nothing but time, and memory holds one batch.
  */
 import { ClosedError, FerryError, isRetryable, checkOutgoing, childLogger, errorFields, type Client, type Logger, type OutgoingMessage, type Producer } from '@ferry/core';
+import { inspect } from 'node:util';
 import type pg from 'pg';
 import { describeError } from './connection.ts';
 import { toOutgoing, type OutboxRow } from './outbox-row.ts';
@@ -109,6 +110,15 @@ export class Relay implements OutboxRelay {
 
   stats(): RelayStats {
     return { ...this.#stats, slots: this.#session?.slots.size ?? 0, running: !this.#stopping };
+  }
+
+  // Its pool's options may hold a password: what it prints is where it works, not how it connects.
+  [inspect.custom](): string {
+    return `OutboxRelay { table: ${this.target.table}, address: ${this.target.address}, transport: ${this.client.transport.name}, running: ${!this.#stopping} }`;
+  }
+
+  toJSON(): { table: string; address: string; transport: string } {
+    return { table: this.target.table, address: this.target.address, transport: this.client.transport.name };
   }
 
   async stop(): Promise<void> {
