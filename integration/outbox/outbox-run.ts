@@ -46,6 +46,8 @@ export interface OutboxRunResult {
   readonly duplicateEffects: number;
   /** Keys whose effects are not in the key's commit order; undefined where the consumer does not keep per-key order (RabbitMQ without single active consumer, SQS standard queues). */
   readonly keysOutOfOrder: number | undefined;
+  /** Relay processes that, at the end, stopped on SIGTERM as they should: exit 0 after `relay stopped`. */
+  readonly gracefulStops: number;
   readonly seconds: number;
 }
 
@@ -66,15 +68,24 @@ export async function outboxRun(broker: OutboxBroker, options: OutboxRunOptions)
     const outbox = postgresOutbox({ schema: db.schema });
     const writers = await createWriters({ pool: db.pool, schema: db.schema, outbox, message: Item, keys: options.keys, concurrency: options.writers, run });
     // The consumer first: its queue (RabbitMQ), queue (SQS) or topic (Kafka) exists before any send.
-    consumer = await startCountingConsumer({ client, postgresUrl, schema: db.schema, message: Item, group: uniqueName('outbox-g'), concurrency: 32 });
+    consumer = await startCountingConsumer({ client, postgresUrl, schema: db.schema, message: Item, group: uniqueName('outbox-g'), concurrency: 16 });
     const flags = ['--schema', db.schema, '--batch', '500'];
-    const spawn = () => {
-      const relay = startRelayProcess(postgresUrl, brokerUrl(broker), flags);
-      relays.push(relay);
-      return relay;
+    // A relay that cannot get a connection at start exits 1, as it should; on this shared machine
+    // other test runs can fill PostgreSQL's connections for a moment (53300), so that one is retried.
+    const spawn = async (): Promise<RelayProcess> => {
+      for (let attempt = 1; ; attempt++) {
+        const relay = startRelayProcess(postgresUrl, brokerUrl(broker), flags);
+        relays.push(relay);
+        try {
+          await relay.ready;
+          return relay;
+        } catch (error) {
+          if (attempt >= 10 || !/too many clients|53300/.test(relay.output())) throw error;
+          await sleep(500);
+        }
+      }
     };
-    const live = Array.from({ length: options.relays }, spawn);
-    await Promise.all(live.map((r) => r.ready));
+    const live = await Promise.all(Array.from({ length: options.relays }, spawn));
 
     const pending = async () => Number((await db.pool.query<{ n: string }>(`SELECT count(*) AS n FROM "${db.schema}".ferry_outbox WHERE sent_at IS NULL`)).rows[0]!.n);
     const deadline = Date.now() + options.deadlineMs;
@@ -91,14 +102,14 @@ export async function outboxRun(broker: OutboxBroker, options: OutboxRunOptions)
       live[i]!.child.kill('SIGKILL');
       kills++;
       await live[i]!.exited;
-      live[i] = spawn();
-      await live[i]!.ready;
+      live[i] = await spawn();
     }
     await Promise.all(writing);
     const committed = writers.log.committed;
     while ((await consumer.effects()) < committed.length && Date.now() < deadline) await sleep(250);
     await sleep(2_000); // late copies would land meanwhile
     await Promise.all(live.map((r) => stopRelayProcess(r)));
+    const gracefulStops = live.filter((r) => r.child.exitCode === 0 && r.output().includes('relay stopped:')).length;
 
     const effects = await db.pool.query<{ id: string; n: string }>(`SELECT id, count(*) AS n FROM "${db.schema}".effects GROUP BY id`);
     const effected = new Map(effects.rows.map((r) => [r.id, Number(r.n)]));
@@ -118,6 +129,7 @@ export async function outboxRun(broker: OutboxBroker, options: OutboxRunOptions)
       extraDeliveries: copied.reduce((sum, n) => sum + n - 1, 0),
       duplicateEffects: [...effected.values()].filter((n) => n > 1).length,
       keysOutOfOrder: client.capabilities.orderingByKey ? await keysOutOfOrder(db.pool, db.schema) : undefined,
+      gracefulStops,
       seconds: Math.round((performance.now() - t0) / 100) / 10,
     };
   } catch (error) {

@@ -8,4 +8,4 @@ const kills = Number(process.env.FERRY_OUTBOX_KILLS ?? 10);
 export const KILL_RUN: OutboxRunOptions = { messages, kills, relays: 1, keys: 64, writers: 16, deadlineMs: 150_000 };
 
 /** Two relay processes together, no kills: each row must be published once. */
-export const TWO_RELAYS_RUN: OutboxRunOptions = { messages: Math.min(messages, 10_000), kills: 0, relays: 2, keys: 64, writers: 16, deadlineMs: 90_000 };
+export const TWO_RELAYS_RUN: OutboxRunOptions = { messages: Math.min(messages, 5_000), kills: 0, relays: 2, keys: 64, writers: 16, deadlineMs: 90_000 };

@@ -2,7 +2,8 @@
  * The outbox cases of one broker (each broker's test file calls this): a rolled-back transaction
  * publishes nothing; 20,000 messages from concurrent transactions arrive with none lost while the
  * `ferry relay` process is SIGKILLed 10 times (copies only as the same id, suppressed by the
- * consumer's inbox); two relays together publish each row once. Where the consumer keeps per-key
+ * consumer's inbox); two relays together publish each row once. At the end every relay must stop
+ * on SIGTERM with exit code 0 (the batch in flight finished, the slots released). Where the consumer keeps per-key
  * order (`ordered`), each key's messages must take effect in the order their transactions committed.
  */
 import { afterAll, describe, expect, it } from 'vitest';
@@ -25,14 +26,14 @@ export function outboxSuite(broker: OutboxBroker, title: string, options: { read
       const r = await outboxRun(broker, KILL_RUN);
       results.push(r);
       console.log(formatOutboxTable([r]));
-      expect(r).toMatchObject({ messages: KILL_RUN.messages, kills: KILL_RUN.kills, lost: 0, phantoms: 0, duplicateEffects: 0, ...order });
+      expect(r).toMatchObject({ messages: KILL_RUN.messages, kills: KILL_RUN.kills, lost: 0, phantoms: 0, duplicateEffects: 0, gracefulStops: 1, ...order });
     });
 
     it(`two relays together publish each row once${options.ordered ? ', in per-key commit order' : ''}`, { timeout: 150_000 }, async () => {
       const r = await outboxRun(broker, TWO_RELAYS_RUN);
       results.push(r);
       console.log(formatOutboxTable([r]));
-      expect(r).toMatchObject({ messages: TWO_RELAYS_RUN.messages, lost: 0, phantoms: 0, copiedIds: 0, duplicateEffects: 0, ...order });
+      expect(r).toMatchObject({ messages: TWO_RELAYS_RUN.messages, lost: 0, phantoms: 0, copiedIds: 0, duplicateEffects: 0, gracefulStops: 2, ...order });
     });
   });
 }
