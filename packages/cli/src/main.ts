@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
-import { createClient, FerryError, type Capabilities } from '@ferry/core';
-import { redactUrl } from '@ferry/core/spi';
+import { createClient, FerryError, redactUrl, type Capabilities } from '@ferry/core';
+import { OUTBOX_USAGE, outboxCommands } from './commands/outbox-commands.ts';
 
 const USAGE = `ferry: operate Ferry topics from the shell
 
@@ -11,10 +11,14 @@ const USAGE = `ferry: operate Ferry topics from the shell
       Moves dead letters back to the topic they came from, then stops when none arrived for
       --idle-ms (default 2000) or after --limit messages.
 
+${OUTBOX_USAGE}
+
 URLs: memory://  kafka://host:9092  amqp://user:pass@host:5672/vhost  sqs://region?endpoint=...`;
 
 /** Runs one command; returns the process exit code. Output goes to `out`, errors to `err`. */
 export async function main(argv: string[], out: (line: string) => void = console.log, err: (line: string) => void = console.error): Promise<number> {
+  const outbox = outboxCommands(argv, out, err);
+  if (outbox) return outbox;
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,

@@ -4,6 +4,7 @@ export { registerTransport } from './client/registry.ts';
 export type { RedriveOptions, RedriveResult, RedriveCandidate } from './client/redrive.ts';
 export { defineMessage, type MessageDefinition, type PayloadIn, type PayloadOut, type DefineMessageOptions } from './message.ts';
 export { Producer, type BatchEntry } from './producer/producer.ts';
+export { buildMessage } from './producer/build-message.ts';
 export type { PublishOptions } from './producer/publish-options.ts';
 export type { BatchItem, BatchResult, BatchHandler, BatchOptions } from './consumer/batch-collector.ts';
 export { Consumer, CONSUME_STEPS, type ConsumeStep, type Handler, type CloseOptions } from './consumer/consumer.ts';
@@ -48,3 +49,5 @@ export * from './errors.ts';
 
 // Moving between brokers
 export { migrateCheck, type MigrationFinding, type MigrationUsage, type TransportProfile } from './migration/migrate-check.ts';
+// Whether a built message fits a transport (size, priority, delay): what the outbox relay checks per row.
+export { checkOutgoing } from './capability-check.ts';

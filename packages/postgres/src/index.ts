@@ -3,3 +3,6 @@ export { postgresInbox, type PostgresInbox, type PostgresInboxOptions } from './
 export { migrate, migrationSql, checkSchema, type Queryable } from './migrate.ts';
 export type { TableNames } from './names.ts';
 export type { ConnectionOptions } from './connection.ts';
+export { postgresOutbox, type PostgresOutbox, type PostgresOutboxOptions, type OutboxStatus } from './outbox.ts';
+export type { OutboxRelay, RelayStats } from './relay.ts';
+export type { RelayOptions } from './relay-options.ts';

@@ -41,6 +41,18 @@ export async function migrationSql(names: TableNames = {}): Promise<string> {
   return parts.join('\n');
 }
 
+/** The error for tables that are not there: what is missing, and the two ways to create it. */
+export function missingTables(missing: readonly string[], n: ResolvedNames): StoreError {
+  const given = [...(n.schema === 'public' ? [] : [`schema: ${JSON.stringify(n.schema)}`]), ...(n.outboxTable === 'ferry_outbox' ? [] : [`outboxTable: ${JSON.stringify(n.outboxTable)}`])];
+  const args = given.length === 0 ? '' : `, { ${given.join(', ')} }`;
+  const flags = `${n.schema === 'public' ? '' : ` --schema ${n.schema}`}${n.outboxTable === 'ferry_outbox' ? '' : ` --table ${n.outboxTable}`}`;
+  return new StoreError(
+    `PostgreSQL: ${missing.join(', ')} ${missing.length === 1 ? 'does' : 'do'} not exist. Create Ferry's tables once: ` +
+      `\`await migrate(pool${args})\` from @ferry/postgres at start-up (idempotent, safe from several processes), ` +
+      `or \`ferry outbox migrate <postgres-url>${flags}\` (add --print for the SQL to apply by hand; migrationSql() returns it too).`,
+  );
+}
+
 function fill(sql: string, n: ResolvedNames): string {
   const values: Record<string, string> = {
     schema: ident(n.schema),
@@ -49,6 +61,9 @@ function fill(sql: string, n: ResolvedNames): string {
     inbox_table: ident(n.inboxTable),
     inbox_table_handled_index: ident(`${n.inboxTable}_handled`),
     inbox_claims_table: ident(n.inboxClaimsTable),
+    outbox_table: ident(n.outboxTable),
+    outbox_table_pending_index: ident(`${n.outboxTable}_pending`),
+    outbox_table_sent_index: ident(`${n.outboxTable}_sent`),
   };
   return sql.replace(/\{\{(\w+)\}\}/g, (_, name: string) => {
     const value = values[name];
@@ -61,11 +76,12 @@ function fill(sql: string, n: ResolvedNames): string {
  * Checks that the tables `what` needs exist; the error names the missing table and how to create
  * it. The store and the inbox call it at first use.
  */
-export async function checkSchema(pool: Queryable, names: TableNames = {}, what: ReadonlyArray<'idempotency' | 'inbox'> = ['idempotency', 'inbox']): Promise<void> {
+export async function checkSchema(pool: Queryable, names: TableNames = {}, what: ReadonlyArray<'idempotency' | 'inbox' | 'outbox'> = ['idempotency', 'inbox']): Promise<void> {
   const n = resolveNames(names);
   const tables = [
     ...(what.includes('idempotency') ? [n.idempotencyTable] : []),
     ...(what.includes('inbox') ? [n.inboxTable, n.inboxClaimsTable] : []),
+    ...(what.includes('outbox') ? [n.outboxTable] : []),
   ];
   const { rows } = await pool.query<{ name: string; found: string | null }>(
     'SELECT t.name, to_regclass(quote_ident($1) || \'.\' || quote_ident(t.name))::text AS found FROM unnest($2::text[]) AS t(name)',
@@ -73,10 +89,6 @@ export async function checkSchema(pool: Queryable, names: TableNames = {}, what:
   );
   const missing = rows.filter((r) => r.found === null).map((r) => qualified(n.schema, r.name));
   if (missing.length > 0) {
-    const args = n.schema === 'public' ? '' : `, { schema: ${JSON.stringify(n.schema)} }`;
-    throw new StoreError(
-      `PostgreSQL: ${missing.join(', ')} ${missing.length === 1 ? 'does' : 'do'} not exist. Create Ferry's tables once: ` +
-        `\`await migrate(pool${args})\` from @ferry/postgres at start-up (idempotent, safe from several processes), or apply the SQL of migrationSql() by hand.`,
-    );
+    throw missingTables(missing, n);
   }
 }

@@ -10,6 +10,8 @@ export interface TableNames {
   readonly inboxTable?: string;
   /** The inbox's claim counts (crash-loop detection). Default `<inboxTable>_claims`. */
   readonly inboxClaimsTable?: string;
+  /** The outbox's messages waiting for (and kept after) the relay. Default `ferry_outbox`. */
+  readonly outboxTable?: string;
 }
 
 export interface ResolvedNames {
@@ -17,6 +19,7 @@ export interface ResolvedNames {
   readonly idempotencyTable: string;
   readonly inboxTable: string;
   readonly inboxClaimsTable: string;
+  readonly outboxTable: string;
 }
 
 export function resolveNames(names: TableNames = {}): ResolvedNames {
@@ -26,6 +29,7 @@ export function resolveNames(names: TableNames = {}): ResolvedNames {
     idempotencyTable: names.idempotencyTable ?? 'ferry_idempotency',
     inboxTable,
     inboxClaimsTable: names.inboxClaimsTable ?? `${inboxTable}_claims`,
+    outboxTable: names.outboxTable ?? 'ferry_outbox',
   };
   for (const [option, value] of Object.entries(resolved)) {
     if (!/^[A-Za-z_][A-Za-z0-9_$]{0,62}$/.test(value)) {

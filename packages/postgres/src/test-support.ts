@@ -20,3 +20,19 @@ export function testSchema(): { schema: string; pool: pg.Pool; migrated: Promise
   });
   return { schema, pool, migrated };
 }
+
+/** Runs `work` in a transaction of `pool` that ends with `end` (or a rollback if it throws). */
+export async function inTransaction<T>(pool: pg.Pool, work: (tx: pg.PoolClient) => Promise<T>, end: 'COMMIT' | 'ROLLBACK' = 'COMMIT'): Promise<T> {
+  const tx = await pool.connect();
+  try {
+    await tx.query('BEGIN');
+    const result = await work(tx);
+    await tx.query(end);
+    return result;
+  } catch (error) {
+    await tx.query('ROLLBACK');
+    throw error;
+  } finally {
+    tx.release();
+  }
+}

@@ -15,7 +15,8 @@ import { publishOptionsSchema, type PublishOptions, type ResolvedPublishOptions 
  * refused is refused here, before any byte leaves: bad options, schema, capability, size.
  */
 export function buildMessage<M extends MessageDefinition>(
-  transport: Transport,
+  /** What the message is checked against; undefined only with `check` false (an outbox row, sent later by a relay). */
+  transport: Transport | undefined,
   codec: Codec,
   message: M,
   payload: PayloadIn<M>,
@@ -31,7 +32,7 @@ export function buildMessage<M extends MessageDefinition>(
   return finish(transport, codec, message, payload, options, parsed, check);
 }
 
-function finish(transport: Transport, codec: Codec, message: MessageDefinition, payload: unknown, options: ResolvedPublishOptions, parsed: ParseResult, check: boolean): OutgoingMessage {
+function finish(transport: Transport | undefined, codec: Codec, message: MessageDefinition, payload: unknown, options: ResolvedPublishOptions, parsed: ParseResult, check: boolean): OutgoingMessage {
   if (!parsed.success) throw new SchemaError(message.type, toSchemaIssues(parsed.error));
   const outgoing: OutgoingMessage = {
     id: options.id ?? randomUUID(),
@@ -47,6 +48,6 @@ function finish(transport: Transport, codec: Codec, message: MessageDefinition, 
   };
   // The transport's own send checks again (it also sends dead letters and redrives core builds
   // elsewhere); here the refusal comes before anything of a batch is sent, on any transport.
-  if (check) checkOutgoing(transport, outgoing);
+  if (check && transport) checkOutgoing(transport, outgoing);
   return outgoing;
 }
