@@ -1,7 +1,7 @@
 /**
  * Runs the benchmarks one after another (never at once: they would measure each other).
  *
- *   pnpm bench                 # memory, kafka, rabbitmq, sqs, observability, exactly-once (RabbitMQ + Redis + PostgreSQL),
+ *   pnpm bench                 # memory, memory-backlog (peak RSS draining 1M), kafka, rabbitmq, sqs, observability, exactly-once (RabbitMQ + Redis + PostgreSQL),
  *                              # tools (Kafka's ProducerPerformance/ConsumerPerformance, RabbitMQ's PerfTest)
  *                              # outbox (RabbitMQ + PostgreSQL)
  *   pnpm bench kafka sqs       # only these
@@ -13,7 +13,7 @@ import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const ALL = ['memory', 'kafka', 'rabbitmq', 'sqs', 'observability', 'exactly-once', 'outbox', 'tools'] as const;
+const ALL = ['memory', 'memory-backlog', 'kafka', 'rabbitmq', 'sqs', 'observability', 'exactly-once', 'outbox', 'tools'] as const;
 const here = path.dirname(fileURLToPath(import.meta.url));
 const asked = process.argv.slice(2);
 const unknown = asked.filter((name) => !(ALL as readonly string[]).includes(name));

@@ -7,14 +7,19 @@ export class HandlerTimeoutError extends FerryError {
   }
 }
 
-/** One running attempt: when it is due, and how to fail it. */
+/**
+ * One running attempt: when it is due, and how to fail it. A finished one drops its context and
+ * callback at once: it may wait in the queue for up to a check period, and what it still held
+ * would outlive a young-generation collection and be promoted (a 1M-message backlog drained by a
+ * slow handler grew the old heap by hundreds of MB that way).
+ */
 class Watch {
   finished = false;
 
   constructor(
     readonly due: number,
-    readonly ctx: MessageContext,
-    readonly reject: (error: Error) => void,
+    public ctx: MessageContext | undefined,
+    public reject: ((error: Error) => void) | undefined,
   ) {}
 }
 
@@ -34,7 +39,7 @@ class Watchdog {
 
   constructor(
     private readonly periodMs: number,
-    private readonly fire: (watch: Watch) => void,
+    private readonly fire: (ctx: MessageContext, reject: (error: Error) => void) => void,
   ) {}
 
   add(watch: Watch): void {
@@ -49,6 +54,8 @@ class Watchdog {
   finish(watch: Watch): void {
     if (watch.finished) return;
     watch.finished = true;
+    watch.ctx = undefined;
+    watch.reject = undefined;
     if (--this.running === 0) {
       clearInterval(this.timer);
       this.timer = undefined;
@@ -64,8 +71,9 @@ class Watchdog {
       if (!watch.finished && watch.due > now) break;
       this.head++;
       if (!watch.finished) {
+        const { ctx, reject } = watch;
         this.finish(watch);
-        this.fire(watch);
+        this.fire(ctx!, reject!);
       }
     }
     const waiting = this.queue.length - this.head;
@@ -81,9 +89,9 @@ class Watchdog {
  * `ctx.signal` is what tells it to give up; the loop does not wait for it.
  */
 export function timeout(ms: number, onTimeout: (ctx: MessageContext) => void): Middleware {
-  const watchdog = new Watchdog(Math.max(1, Math.min(1000, Math.ceil(ms / 4))), (watch) => {
-    onTimeout(watch.ctx);
-    watch.reject(new HandlerTimeoutError(ms));
+  const watchdog = new Watchdog(Math.max(1, Math.min(1000, Math.ceil(ms / 4))), (ctx, reject) => {
+    onTimeout(ctx);
+    reject(new HandlerTimeoutError(ms));
   });
   // No closures per attempt beyond the promise's own: this runs for every message.
   return (next) => (ctx) =>
