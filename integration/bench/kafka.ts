@@ -25,6 +25,7 @@ import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import { z } from 'zod';
 import { createClient, defineMessage } from '@ferry/core';
 import { KafkaTransport } from '@ferry/kafka';
+import { kafkaRawConsume } from './raw-loops.ts';
 
 const brokers = (process.env.FERRY_KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
 const count = Number(process.argv[2] ?? 50_000);
@@ -130,28 +131,7 @@ async function main(): Promise<void> {
   };
   const rawConsume = async () => {
     const { topic } = await filled();
-    const consumer = kafka.consumer({ groupId: `bench-raw-${randomUUID().slice(0, 6)}` });
-    await consumer.connect();
-    await consumer.subscribe({ topic, fromBeginning: true });
-    let seen = 0;
-    let first = 0;
-    let done!: (ms: number) => void;
-    const finished = new Promise<number>((resolve) => (done = resolve));
-    await consumer.run({
-      partitionsConsumedConcurrently: PARTITIONS,
-      eachBatch: async ({ batch, resolveOffset, commitOffsetsIfNecessary }) => {
-        for (const m of batch.messages) {
-          JSON.parse(m.value!.toString('utf8'));
-          resolveOffset(m.offset);
-          if (seen++ === 0) first = performance.now();
-          if (seen === consumeCount) done(performance.now() - first);
-        }
-        await commitOffsetsIfNecessary();
-      },
-    });
-    const ms = await finished;
-    await consumer.disconnect();
-    return rate(consumeCount, ms);
+    return kafkaRawConsume(kafka, topic, `bench-raw-${randomUUID().slice(0, 6)}`, consumeCount, PARTITIONS);
   };
   const rawSameWork = async () => {
     const { topic, Tick } = await filled();

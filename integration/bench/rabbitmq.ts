@@ -18,6 +18,7 @@ import { z } from 'zod';
 import { createClient, defineMessage } from '@ferry/core';
 import { openSubscription } from '@ferry/core/spi';
 import { RabbitMqTransport } from '@ferry/rabbitmq';
+import { rabbitWindowPublish } from './raw-loops.ts';
 import { timeConsumer } from './time-consumer.ts';
 
 const url = process.env.FERRY_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
@@ -59,35 +60,7 @@ async function main(): Promise<void> {
     }
     return rate(slowCount, performance.now() - t0);
   };
-  const rawWindowRound = async () => {
-    const t0 = performance.now();
-    await new Promise<void>((resolve, reject) => {
-      let sent = 0;
-      let confirmed = 0;
-      let inFlight = 0;
-      let blocked = false;
-      const pump = () => {
-        while (sent < count && inFlight < window && !blocked) {
-          inFlight++;
-          const ok = publishRaw(sent++, (err) => {
-            if (err) return reject(err);
-            inFlight--;
-            if (++confirmed === count) resolve();
-            else pump();
-          });
-          if (!ok) {
-            blocked = true;
-            confirm.once('drain', () => {
-              blocked = false;
-              pump();
-            });
-          }
-        }
-      };
-      pump();
-    });
-    return rate(count, performance.now() - t0);
-  };
+  const rawWindowRound = () => rabbitWindowPublish(confirm, count, window, (n, cb) => publishRaw(n, cb));
   const sdkPublishRound = async () => {
     const t0 = performance.now();
     let next = 0;

@@ -4,6 +4,7 @@
  *   pnpm bench                 # memory, memory-backlog (peak RSS draining 1M), kafka, rabbitmq, sqs, observability, exactly-once (RabbitMQ + Redis + PostgreSQL),
  *                              # tools (Kafka's ProducerPerformance/ConsumerPerformance, RabbitMQ's PerfTest)
  *                              # outbox (RabbitMQ + PostgreSQL)
+ *                              # bridge (per direction: Kafka→RabbitMQ, RabbitMQ→SQS, SQS→Kafka)
  *   pnpm bench kafka sqs       # only these
  *
  * The broker benchmarks need the brokers: `pnpm brokers start` first. Each benchmark takes its
@@ -13,7 +14,7 @@ import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const ALL = ['memory', 'memory-backlog', 'kafka', 'rabbitmq', 'sqs', 'observability', 'exactly-once', 'outbox', 'tools'] as const;
+const ALL = ['memory', 'memory-backlog', 'kafka', 'rabbitmq', 'sqs', 'observability', 'exactly-once', 'outbox', 'bridge', 'tools'] as const;
 const here = path.dirname(fileURLToPath(import.meta.url));
 const asked = process.argv.slice(2);
 const unknown = asked.filter((name) => !(ALL as readonly string[]).includes(name));

@@ -19,6 +19,8 @@ URLs: memory://  kafka://host:9092  amqp://user:pass@host:5672/vhost  sqs://regi
 export async function main(argv: string[], out: (line: string) => void = console.log, err: (line: string) => void = console.error): Promise<number> {
   const outbox = outboxCommands(argv, out, err);
   if (outbox) return outbox;
+  if (argv[0] === 'bridge') return (await import('./commands/bridge.ts')).run(argv.slice(1), { out, err });
+  if (argv[0] === 'migrate-check') return (await import('./commands/migrate-check.ts')).run(argv.slice(1), { out, err });
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,

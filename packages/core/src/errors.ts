@@ -56,8 +56,8 @@ export class MessageTooLargeError extends FerryError {
 
 /** A publish the broker did not accept; `cause` holds the client's error. */
 export class PublishError extends FerryError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super('FERRY_PUBLISH', message, options);
+  constructor(message: string, options?: { cause?: unknown; code?: string }) {
+    super(options?.code ?? 'FERRY_PUBLISH', message, options);
   }
 
   /**
@@ -67,6 +67,22 @@ export class PublishError extends FerryError {
   static from(error: unknown, describe: (reason: string) => string): PublishError {
     if (error instanceof PublishError) return error;
     return new PublishError(describe(redactText(error instanceof Error ? error.message : String(error))), { cause: error });
+  }
+}
+
+/**
+ * A publish refused because no consumer group keeps the topic's messages on a transport that keeps
+ * messages only for groups that exist (RabbitMQ): accepted, it would have been dropped.
+ */
+export class NoGroupError extends PublishError {
+  readonly topic: string;
+  constructor(transport: string, topic: string, detail: string, options?: { cause?: unknown }) {
+    super(
+      `No consumer group keeps messages of topic \`${topic}\` on the ${transport} transport (${detail}): the broker would drop the message, so the publish is refused. ` +
+        `Declare the groups the topic keeps messages for with the client option \`topics\`, e.g. createClient(url, { topics: { '${topic}': { groups: ['billing'] } } }), or start a consumer of the group before publishing.`,
+      { ...options, code: 'FERRY_NO_GROUP' },
+    );
+    this.topic = topic;
   }
 }
 

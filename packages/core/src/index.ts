@@ -1,5 +1,5 @@
 // Application API
-export { createClient, Client, type ClientOptions, type ClientPlugin, type ProducerOptions } from './client/client.ts';
+export { createClient, Client, type ClientOptions, type ClientPlugin, type ClientTarget, type ProducerOptions } from './client/client.ts';
 export { registerTransport } from './client/registry.ts';
 export type { RedriveOptions, RedriveResult, RedriveCandidate } from './client/redrive.ts';
 export { defineMessage, type MessageDefinition, type PayloadIn, type PayloadOut, type DefineMessageOptions } from './message.ts';
@@ -49,5 +49,9 @@ export * from './errors.ts';
 
 // Moving between brokers
 export { migrateCheck, type MigrationFinding, type MigrationUsage, type TransportProfile } from './migration/migrate-check.ts';
+export { parseMigrationUsage } from './migration/usage-schema.ts';
+export { mirrorTransport, MirrorPublishError } from './migration/mirror-transport.ts';
+export { commonCapabilities } from './migration/common-capabilities.ts';
+export { bridge, BRIDGE_GROUP, type Bridge, type BridgeOptions, type BridgeProgress } from './migration/bridge.ts';
 // Whether a built message fits a transport (size, priority, delay): what the outbox relay checks per row.
 export { checkOutgoing } from './capability-check.ts';

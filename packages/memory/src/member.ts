@@ -44,6 +44,11 @@ export class Member implements Subscription {
     this.group.redeliver(delivery.entry, afterMs);
   }
 
+  /** Records waiting in the group (ready, delayed or parked), not counting those members hold. */
+  async lag(): Promise<{ messages: number }> {
+    return { messages: this.group.waiting };
+  }
+
   async close(): Promise<void> {
     const held = [...this.held];
     this.held.clear();

@@ -1,5 +1,5 @@
 import type { ConfirmChannel, ConsumeMessage, Options } from 'amqplib';
-import { ClosedError, PublishError, redactText } from '@ferry/core/spi';
+import { ClosedError, NoGroupError, PublishError, redactText } from '@ferry/core/spi';
 import { ConnectionError, isConnectionLoss, type ConnectionManager } from './connection-manager.ts';
 import type { ResolvedConfig } from './options.ts';
 import { publishFrame } from './publish-frame.ts';
@@ -17,6 +17,14 @@ class Pending {
     readonly reject: (error: Error) => void,
     readonly deadline: number,
   ) {}
+
+  /** It came back (mandatory): for a topic's message, no group keeps it (NoGroupError names the way out). */
+  unroutable(): PublishError {
+    const where = `${this.returned}: no queue is bound for routing key \`${this.routingKey}\` on exchange \`${this.exchange || '(default)'}\``;
+    const m = this.message;
+    if (typeof m === 'string') return new PublishError(`${m} was unroutable (${where}).`);
+    return new NoGroupError('rabbitmq', m.topic, `message ${m.id} was unroutable, ${where}; with the \`bindings\` option, a group's patterns must match it`);
+  }
 
   /** For error messages: which message, to where (built only when needed). */
   get what(): string {
@@ -122,14 +130,7 @@ export class Publisher {
     if (err instanceof Error && err.message === 'channel closed') return; // the close handler decides
     this.outstanding.delete(p);
     if (err) p.reject(new PublishError(`RabbitMQ did not accept ${p.what} (negative confirm).`, { cause: err }));
-    else if (p.returned !== undefined)
-      p.reject(
-        new PublishError(
-          `${p.what} was unroutable (${p.returned}): no queue is bound for routing key \`${p.routingKey}\` on ` +
-            `exchange \`${p.exchange || '(default)'}\`. Subscribe a group to the topic first (a queue keeps ` +
-            'messages only from its declaration on), or bind a queue yourself.',
-        ),
-      );
+    else if (p.returned !== undefined) p.reject(p.unroutable());
     else p.resolve();
     this.pump();
     this.checkIdle();

@@ -83,6 +83,13 @@ export class AmqpSubscription implements Subscription {
     }
   }
 
+  /** Messages ready in the group's queue (a replay's stream has no such count: left out). */
+  async lag(): Promise<{ messages: number }> {
+    let messages = 0;
+    for (const { source } of this.states) if (!source.stream) messages += await this.deps.topology.messageCount(source.queue);
+    return { messages };
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     await this.stop();

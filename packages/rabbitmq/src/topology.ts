@@ -135,6 +135,15 @@ export class Topology {
     return queue;
   }
 
+  /** Messages ready in a queue (a passive check on the declaration channel). */
+  async messageCount(queue: string): Promise<number> {
+    let count = 0;
+    await this.run(async (ch) => {
+      count = (await ch.checkQueue(queue)).messageCount;
+    });
+    return count;
+  }
+
   private ensureStream(topic: string): Promise<void> {
     const queue = names.streamQueue(topic);
     const args: Record<string, unknown> = { 'x-queue-type': 'stream', 'x-max-age': this.config.streamMaxAge };

@@ -1,4 +1,4 @@
-import { CapabilityError, DEAD_LETTER_GROUP, HEADERS, PublishError, type Capabilities, type DeliverySink, type OutgoingMessage, type Subscription, type SubscriptionSpec, type Transport } from '@ferry/core/spi';
+import { CapabilityError, DEAD_LETTER_GROUP, HEADERS, PublishError, type Capabilities, type DeliverySink, type GroupDeclaration, type OutgoingMessage, type Subscription, type SubscriptionSpec, type Transport } from '@ferry/core/spi';
 import type { Options } from 'amqplib';
 import { encode, fitsShortString, H } from './codec.ts';
 import { ConnectionManager } from './connection-manager.ts';
@@ -116,6 +116,13 @@ export class RabbitMqTransport implements Transport {
         throw new PublishError(`Message ${m.id} has a header name (or content type) longer than AMQP's 255 bytes: \`${name.slice(0, 40)}...\`. Shorten it.`);
       }
     }
+  }
+
+  /** The groups' queues, bound as their subscriptions bind them: RabbitMQ keeps a message only for the queues that exist when it is published. */
+  async declareGroups(declaration: GroupDeclaration): Promise<void> {
+    const { topic, groups, deadLetterTopic, orderedByKey } = declaration;
+    await this.topology.ensureGroupQueue(deadLetterTopic, DEAD_LETTER_GROUP, false);
+    for (const group of groups) await this.topology.ensureGroupQueue(topic, group, orderedByKey, deadLetterTopic);
   }
 
   async subscribe(spec: SubscriptionSpec, sink: DeliverySink): Promise<Subscription> {

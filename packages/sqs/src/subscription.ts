@@ -1,4 +1,4 @@
-import { ReceiveMessageCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
+import { GetQueueAttributesCommand, ReceiveMessageCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
 import { redactText, type Coordinates, type Delivery, type DeliverySink, type Envelope, type Subscription, type SubscriptionSpec } from '@ferry/core/spi';
 import { pollTimeoutMs } from './client.ts';
 import { decode } from './codec.ts';
@@ -88,6 +88,12 @@ export class SqsSubscription implements Subscription {
     const tick = Math.max(200, Math.floor(this.visibilityMs / 4));
     this.heartbeat = setInterval(() => this.extendLeases(tick), tick);
     this.heartbeat.unref();
+  }
+
+  /** Messages visible in the queue, waiting to be received (SQS's ApproximateNumberOfMessages). */
+  async lag(): Promise<{ messages: number }> {
+    const { Attributes } = await this.sqs.send(new GetQueueAttributesCommand({ QueueUrl: this.queue.url, AttributeNames: ['ApproximateNumberOfMessages'] }));
+    return { messages: Number(Attributes?.ApproximateNumberOfMessages ?? 0) };
   }
 
   private get running(): boolean {

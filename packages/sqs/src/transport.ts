@@ -1,5 +1,5 @@
 import type { SQSClient } from '@aws-sdk/client-sqs';
-import { CapabilityError, DEAD_LETTER_GROUP, MessageTooLargeError, PublishError, type Capabilities, type DeliverySink, type OutgoingMessage, type Subscription, type SubscriptionSpec, type Transport } from '@ferry/core/spi';
+import { CapabilityError, DEAD_LETTER_GROUP, MessageTooLargeError, PublishError, type Capabilities, type DeliverySink, type GroupDeclaration, type OutgoingMessage, type Subscription, type SubscriptionSpec, type Transport } from '@ferry/core/spi';
 import { createSqsClient } from './client.ts';
 import { encode } from './codec.ts';
 import { resolveConfig, SQS_LIMITS, type ResolvedConfig } from './options.ts';
@@ -94,13 +94,27 @@ export class SqsTransport implements Transport {
     return encoded;
   }
 
+  /**
+   * The topic's queue, owned by the group (a second group is refused, as at subscribe): SQS keeps
+   * messages in the queue either way; this claims it up front, with its dead-letter queue.
+   */
+  async declareGroups(declaration: GroupDeclaration): Promise<void> {
+    for (const group of declaration.groups) await this.ownQueue(declaration.topic, group, declaration.deadLetterTopic);
+  }
+
   async subscribe(spec: SubscriptionSpec, sink: DeliverySink): Promise<Subscription> {
-    const queue = await this.queues.get(spec.topic);
-    await this.queues.claim(queue, spec.group);
-    if (spec.group !== DEAD_LETTER_GROUP && spec.deadLetterTopic) await this.declareDeadLetter(queue, spec.deadLetterTopic);
+    const queue = await this.ownQueue(spec.topic, spec.group, spec.deadLetterTopic);
     const subscription = new SqsSubscription(this.sqs, queue, spec, this.config, sink);
     subscription.start();
     return subscription;
+  }
+
+  /** The topic's queue, claimed by `group`, with its dead-letter queue and redrive policy. */
+  private async ownQueue(topic: string, group: string, deadLetterTopic: string): Promise<QueueInfo> {
+    const queue = await this.queues.get(topic);
+    await this.queues.claim(queue, group);
+    if (group !== DEAD_LETTER_GROUP && deadLetterTopic) await this.declareDeadLetter(queue, deadLetterTopic);
+    return queue;
   }
 
   /** The dead-letter topic's queue, kept for DEAD_LETTER_GROUP, and the redrive policy pointing at it. */

@@ -5,6 +5,7 @@ import { ackNackCases } from './cases/ack-nack.ts';
 import { batchCases } from './cases/batch.ts';
 import { capabilityCases } from './cases/capabilities.ts';
 import { closedCases } from './cases/closed.ts';
+import { declaredGroupCases } from './cases/declared-groups.ts';
 import { delayPriorityCases } from './cases/delay-priority.ts';
 import { flowCases } from './cases/flow.ts';
 import { groupCases } from './cases/groups.ts';
@@ -28,6 +29,7 @@ export const caseGroups: readonly CaseGroupFactory[] = [
   retryDeadLetterCases,
   guaranteeCases,
   groupCases,
+  declaredGroupCases,
   orderingCases,
   replayCases,
   delayPriorityCases,

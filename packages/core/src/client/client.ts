@@ -15,10 +15,12 @@ import type { Transport } from '../spi/transport.ts';
 import { redactUrl } from '../redact.ts';
 import { childLogger, stderrLogger, type Logger } from '../logging/logger.ts';
 import { giveLogger } from '../logging/transport-logger.ts';
+import { topicsSchema, type TopicGroups } from './group-declarations.ts';
 import { guardTransport } from './guarded-transport.ts';
 import { redrive, type RedriveOptions, type RedriveResult } from './redrive.ts';
 import { resolveFactory } from './registry.ts';
 import { nestScopes, type TransportScope } from './transport-scope.ts';
+import { mirrorTransport } from '../migration/mirror-transport.ts';
 
 const entry = <M>() =>
   z.custom<MiddlewareEntry<M>>(
@@ -40,11 +42,23 @@ const middlewareSchema = z
 const isLogger = (v: unknown): v is Logger =>
   typeof v === 'object' && v !== null && ['debug', 'info', 'warn', 'error'].every((level) => typeof (v as Record<string, unknown>)[level] === 'function');
 
+const adapterOptions = z.record(z.string(), z.unknown());
+
 const clientOptionsSchema = z
   .object({
     codec: z.custom<Codec>((v) => typeof (v as Codec | null)?.encode === 'function' && typeof (v as Codec).decode === 'function', 'must be a Codec { contentType, encode, decode }').optional(),
-    /** Options for the adapter the URL selects (see docs/adapters/<name>.md). */
-    transport: z.record(z.string(), z.unknown()).default({}),
+    /**
+     * Options for the adapter the URL selects (see docs/adapters/<name>.md); with two URLs (a
+     * mirror), one object per URL: `[kafkaOptions, sqsOptions]`.
+     */
+    transport: z.union([z.tuple([adapterOptions, adapterOptions]), adapterOptions]).default({}),
+    /**
+     * The consumer groups each topic keeps messages for from the first publish on, before their
+     * consumers first start: `{ orders: { groups: ['billing', 'shipping'] } }`. Brokers that keep
+     * messages only for queues that exist (RabbitMQ, SQS) get the groups' queues before the first
+     * publish to the topic; a log (Kafka, memory) keeps them anyway.
+     */
+    topics: topicsSchema.optional(),
     /**
      * The store consumers use for exactly-once unless given their own: share one across processes
      * (@ferry/redis, @ferry/postgres). Default: one in-memory store per client.
@@ -98,9 +112,9 @@ export class Client {
   constructor(
     transport: Transport,
     private readonly codec: Codec = jsonCodec,
-    options: { idempotencyStore?: IdempotencyStore; middleware?: ClientPlugin; logger?: Logger } = {},
+    options: { idempotencyStore?: IdempotencyStore; middleware?: ClientPlugin; logger?: Logger; topics?: TopicGroups } = {},
   ) {
-    this.transport = guardTransport(transport);
+    this.transport = guardTransport(transport, { topics: options.topics });
     // One store for this client's consumers (duplicates across them are seen).
     this.idempotencyStore = options.idempotencyStore ?? new MemoryIdempotencyStore();
     this.consumeMiddleware = [...(options.middleware?.consume ?? [])];
@@ -170,28 +184,69 @@ export class Client {
   }
 }
 
+/** A broker URL, or a transport made in code. */
+export type ClientTarget = string | URL | Transport;
+
 /**
  * `createClient('memory://')`, `createClient('kafka://127.0.0.1:9092')`,
  * `createClient('amqp://user:pass@host/vhost')`, `createClient('sqs://us-east-1?endpoint=...')`,
  * or `createClient(transportInstance)`. The adapter package for the scheme must be installed.
+ *
+ * Two targets, `createClient([from, to])`, make a mirror for a migration's cut-over
+ * (`mirrorTransport`): every publish goes to both and resolves once both confirmed; consumers read
+ * both (give them a shared idempotency store). docs/migration.md.
  */
-export async function createClient(target: string | URL | Transport, options: ClientOptions = {}): Promise<Client> {
+export async function createClient(target: ClientTarget | readonly [ClientTarget, ClientTarget], options: ClientOptions = {}): Promise<Client> {
   const parsed = parseOptions(clientOptionsSchema, options, 'client');
+  const adapterOptions = parsed.transport;
   let transport: Transport;
-  if (typeof target === 'string' || target instanceof URL) {
-    let url: URL;
-    try {
-      url = new URL(String(target));
-    } catch {
-      throw new ConfigError('url', `${JSON.stringify(redactUrl(String(target)))} is not a URL`, 'Use e.g. memory://, kafka://host:9092, amqp://user:pass@host:5672/vhost or sqs://us-east-1.');
+  if (isPair(target)) {
+    if (!Array.isArray(adapterOptions) && Object.keys(adapterOptions).length > 0) {
+      throw new ConfigError('client.transport', 'is one object for two targets', 'Give one options object per target: transport: [optionsOfTheFirst, optionsOfTheSecond].');
     }
-    const factory = await resolveFactory(url);
-    transport = factory(url, parsed.transport);
+    const [first, second] = Array.isArray(adapterOptions) ? adapterOptions : [{}, {}];
+    const primary = await transportFor(target[0], first);
+    let secondary: Transport;
+    try {
+      secondary = await transportFor(target[1], second);
+    } catch (error) {
+      if (!isTransport(target[0])) await primary.close().catch(() => undefined);
+      throw error;
+    }
+    transport = mirrorTransport(primary, secondary);
   } else {
-    transport = target;
+    if (Array.isArray(adapterOptions)) throw new ConfigError('client.transport', 'is a list, but one target is given', 'Give one options object, or two targets: createClient([urlA, urlB], { transport: [optionsA, optionsB] }).');
+    transport = await transportFor(target, adapterOptions);
   }
   const logger = parsed.logger ?? stderrLogger();
   // Before connect(): the adapter builds its clients' loggers from it.
   giveLogger(transport, childLogger(logger, { transport: transport.name }));
-  return new Client(transport, parsed.codec ?? jsonCodec, { idempotencyStore: parsed.idempotencyStore, middleware: parsed.middleware, logger });
+  try {
+    return new Client(transport, parsed.codec ?? jsonCodec, { idempotencyStore: parsed.idempotencyStore, middleware: parsed.middleware, logger, topics: parsed.topics });
+  } catch (error) {
+    // A transport made here from a URL is ours to close; one given is the caller's.
+    if (!isTransport(target)) await transport.close().catch(() => undefined);
+    throw error;
+  }
+}
+
+function isPair(target: ClientTarget | readonly [ClientTarget, ClientTarget]): target is readonly [ClientTarget, ClientTarget] {
+  return Array.isArray(target);
+}
+
+function isTransport(target: ClientTarget | readonly [ClientTarget, ClientTarget]): target is Transport {
+  return typeof target === 'object' && !(target instanceof URL) && !Array.isArray(target);
+}
+
+/** The transport of a URL (its adapter package, loaded on demand), or the transport given. */
+async function transportFor(target: ClientTarget, options: Readonly<Record<string, unknown>>): Promise<Transport> {
+  if (typeof target !== 'string' && !(target instanceof URL)) return target;
+  let url: URL;
+  try {
+    url = new URL(String(target));
+  } catch {
+    throw new ConfigError('url', `${JSON.stringify(redactUrl(String(target)))} is not a URL`, 'Use e.g. memory://, kafka://host:9092, amqp://user:pass@host:5672/vhost or sqs://us-east-1.');
+  }
+  const factory = await resolveFactory(url);
+  return factory(url, options);
 }

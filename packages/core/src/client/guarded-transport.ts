@@ -4,7 +4,8 @@ import { ClosedError, ConfigError } from '../errors.ts';
 import type { Capabilities } from '../spi/capabilities.ts';
 import type { DeliverySink } from '../spi/delivery.ts';
 import type { OutgoingMessage } from '../spi/envelope.ts';
-import type { Subscription, SubscriptionSpec, Transport } from '../spi/transport.ts';
+import type { GroupDeclaration, Subscription, SubscriptionSpec, Transport } from '../spi/transport.ts';
+import { GroupDeclarations, type TopicGroups } from './group-declarations.ts';
 
 /**
  * What every adapter would otherwise write again, around any transport: use after close is a
@@ -15,19 +16,27 @@ import type { Subscription, SubscriptionSpec, Transport } from '../spi/transport
  * only limits of its own. `createClient` guards the transport it is given; guarding a guarded
  * transport returns it.
  */
-export function guardTransport(transport: Transport): Transport {
-  return transport instanceof GuardedTransport ? transport : new GuardedTransport(transport);
+export function guardTransport(transport: Transport, options: { topics?: TopicGroups } = {}): Transport {
+  const guarded = transport instanceof GuardedTransport ? transport : new GuardedTransport(transport);
+  // Before the first send to a topic, its declared groups are made to exist (see GroupDeclarations).
+  if (options.topics) guarded.declarations.add(options.topics);
+  return guarded;
 }
 
 class GuardedTransport implements Transport {
   readonly name: string;
   readonly capabilities: Capabilities;
+  /** Present when the adapter's transport has it. */
+  readonly declareGroups: Transport['declareGroups'];
+  readonly declarations: GroupDeclarations;
   private readonly open = new Set<Subscription>();
   private closing: Promise<void> | undefined;
 
   constructor(private readonly inner: Transport) {
     this.name = inner.name;
     this.capabilities = inner.capabilities;
+    this.declarations = new GroupDeclarations(inner);
+    this.declareGroups = inner.declareGroups === undefined ? undefined : (declaration) => this.declareOpen(declaration);
   }
 
   async connect(): Promise<void> {
@@ -46,7 +55,13 @@ class GuardedTransport implements Transport {
     } catch (error) {
       return Promise.reject(error);
     }
-    return this.inner.send(messages);
+    const declaring = this.declarations.before(messages);
+    return declaring ? declaring.then(() => this.inner.send(messages)) : this.inner.send(messages);
+  }
+
+  private async declareOpen(declaration: GroupDeclaration): Promise<void> {
+    this.assertOpen();
+    await this.inner.declareGroups!(declaration);
   }
 
   async subscribe(spec: SubscriptionSpec, sink: DeliverySink): Promise<Subscription> {
@@ -80,6 +95,7 @@ class GuardedTransport implements Transport {
         return closing;
       },
     };
+    if (inner.lag) subscription.lag = () => inner.lag!();
     this.open.add(subscription);
     // Closed while the adapter was subscribing: nothing may run past close.
     if (this.closing) {

@@ -2,7 +2,7 @@
 // Writing one: docs/adapters/writing.md.
 
 // The contract an adapter implements.
-export type { Transport, TransportFactory, Subscription, SubscriptionSpec, StartPosition } from './transport.ts';
+export type { Transport, TransportFactory, Subscription, SubscriptionSpec, StartPosition, GroupDeclaration } from './transport.ts';
 export { DEAD_LETTER_GROUP } from './transport.ts';
 export type { Delivery, DeliverySink, Coordinates } from './delivery.ts';
 export type { Capabilities } from './capabilities.ts';
@@ -23,4 +23,4 @@ export { tlsOptionsSchema } from '../config/tls-options.ts';
 export { redactUrl, redactText } from '../redact.ts';
 
 // Errors an adapter throws.
-export { FerryError, ConfigError, CapabilityError, ClosedError, MessageTooLargeError, PublishError } from '../errors.ts';
+export { FerryError, ConfigError, CapabilityError, ClosedError, MessageTooLargeError, PublishError, NoGroupError } from '../errors.ts';

@@ -20,7 +20,23 @@ export interface Transport {
   send(messages: readonly OutgoingMessage[]): Promise<void>;
   /** Delivers the topic's messages for the group to `sink`, only while `sink.room > 0`. Resolves once receiving. */
   subscribe(spec: SubscriptionSpec, sink: DeliverySink): Promise<Subscription>;
+  /**
+   * A broker that keeps messages only for queues that exist (RabbitMQ, SQS) makes these groups'
+   * queues exist now, as `subscribe` would, so what is published from now on is kept for them.
+   * Core calls it once per topic before the first publish to it (the client's `topics` option).
+   * Leave it out when a topic keeps its messages for groups that come later (a log).
+   */
+  declareGroups?(declaration: GroupDeclaration): Promise<void>;
   close(): Promise<void>;
+}
+
+/** The groups a topic keeps messages for, declared before its consumers first start. */
+export interface GroupDeclaration {
+  readonly topic: string;
+  readonly groups: readonly string[];
+  /** As a default consumer of the groups subscribes: `<topic>.dlq`, and key order if the transport declares it. */
+  readonly deadLetterTopic: string;
+  readonly orderedByKey: boolean;
 }
 
 export interface Subscription {
@@ -31,6 +47,8 @@ export interface Subscription {
   stop?(): Promise<void>;
   /** Core has released what it held; a delivery with a settle call under way is the adapter's (or the broker's). */
   close(): Promise<void>;
+  /** Messages waiting for the group, as far as the broker tells (progress lines, metrics). */
+  lag?(): Promise<{ messages: number }>;
 }
 
 export interface SubscriptionSpec {

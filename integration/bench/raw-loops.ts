@@ -1,0 +1,69 @@
+/**
+ * Raw-client loops the benchmarks share as baselines: a kafkajs group reading a topic whole
+ * (eachBatch, JSON.parse, offsets resolved and committed per batch) and an amqplib pipelined
+ * window of confirmed publishes. Each returns msg/s.
+ */
+import type { ConfirmChannel } from 'amqplib';
+import type { Kafka } from 'kafkajs';
+
+const rate = (n: number, ms: number) => Math.round((n / ms) * 1000);
+
+/** Reads `count` messages of `topic` in a new group from the first, timed from the first message to the last. */
+export async function kafkaRawConsume(kafka: Kafka, topic: string, group: string, count: number, partitions: number): Promise<number> {
+  const consumer = kafka.consumer({ groupId: group });
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  let seen = 0;
+  let first = 0;
+  let done!: (ms: number) => void;
+  const finished = new Promise<number>((resolve) => (done = resolve));
+  await consumer.run({
+    partitionsConsumedConcurrently: partitions,
+    eachBatch: async ({ batch, resolveOffset, commitOffsetsIfNecessary }) => {
+      for (const m of batch.messages) {
+        JSON.parse(m.value!.toString('utf8'));
+        resolveOffset(m.offset);
+        if (seen++ === 0) first = performance.now();
+        if (seen === count) done(performance.now() - first);
+      }
+      await commitOffsetsIfNecessary();
+    },
+  });
+  const ms = await finished;
+  await consumer.disconnect();
+  return rate(count, ms);
+}
+
+/**
+ * Publishes `count` messages with at most `window` unconfirmed, a confirm callback each, waiting
+ * for 'drain' when the socket buffer is full; `publish(n, callback)` is one channel.publish.
+ */
+export async function rabbitWindowPublish(confirm: ConfirmChannel, count: number, window: number, publish: (n: number, callback: (err: unknown) => void) => boolean): Promise<number> {
+  const t0 = performance.now();
+  await new Promise<void>((resolve, reject) => {
+    let sent = 0;
+    let confirmed = 0;
+    let inFlight = 0;
+    let blocked = false;
+    const pump = () => {
+      while (sent < count && inFlight < window && !blocked) {
+        inFlight++;
+        const ok = publish(sent++, (err) => {
+          if (err) return reject(err);
+          inFlight--;
+          if (++confirmed === count) resolve();
+          else pump();
+        });
+        if (!ok) {
+          blocked = true;
+          confirm.once('drain', () => {
+            blocked = false;
+            pump();
+          });
+        }
+      }
+    };
+    pump();
+  });
+  return rate(count, performance.now() - t0);
+}
