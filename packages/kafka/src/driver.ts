@@ -22,9 +22,9 @@ import {
   type SASLOptions,
   type Transaction,
 } from 'kafkajs';
-import { redactText } from '@ferry/core/spi';
+import { redactText, type Logger } from '@ferry/core/spi';
 import { assignPartitions } from './assigner.ts';
-import { logLine } from './log-line.ts';
+import { kafkaLogLine, logLine } from './log-line.ts';
 import { stablePartitioner } from './partitioner.ts';
 import type { ResolvedConfig } from './options.ts';
 
@@ -60,6 +60,8 @@ export interface ConsumerSettings {
 }
 
 export interface Driver {
+  /** Where kafkajs's log lines go from now on (stderr until this is called). */
+  setLogger(logger: Logger): void;
   admin(): DriverAdmin;
   producer(settings: { idempotent: boolean; transactionalId?: string; transactionTimeoutMs?: number }): DriverProducer;
   consumer(settings: ConsumerSettings): DriverConsumer;
@@ -80,6 +82,7 @@ export function createDriver(config: ResolvedConfig): Driver {
     return secret ? out.split(secret).join('***') : out;
   };
   const threshold = LEVELS[config.logLevel as keyof typeof LEVELS];
+  let logger: Logger | undefined;
   const kafka = new Kafka({
     clientId: config.clientId,
     brokers: [...config.bootstrap].map((b) => config.addressMap[b] ?? b),
@@ -92,11 +95,19 @@ export function createDriver(config: ResolvedConfig): Driver {
     logLevel: LEVELS[config.logLevel as keyof typeof LEVELS],
     // kafkajs logs connection errors with broker addresses and sometimes SASL details: redacted.
     logCreator: () => (entry: LogEntry) => {
-      const line = logLine(entry, threshold, redact);
-      if (line !== undefined) process.stderr.write(line + '\n');
+      if (logger === undefined) {
+        const line = logLine(entry, threshold, redact);
+        if (line !== undefined) process.stderr.write(line + '\n');
+        return;
+      }
+      const line = kafkaLogLine(entry, threshold, redact);
+      if (line !== undefined) logger[line.level]({ ...line.fields, namespace: line.namespace }, line.message);
     },
   });
   return {
+    setLogger: (given) => {
+      logger = given;
+    },
     admin: () => kafka.admin(),
     producer: (settings) =>
       kafka.producer({

@@ -73,7 +73,7 @@ export class FakeConsumer {
 }
 
 export function fakeDriver(consumer: FakeConsumer): Driver {
-  return { consumer: () => consumer as unknown as DriverConsumer, producer: () => notUsed(), admin: () => notUsed() };
+  return { setLogger: () => undefined, consumer: () => consumer as unknown as DriverConsumer, producer: () => notUsed(), admin: () => notUsed() };
 }
 
 function notUsed(): never {

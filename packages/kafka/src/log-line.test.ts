@@ -1,6 +1,6 @@
 import { logLevel, type LogEntry } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
-import { logLine } from './log-line.ts';
+import { kafkaLogLine, logLine } from './log-line.ts';
 
 const entry = (namespace: string, level: logLevel, message: string, extra: Record<string, unknown> = {}): LogEntry => ({
   namespace,
@@ -25,5 +25,12 @@ describe('kafkajs log lines', () => {
     const line = logLine(crash, logLevel.ERROR, (text) => text.replace('hunter2', '***'));
     expect(line).toContain('[ferry:kafka] ERROR Consumer: Crash');
     expect(line).not.toContain('hunter2');
+  });
+
+  it('gives a logger call: level, namespace and the fields, redacted like the text', () => {
+    const crash = entry('Consumer', logLevel.ERROR, 'Crash', { broker: 'kafka://u:hunter2@h:9092', retryCount: 3 });
+    const line = kafkaLogLine(crash, logLevel.ERROR, (text) => text.replace('hunter2', '***'));
+    expect(line).toMatchObject({ level: 'error', namespace: 'Consumer', message: 'Crash', fields: { broker: 'kafka://u:***@h:9092', retryCount: 3 } });
+    expect(kafkaLogLine(entry('Connection', logLevel.ERROR, 'Connection error'), logLevel.WARN, plain)?.level).toBe('warn');
   });
 });

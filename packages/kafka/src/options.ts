@@ -93,7 +93,7 @@ export const optionsSchema = z
       .default({ retries: 8, initialRetryTimeMs: 100, maxRetryTimeMs: 5_000 }),
     /** Connect to these addresses instead of the advertised ones (`"advertised:port": "reach:port"`): tunnels, NAT, a fault proxy. */
     addressMap: z.record(z.string(), z.string().regex(hostPort, 'must be host:port')).default({}),
-    /** kafkajs log level; logs go through a redacting logger to stderr. */
+    /** kafkajs log level: lines at or above it go to the client's logger (stderr by default), redacted. */
     logLevel: z.enum(['nothing', 'error', 'warn', 'info', 'debug']).default('error'),
   })
   .strict();

@@ -1,4 +1,4 @@
-import { type Capabilities, type DeliverySink, type OutgoingMessage, type Subscription, type SubscriptionSpec, type Transport } from '@ferry/core/spi';
+import { type Capabilities, type DeliverySink, type Logger, type LoggerAware, type OutgoingMessage, type Subscription, type SubscriptionSpec, type Transport } from '@ferry/core/spi';
 import { encode } from './codec.ts';
 import { createDriver, type Driver, type DriverAdmin, type ProducerRecord } from './driver.ts';
 import { delayTopic, retryTopic } from './names.ts';
@@ -15,7 +15,7 @@ import { TransactionalProducers } from './transactions.ts';
  * through a per-group retry topic, delayed publishes through a per-topic delay topic, and
  * `transact` is a Kafka transaction with the consumed offset in it. Delivery semantics stay in core.
  */
-export class KafkaTransport implements Transport {
+export class KafkaTransport implements Transport, LoggerAware {
   readonly name = 'kafka';
   readonly capabilities: Capabilities;
   private readonly config: ResolvedConfig;
@@ -39,6 +39,11 @@ export class KafkaTransport implements Transport {
     this.driver = createDriver(this.config);
     this.topics = new Topics(() => this.admin(), this.config);
     this.producer = new BatchingProducer(() => this.driver.producer({ idempotent: this.config.producer.idempotent }), this.config);
+  }
+
+  /** kafkajs's log lines go to the application's logger (redacted, at the `logLevel` threshold). */
+  setLogger(logger: Logger): void {
+    this.driver.setLogger(logger);
   }
 
   async connect(): Promise<void> {

@@ -1,5 +1,5 @@
 import amqp, { type ChannelModel } from 'amqplib';
-import { ClosedError, FerryError, redactText, redactUrl } from '@ferry/core/spi';
+import { ClosedError, FerryError, redactText, redactUrl, silentLogger, type Logger } from '@ferry/core/spi';
 import type { ResolvedConfig } from './options.ts';
 import { batchSocketWrites } from './write-batching.ts';
 
@@ -58,6 +58,9 @@ export class ConnectionManager {
   private lastError: Error | undefined;
   /** Bumped on every successful open: deliveries and channels of an older generation are gone. */
   generation = 0;
+  /** Where losses and reconnects are reported (the application's logger once the client gives one). */
+  logger: Logger = silentLogger;
+  private lostReason: string | undefined;
 
   constructor(private readonly config: ResolvedConfig) {}
 
@@ -158,11 +161,18 @@ export class ConnectionManager {
         return;
       }
       batchSocketWrites(connection);
-      connection.on('error', () => undefined); // 'close' follows; handled there
+      // 'close' follows an 'error'; the error only says why, for the log line.
+      connection.on('error', (error: Error) => {
+        this.lostReason = redactText(error.message);
+      });
       connection.on('close', () => this.handleLost(connection!));
+      // Flow control: the broker stops reading this connection's publishes (memory or disk alarm).
+      connection.on('blocked', (reason: string) => this.logger.warn({ broker: redactUrl(this.config.url), reason }, 'RabbitMQ blocked this connection (flow control): publishes wait until it is unblocked'));
+      connection.on('unblocked', () => this.logger.info({ broker: redactUrl(this.config.url) }, 'RabbitMQ unblocked this connection'));
       this.connection = connection;
       if (this.generation > 0) for (const hook of [...this.reopenHooks]) await hook(connection);
       if ((this.state as State) === 'closed' || this.connection !== connection) return;
+      if (this.generation > 0) this.logger.info({ broker: redactUrl(this.config.url), attempts: this.attempt + 1 }, 'RabbitMQ connection re-established; consumers and unconfirmed publishes resumed');
       this.generation++;
       this.state = 'ready';
       this.attempt = 0;
@@ -182,6 +192,7 @@ export class ConnectionManager {
         this.failWaiters();
         return;
       }
+      if (this.generation > 0) this.logger.debug({ broker: redactUrl(this.config.url), attempt: this.attempt + 1, reason: redactText(this.lastError.message) }, 'RabbitMQ reconnect attempt failed; retrying');
       this.scheduleRetry();
     }
   }
@@ -207,6 +218,8 @@ export class ConnectionManager {
     if (this.connection !== connection || this.state === 'closed') return;
     this.connection = undefined;
     this.state = 'down';
+    this.logger.warn({ broker: redactUrl(this.config.url), reason: this.lostReason ?? 'closed' }, 'RabbitMQ connection lost; reconnecting');
+    this.lostReason = undefined;
     for (const hook of this.lostHooks) hook();
     this.scheduleRetry();
   }

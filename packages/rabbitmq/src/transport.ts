@@ -1,4 +1,4 @@
-import { CapabilityError, DEAD_LETTER_GROUP, HEADERS, PublishError, type Capabilities, type DeliverySink, type GroupDeclaration, type OutgoingMessage, type Subscription, type SubscriptionSpec, type Transport } from '@ferry/core/spi';
+import { CapabilityError, DEAD_LETTER_GROUP, HEADERS, PublishError, type Capabilities, type DeliverySink, type GroupDeclaration, type Logger, type LoggerAware, type OutgoingMessage, type Subscription, type SubscriptionSpec, type Transport } from '@ferry/core/spi';
 import type { Options } from 'amqplib';
 import { encode, fitsShortString, H } from './codec.ts';
 import { ConnectionManager } from './connection-manager.ts';
@@ -16,7 +16,7 @@ const NAME = 'rabbitmq';
  * queues with dead-letter exchanges. Delivery semantics (retry policy, dead-lettering, ack timing,
  * idempotency) stay in core.
  */
-export class RabbitMqTransport implements Transport {
+export class RabbitMqTransport implements Transport, LoggerAware {
   readonly name = NAME;
   readonly capabilities: Capabilities;
   private readonly config: ResolvedConfig;
@@ -47,6 +47,11 @@ export class RabbitMqTransport implements Transport {
   /** How many times the connection was re-established after a loss (for logs and tests). */
   get reconnects(): number {
     return Math.max(0, this.manager.generation - 1);
+  }
+
+  /** Connection losses (warn), reconnects (info) and failed attempts (debug) go to the application's logger. */
+  setLogger(logger: Logger): void {
+    this.manager.logger = logger;
   }
 
   async connect(): Promise<void> {

@@ -1,6 +1,8 @@
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
+import { format } from 'node:util';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { redactText, silentLogger, type Logger } from '@ferry/core/spi';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { ResolvedConfig } from './options.ts';
 
@@ -10,13 +12,14 @@ import type { ResolvedConfig } from './options.ts';
  * each long poll holds one for up to 20 s), and timeouts that turn a hung request into an error
  * instead of a stalled consumer (the SDK sets no request timeout and only warns by default).
  */
-export function createSqsClient(config: ResolvedConfig): SQSClient {
+export function createSqsClient(config: ResolvedConfig, logs: LogTarget = { logger: silentLogger }): SQSClient {
   const agentOptions = { keepAlive: true, keepAliveMsecs: 1_000, maxSockets: config.maxSockets, maxFreeSockets: config.maxSockets };
   return new SQSClient({
     ...(config.region ? { region: config.region } : {}),
     ...(config.endpoint ? { endpoint: config.endpoint } : {}),
     ...(config.credentials ? { credentials: config.credentials } : {}),
     maxAttempts: config.maxAttempts,
+    logger: sdkLogger(logs),
     requestHandler: new NodeHttpHandler({
       httpAgent: new HttpAgent(agentOptions),
       httpsAgent: new HttpsAgent(agentOptions),
@@ -25,6 +28,25 @@ export function createSqsClient(config: ResolvedConfig): SQSClient {
       throwOnRequestTimeout: true,
     }),
   });
+}
+
+/** Where the SDK's lines go; the transport sets `logger` when the client hands it one. */
+export interface LogTarget {
+  logger: Logger;
+}
+
+/**
+ * The SDK's logger in Ferry's: its warnings and errors only. Its `info` is one line per request
+ * with the command's input and output (message bodies included), too much for any application log.
+ */
+function sdkLogger(target: LogTarget): { debug: () => void; info: () => void; warn: (...content: unknown[]) => void; error: (...content: unknown[]) => void } {
+  const line = (content: unknown[]) => redactText(format(...content));
+  return {
+    debug: () => undefined,
+    info: () => undefined,
+    warn: (...content) => target.logger.warn({ source: 'aws-sdk' }, line(content)),
+    error: (...content) => target.logger.error({ source: 'aws-sdk' }, line(content)),
+  };
 }
 
 /** The request timeout of a long poll: the wait itself plus the normal request budget. */

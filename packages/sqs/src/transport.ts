@@ -1,6 +1,6 @@
 import type { SQSClient } from '@aws-sdk/client-sqs';
-import { CapabilityError, DEAD_LETTER_GROUP, MessageTooLargeError, PublishError, type Capabilities, type DeliverySink, type GroupDeclaration, type OutgoingMessage, type Subscription, type SubscriptionSpec, type Transport } from '@ferry/core/spi';
-import { createSqsClient } from './client.ts';
+import { CapabilityError, DEAD_LETTER_GROUP, MessageTooLargeError, PublishError, silentLogger, type Capabilities, type DeliverySink, type GroupDeclaration, type Logger, type LoggerAware, type OutgoingMessage, type Subscription, type SubscriptionSpec, type Transport } from '@ferry/core/spi';
+import { createSqsClient, type LogTarget } from './client.ts';
 import { encode } from './codec.ts';
 import { resolveConfig, SQS_LIMITS, type ResolvedConfig } from './options.ts';
 import { Publisher } from './publisher.ts';
@@ -15,13 +15,14 @@ const NAME = 'sqs';
  * SendMessageBatch, receives are long polls, acks DeleteMessageBatch, retries visibility changes.
  * Delivery semantics (retry policy, dead-lettering, ack timing, idempotency) stay in core.
  */
-export class SqsTransport implements Transport {
+export class SqsTransport implements Transport, LoggerAware {
   readonly name = NAME;
   readonly capabilities: Capabilities;
   readonly config: ResolvedConfig;
   private readonly sqs: SQSClient;
   private readonly queues: Queues;
   private readonly publisher: Publisher;
+  private readonly logs: LogTarget = { logger: silentLogger };
 
   constructor(url: URL, options: Readonly<Record<string, unknown>> = {}) {
     this.config = resolveConfig(url, options);
@@ -36,7 +37,7 @@ export class SqsTransport implements Transport {
       transactions: false,
       maxMessageBytes: this.config.maxEnvelopeBytes,
     };
-    this.sqs = createSqsClient(this.config);
+    this.sqs = createSqsClient(this.config, this.logs);
     this.queues = new Queues(this.sqs, this.config);
     this.publisher = new Publisher(this.config, Publisher.sendingWith(this.sqs));
   }
@@ -49,6 +50,11 @@ export class SqsTransport implements Transport {
   /** The queue of a topic (created first with `topology: 'declare'`): its name, URL and kind. */
   queueOf(topic: string): Promise<QueueInfo> {
     return this.queues.get(topic);
+  }
+
+  /** The AWS SDK's warnings and errors go to the application's logger. */
+  setLogger(logger: Logger): void {
+    this.logs.logger = logger;
   }
 
   async connect(): Promise<void> {

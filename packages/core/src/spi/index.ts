@@ -21,6 +21,11 @@ export { parseOptions } from '../config/parse.ts';
 export { topicPatternsSchema, matchesTopic } from '../config/topic-patterns.ts';
 export { tlsOptionsSchema } from '../config/tls-options.ts';
 export { redactUrl, redactText } from '../redact.ts';
+export { redactFields, errorFields } from '../logging/redact-fields.ts';
+
+// Logging: an adapter that routes its own and its client's logs implements LoggerAware.
+export { silentLogger, type Logger, type LogLevel } from '../logging/logger.ts';
+export type { LoggerAware } from '../logging/transport-logger.ts';
 
 // Errors an adapter throws.
 export { FerryError, ConfigError, CapabilityError, ClosedError, MessageTooLargeError, PublishError, NoGroupError } from '../errors.ts';
