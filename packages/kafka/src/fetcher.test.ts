@@ -52,7 +52,8 @@ describe('Fetcher', () => {
     let full = true;
     const { consumer, fetcher, taken } = await started({ wait: (t) => (t.length === 1 ? () => !full : undefined) });
     const batch = consumer.batch('orders', 1, [record('orders', 0, 'a'), record('orders', 1, 'b')]);
-    await new Promise((r) => setTimeout(r, 130));
+    // Waits for the heartbeats rather than a fixed time: a loaded machine runs timers late.
+    for (let waited = 0; consumer.heartbeats < 2 && waited < 5_000; waited += 10) await new Promise((r) => setTimeout(r, 10));
     expect(taken).toHaveLength(1);
     expect(consumer.heartbeats).toBeGreaterThanOrEqual(2);
     expect(consumer.resolved).toEqual(['orders:1@0']);
