@@ -10,4 +10,4 @@ it('docs/exactly-once.md: every snippet typechecks and runs on its own', () => {
     DATABASE_URL: process.env.FERRY_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
     REDIS_URL: process.env.FERRY_REDIS_URL ?? 'redis://127.0.0.1:6379',
   });
-}, 90_000);
+}, 240_000); // typechecks each snippet with tsc: minutes on a loaded machine

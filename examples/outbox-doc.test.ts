@@ -21,4 +21,4 @@ it('docs/outbox.md: every snippet typechecks and runs on its own', () => {
   const url = new URL(server);
   url.pathname = `/${database}`;
   checkDocSnippets('docs/outbox.md', 2, { ...process.env, DATABASE_URL: url.toString() });
-}, 90_000);
+}, 240_000); // typechecks each snippet with tsc: minutes on a loaded machine
