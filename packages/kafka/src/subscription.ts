@@ -1,10 +1,11 @@
-import { Fifo, type DeliverySink, type OutgoingMessage, type Subscription, type SubscriptionSpec } from '@ferry/core/spi';
+import { type DeliverySink, type OutgoingMessage, type Subscription, type SubscriptionSpec } from '@ferry/core/spi';
 import { CommitBatcher } from './commit-batcher.ts';
 import { KafkaDelivery } from './delivery.ts';
 import type { Driver, ProducerRecord } from './driver.ts';
 import { Fetcher } from './fetcher.ts';
 import { HeldRecords } from './held-records.ts';
 import { delayTopic, retryTopic } from './names.ts';
+import { ReadyRecords } from './ready-records.ts';
 import type { ResolvedConfig } from './options.ts';
 import type { Entry, Partition } from './partition.ts';
 import type { BatchingProducer } from './producer.ts';
@@ -34,14 +35,15 @@ export interface SubscriptionDeps {
  * and transact do (Settlement, TransactionalSettlement, CommitBatcher).
  *
  * A fetched batch is taken whole while the buffer has room (`consumer.maxBuffered`), so kafkajs
- * fetches the next batch while core works; a full buffer holds fetching back. Buffered records are
+ * fetches the next batch while core works; a full buffer holds fetching back. Buffered records
+ * are handed round-robin across partitions (ReadyRecords). Buffered records are
  * not yet delivered: their offsets are not committed, and a revoked partition's are dropped for
  * the next owner. Offsets are committed per partition up to the lowest unfinished offset
  * (OffsetTracker), so concurrency and out-of-order completion never commit past a message still
  * in flight.
  */
 export class KafkaSubscription implements Subscription {
-  private readonly ready = new Fifo<Entry>();
+  private readonly ready: ReadyRecords;
   private readonly held: HeldRecords;
   private readonly fetcher: Fetcher;
   private readonly settlement: Settlement;
@@ -59,6 +61,7 @@ export class KafkaSubscription implements Subscription {
   ) {
     const retry = retryTopic(spec.topic, spec.group);
     const commits = new CommitBatcher(() => this.fetcher.consumer);
+    this.ready = new ReadyRecords(deps.config.consumer.maxBuffered);
     this.held = new HeldRecords((entry) => {
       this.ready.push(entry);
       this.pump();
@@ -100,21 +103,20 @@ export class KafkaSubscription implements Subscription {
 
   /** A fetched record: held until due (retry and delay topics), or buffered for core. */
   private take(entry: Entry): (() => boolean) | undefined {
-    const { maxHeld, maxBuffered } = this.deps.config.consumer;
+    const { maxHeld } = this.deps.config.consumer;
     const dueAt = entry.decoded.dueAt;
     if (entry.part.held && dueAt > Date.now()) {
       this.held.hold(entry, dueAt);
       return this.held.size >= maxHeld ? () => this.held.size < maxHeld : undefined;
     }
-    this.ready.push(entry);
+    const wait = this.ready.push(entry);
     this.pump();
-    // It resumes at half full, not at the first free place: fewer wake-ups.
-    return this.ready.length >= maxBuffered ? () => this.ready.length <= maxBuffered / 2 : undefined;
+    return wait;
   }
 
   /** Revoked or closed: its buffered records are dropped, and its transactional producer (fenced by the next owner). */
   private released(part: Partition): void {
-    this.ready.retain((entry) => entry.part !== part);
+    this.ready.drop(part);
     void this.deps.transactions.release(part.topic, part.partition);
   }
 
