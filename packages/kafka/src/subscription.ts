@@ -1,9 +1,10 @@
 import { type DeliverySink, type OutgoingMessage, type Subscription, type SubscriptionSpec } from '@ferry/core/spi';
 import { CommitBatcher } from './commit-batcher.ts';
 import { KafkaDelivery } from './delivery.ts';
-import type { Driver, ProducerRecord } from './driver.ts';
+import type { Driver, DriverAdmin, ProducerRecord } from './driver.ts';
 import { Fetcher } from './fetcher.ts';
 import { HeldRecords } from './held-records.ts';
+import { GroupLag } from './lag.ts';
 import { delayTopic, retryTopic } from './names.ts';
 import { ReadyRecords } from './ready-records.ts';
 import type { ResolvedConfig } from './options.ts';
@@ -26,6 +27,8 @@ export interface SubscriptionDeps {
   readonly prepare: (messages: readonly OutgoingMessage[]) => Promise<ProducerRecord[]>;
   /** Replay targets: topic -> partition -> offset to start from (none: the group's stored positions). */
   readonly seekTo: ReadonlyMap<string, ReadonlyMap<number, number>>;
+  /** The transport's admin client (lag). */
+  readonly admin: () => Promise<DriverAdmin>;
 }
 
 /**
@@ -47,6 +50,7 @@ export class KafkaSubscription implements Subscription {
   private readonly held: HeldRecords;
   private readonly fetcher: Fetcher;
   private readonly settlement: Settlement;
+  private readonly groupLag: GroupLag;
   private closing: Promise<void> | undefined;
   /** Records handed since the last event-loop turn (see pump). */
   private handedThisTurn = 0;
@@ -70,6 +74,7 @@ export class KafkaSubscription implements Subscription {
       take: (entry) => this.take(entry),
       released: (part) => this.released(part),
     });
+    this.groupLag = new GroupLag(deps.admin, spec.group, () => this.fetcher.assigned);
     this.settlement = new Settlement(spec, {
       commits,
       transactional: new TransactionalSettlement({ transactions: deps.transactions, commits, prepare: deps.prepare }),
@@ -91,6 +96,11 @@ export class KafkaSubscription implements Subscription {
 
   async stop(): Promise<void> {
     this.fetcher.stop();
+  }
+
+  /** Records after the group's committed offsets on this member's partitions (GroupLag). */
+  async lag(): Promise<{ messages: number }> {
+    return { messages: await this.groupLag.messages() };
   }
 
   close(): Promise<void> {
