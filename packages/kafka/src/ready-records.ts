@@ -50,13 +50,18 @@ export class ReadyRecords {
   /** The next partition's oldest record. */
   shift(): Entry | undefined {
     for (;;) {
-      const part = this.turns.shift();
+      const part = this.turns.peek();
       if (part === undefined) return undefined;
       const queue = this.queues.get(part);
-      if (!queue || queue.length === 0) continue; // dropped
+      if (!queue || queue.length === 0) {
+        this.turns.shift(); // dropped
+        continue;
+      }
       const entry = queue.shift()!;
       this.total--;
-      if (queue.length > 0) this.turns.push(part);
+      if (queue.length === 0) this.turns.shift();
+      else if (this.turns.length > 1) this.turns.push(this.turns.shift()!);
+      // One partition with records (the usual case of a fast consumer): it stays first.
       return entry;
     }
   }
