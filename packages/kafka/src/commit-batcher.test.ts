@@ -72,4 +72,25 @@ describe('CommitBatcher', () => {
     expect(committed()).toEqual([['t:0@1']]);
     await commits.idle();
   });
+
+  it("idleFor waits for the partition's own commit under way, not for other partitions' commits", async () => {
+    const { consumer, commits, part } = setup();
+    const a = part('t', 0, [0]);
+    const b = part('t', 1, [0, 1]);
+    a.tracker.finish(0);
+    let release!: () => void;
+    consumer.beforeCommit = () => new Promise<void>((r) => (release = r));
+    const first = commits.request(a);
+    await new Promise((r) => setTimeout(r, 0));
+    // b has nothing queued or committing: at once, while a's commit is held.
+    await commits.idleFor(b);
+    let aIdle = false;
+    const waiting = commits.idleFor(a).then(() => (aIdle = true));
+    await new Promise((r) => setTimeout(r, 5));
+    expect(aIdle).toBe(false);
+    consumer.beforeCommit = undefined;
+    release();
+    await Promise.all([first, waiting]);
+    expect(a.committed).toBe(1);
+  });
 });

@@ -12,6 +12,8 @@ export class CommitBatcher {
   private readonly dirty = new Set<Partition>();
   private waiters: Array<() => void> = [];
   private running: Promise<void> | undefined;
+  /** The partitions of the OffsetCommit under way, and its end. */
+  private committing: { parts: ReadonlySet<Partition>; done: Promise<void> } | undefined;
 
   constructor(private readonly consumer: () => DriverConsumer | undefined) {}
 
@@ -39,6 +41,20 @@ export class CommitBatcher {
     while (this.running) await this.running;
   }
 
+  /**
+   * Resolves when no plain commit of `part` is queued or under way (others' may be): a
+   * transaction committing the partition's position waits for this, so an older plain commit
+   * cannot land after it and move the position back. Waiting for idle() instead would wait for
+   * every partition's commits, which under load never pause.
+   */
+  async idleFor(part: Partition): Promise<void> {
+    for (;;) {
+      if (this.committing?.parts.has(part)) await this.committing.done;
+      else if (this.dirty.has(part)) await this.request(part);
+      else return;
+    }
+  }
+
   private async loop(): Promise<void> {
     while (this.dirty.size > 0) {
       const parts = [...this.dirty];
@@ -51,11 +67,15 @@ export class CommitBatcher {
         .filter(({ p, offset }) => offset >= 0 && offset > p.committed);
       const consumer = this.consumer();
       if (commits.length > 0 && consumer) {
+        const sent = consumer.commitOffsets(commits.map(({ p, offset }) => ({ topic: p.topic, partition: p.partition, offset: String(offset) })));
+        this.committing = { parts: new Set(commits.map(({ p }) => p)), done: sent.then(() => undefined, () => undefined) };
         try {
-          await consumer.commitOffsets(commits.map(({ p, offset }) => ({ topic: p.topic, partition: p.partition, offset: String(offset) })));
+          await sent;
           for (const { p, offset } of commits) p.committed = Math.max(p.committed, offset);
         } catch {
           // Rebalance or connection loss: not committed. A later commit covers it, or the next owner redelivers.
+        } finally {
+          this.committing = undefined;
         }
       }
       for (const w of waiters) w();

@@ -28,7 +28,7 @@ import { kafkaLogLine, logLine } from './log-line.ts';
 import { stablePartitioner } from './partitioner.ts';
 import type { ResolvedConfig } from './options.ts';
 
-export type DriverAdmin = Pick<Admin, 'connect' | 'disconnect' | 'createTopics' | 'listTopics' | 'fetchTopicMetadata' | 'fetchTopicOffsets' | 'fetchTopicOffsetsByTimestamp' | 'describeConfigs' | 'describeGroups'>;
+export type DriverAdmin = Pick<Admin, 'connect' | 'disconnect' | 'createTopics' | 'listTopics' | 'fetchTopicMetadata' | 'fetchOffsets' | 'fetchTopicOffsets' | 'fetchTopicOffsetsByTimestamp' | 'describeConfigs' | 'describeGroups'>;
 export type DriverProducer = Pick<Producer, 'connect' | 'disconnect' | 'sendBatch' | 'transaction'>;
 export type DriverTransaction = Pick<Transaction, 'send' | 'sendBatch' | 'sendOffsets' | 'commit' | 'abort'>;
 export type DriverConsumer = Pick<Consumer, 'connect' | 'disconnect' | 'subscribe' | 'run' | 'commitOffsets' | 'seek' | 'pause' | 'resume' | 'on' | 'events'>;

@@ -36,6 +36,7 @@ export class Fetcher {
   private readonly wakers = new Set<() => void>();
   private readonly removers: Array<() => void> = [];
   private joinedOnce = false;
+  private assignment: Readonly<Record<string, readonly number[]>> = {};
   private paused = false;
 
   constructor(
@@ -48,6 +49,11 @@ export class Fetcher {
 
   get consumer(): DriverConsumer | undefined {
     return this.driverConsumer;
+  }
+
+  /** This member's partitions by topic, as of the last group join. */
+  get assigned(): Readonly<Record<string, readonly number[]>> {
+    return this.assignment;
   }
 
   get stopped(): boolean {
@@ -134,6 +140,7 @@ export class Fetcher {
   }
 
   private onJoin(join: GroupJoin): void {
+    this.assignment = join.memberAssignment;
     const assigned = new Set<string>();
     for (const [topic, partitions] of Object.entries(join.memberAssignment)) for (const p of partitions) assigned.add(`${topic}:${p}`);
     // Partitions given up: whatever is unfinished there is not committed and goes to the new owner.

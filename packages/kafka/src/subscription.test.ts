@@ -21,6 +21,7 @@ async function started(assignment: Record<string, number[]> = { orders: [0, 1], 
     transactions,
     prepare: async () => [],
     seekTo: new Map(),
+    admin: () => Promise.reject(new Error('no admin in unit tests')),
   });
   const starting = subscription.start();
   await new Promise((r) => setTimeout(r, 0));

@@ -1,10 +1,12 @@
-import { Fifo, type DeliverySink, type OutgoingMessage, type Subscription, type SubscriptionSpec } from '@ferry/core/spi';
+import { type DeliverySink, type OutgoingMessage, type Subscription, type SubscriptionSpec } from '@ferry/core/spi';
 import { CommitBatcher } from './commit-batcher.ts';
 import { KafkaDelivery } from './delivery.ts';
-import type { Driver, ProducerRecord } from './driver.ts';
+import type { Driver, DriverAdmin, ProducerRecord } from './driver.ts';
 import { Fetcher } from './fetcher.ts';
 import { HeldRecords } from './held-records.ts';
+import { GroupLag } from './lag.ts';
 import { delayTopic, retryTopic } from './names.ts';
+import { ReadyRecords } from './ready-records.ts';
 import type { ResolvedConfig } from './options.ts';
 import type { Entry, Partition } from './partition.ts';
 import type { BatchingProducer } from './producer.ts';
@@ -25,6 +27,8 @@ export interface SubscriptionDeps {
   readonly prepare: (messages: readonly OutgoingMessage[]) => Promise<ProducerRecord[]>;
   /** Replay targets: topic -> partition -> offset to start from (none: the group's stored positions). */
   readonly seekTo: ReadonlyMap<string, ReadonlyMap<number, number>>;
+  /** The transport's admin client (lag). */
+  readonly admin: () => Promise<DriverAdmin>;
 }
 
 /**
@@ -34,17 +38,19 @@ export interface SubscriptionDeps {
  * and transact do (Settlement, TransactionalSettlement, CommitBatcher).
  *
  * A fetched batch is taken whole while the buffer has room (`consumer.maxBuffered`), so kafkajs
- * fetches the next batch while core works; a full buffer holds fetching back. Buffered records are
+ * fetches the next batch while core works; a full buffer holds fetching back. Buffered records
+ * are handed round-robin across partitions (ReadyRecords). Buffered records are
  * not yet delivered: their offsets are not committed, and a revoked partition's are dropped for
  * the next owner. Offsets are committed per partition up to the lowest unfinished offset
  * (OffsetTracker), so concurrency and out-of-order completion never commit past a message still
  * in flight.
  */
 export class KafkaSubscription implements Subscription {
-  private readonly ready = new Fifo<Entry>();
+  private readonly ready: ReadyRecords;
   private readonly held: HeldRecords;
   private readonly fetcher: Fetcher;
   private readonly settlement: Settlement;
+  private readonly groupLag: GroupLag;
   private closing: Promise<void> | undefined;
   /** Records handed since the last event-loop turn (see pump). */
   private handedThisTurn = 0;
@@ -59,6 +65,7 @@ export class KafkaSubscription implements Subscription {
   ) {
     const retry = retryTopic(spec.topic, spec.group);
     const commits = new CommitBatcher(() => this.fetcher.consumer);
+    this.ready = new ReadyRecords(deps.config.consumer.maxBuffered);
     this.held = new HeldRecords((entry) => {
       this.ready.push(entry);
       this.pump();
@@ -67,6 +74,7 @@ export class KafkaSubscription implements Subscription {
       take: (entry) => this.take(entry),
       released: (part) => this.released(part),
     });
+    this.groupLag = new GroupLag(deps.admin, spec.group, () => this.fetcher.assigned);
     this.settlement = new Settlement(spec, {
       commits,
       transactional: new TransactionalSettlement({ transactions: deps.transactions, commits, prepare: deps.prepare }),
@@ -90,6 +98,11 @@ export class KafkaSubscription implements Subscription {
     this.fetcher.stop();
   }
 
+  /** Records after the group's committed offsets on this member's partitions (GroupLag). */
+  async lag(): Promise<{ messages: number }> {
+    return { messages: await this.groupLag.messages() };
+  }
+
   close(): Promise<void> {
     this.closing ??= (async () => {
       await this.fetcher.close();
@@ -100,21 +113,20 @@ export class KafkaSubscription implements Subscription {
 
   /** A fetched record: held until due (retry and delay topics), or buffered for core. */
   private take(entry: Entry): (() => boolean) | undefined {
-    const { maxHeld, maxBuffered } = this.deps.config.consumer;
+    const { maxHeld } = this.deps.config.consumer;
     const dueAt = entry.decoded.dueAt;
     if (entry.part.held && dueAt > Date.now()) {
       this.held.hold(entry, dueAt);
       return this.held.size >= maxHeld ? () => this.held.size < maxHeld : undefined;
     }
-    this.ready.push(entry);
+    const wait = this.ready.push(entry);
     this.pump();
-    // It resumes at half full, not at the first free place: fewer wake-ups.
-    return this.ready.length >= maxBuffered ? () => this.ready.length <= maxBuffered / 2 : undefined;
+    return wait;
   }
 
   /** Revoked or closed: its buffered records are dropped, and its transactional producer (fenced by the next owner). */
   private released(part: Partition): void {
-    this.ready.retain((entry) => entry.part !== part);
+    this.ready.drop(part);
     void this.deps.transactions.release(part.topic, part.partition);
   }
 

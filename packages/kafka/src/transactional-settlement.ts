@@ -28,8 +28,6 @@ export class TransactionalSettlement {
   async transact(entry: Entry, work: (send: (messages: readonly OutgoingMessage[]) => Promise<void>) => Promise<void>): Promise<void> {
     const { part } = entry;
     if (part.released) throw new FerryError('FERRY_KAFKA_TRANSACTION', `Partition ${part.key} was given to another consumer; the message will be delivered there.`);
-    // A plain commit of this partition still under way must not land after (and undo) the transaction's.
-    await this.deps.commits.idle();
     let tx: PartitionTransaction | undefined;
     try {
       await work(async (messages) => {
@@ -57,7 +55,6 @@ export class TransactionalSettlement {
    */
   async nack(entry: Entry, copy: ProducerRecord): Promise<void> {
     const { part } = entry;
-    await this.deps.commits.idle();
     let tx: PartitionTransaction | undefined;
     try {
       tx = await this.deps.transactions.begin(part.topic, part.partition);
@@ -73,6 +70,9 @@ export class TransactionalSettlement {
   /** Commits `tx` with the partition's position past this entry, and records the entry finished. */
   private async commit(tx: PartitionTransaction, entry: Entry): Promise<void> {
     const { part } = entry;
+    // A plain commit of this partition still under way must not land after (and undo) the
+    // transaction's. Only this partition's: other partitions' commits do not touch its position.
+    await this.deps.commits.idleFor(part);
     const position = part.tracker.positionWith(entry.offset);
     await tx.commit({ topic: part.topic, partition: part.partition, offset: position });
     part.tracker.finish(entry.offset);

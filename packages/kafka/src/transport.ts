@@ -74,6 +74,7 @@ export class KafkaTransport implements Transport, LoggerAware {
       transactions: new TransactionalProducers(this.driver, spec.group, this.config.transactionTimeoutMs),
       prepare: (messages) => this.prepare(messages),
       seekTo: await this.replayTargets(spec),
+      admin: () => this.admin(),
     });
     await started.start();
     return started;
