@@ -21,6 +21,7 @@ export { parseOptions } from '../config/parse.ts';
 export { topicPatternsSchema, matchesTopic } from '../config/topic-patterns.ts';
 export { tlsOptionsSchema } from '../config/tls-options.ts';
 export { redactUrl, redactText } from '../redact.ts';
+export { connectionFailure, connectionFailureKind, type ConnectionFailureKind, type ConnectionFailureContext } from '../connection-failure.ts';
 
 // Errors an adapter throws.
 export { FerryError, ConfigError, CapabilityError, ClosedError, MessageTooLargeError, PublishError, NoGroupError } from '../errors.ts';
