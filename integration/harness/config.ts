@@ -9,6 +9,8 @@ export const KAFKA_VERSION = kafkaVersionSetting();
 /** Client port (FERRY_KAFKA_PORT) and KRaft controller port (FERRY_KAFKA_CONTROLLER_PORT, default +1). */
 export const KAFKA_PORT = portSetting('FERRY_KAFKA_PORT', 9092);
 export const KAFKA_CONTROLLER_PORT = portSetting('FERRY_KAFKA_CONTROLLER_PORT', KAFKA_PORT + 1);
+/** The SASL_SSL (SCRAM-SHA-512, harness CA) listener's port (FERRY_KAFKA_SASL_PORT, default the port + 2). */
+export const KAFKA_SASL_PORT = portSetting('FERRY_KAFKA_SASL_PORT', KAFKA_PORT + 2);
 // 512 MB ran out (OutOfMemoryError) after a day of test runs on one broker: every run creates
 // hundreds of topics (retry, delay and dead-letter ones too) and the broker keeps them all.
 export const KAFKA_HEAP = '-Xmx1g';

@@ -7,3 +7,6 @@ export { stopLocalBrokers, brokerStatus, type BrokerStatus } from './local-contr
 export type { BrokerEndpoints, BrokerName, BrokerReport, BrokerSource, ProvisionResult } from './types.ts';
 export { message, spec, subscribe } from './spi-fixtures.ts';
 export { storesFromEnv, provisionStores, STORE_ENV, type StoreEndpoints, type StoreName } from './stores.ts';
+export { ensureTestCertificates, certificatesUnavailable, type TestCertificates } from './tls-certs.ts';
+export { provideSecureKafka, type SecureKafka } from './secure-kafka.ts';
+export { startTlsRabbitmq, rabbitmqServerScript, type TlsRabbitmq } from './rabbitmq-tls.ts';

@@ -13,3 +13,17 @@ export function isPortOpen(host: string, port: number, timeoutMs = 1_000): Promi
     socket.once('error', () => done(false));
   });
 }
+
+/** `count` distinct TCP ports that were free on 127.0.0.1 a moment ago (the OS picked them). */
+export async function freePorts(count: number): Promise<number[]> {
+  const servers = await Promise.all(
+    Array.from({ length: count }, () => new Promise<net.Server>((resolve, reject) => {
+      const server = net.createServer();
+      server.once('error', reject);
+      server.listen(0, '127.0.0.1', () => resolve(server));
+    })),
+  );
+  const ports = servers.map((s) => (s.address() as net.AddressInfo).port);
+  await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
+  return ports;
+}

@@ -44,6 +44,8 @@ export function spawnDetached(opts: {
   cwd: string;
   logFile: string;
   pidFile: string;
+  /** Added to this process's environment. */
+  env?: Readonly<Record<string, string>>;
 }): { pid: number; hasExited: () => boolean } {
   mkdirSync(path.dirname(opts.logFile), { recursive: true });
   if (existsSync(opts.logFile)) renameSync(opts.logFile, `${opts.logFile}.1`);
@@ -53,6 +55,7 @@ export function spawnDetached(opts: {
       cwd: opts.cwd,
       detached: true,
       stdio: ['ignore', fd, fd],
+      ...(opts.env && { env: { ...process.env, ...opts.env } }),
     });
     if (child.pid === undefined) throw new Error(`Could not start ${opts.command} (is it on PATH?)`);
     let exited = false;

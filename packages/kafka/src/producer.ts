@@ -1,4 +1,4 @@
-import { Batcher, envelopeSize, PublishError, type Envelope } from '@ferry/core/spi';
+import { Batcher, envelopeSize, FerryError, PublishError, type Envelope } from '@ferry/core/spi';
 import { recordOverhead } from './codec.ts';
 import type { DriverProducer, ProducerRecord } from './driver.ts';
 import type { ResolvedConfig } from './options.ts';
@@ -25,6 +25,8 @@ export class BatchingProducer {
     /** Makes a kafkajs producer: one at start, a fresh one when the current one is out of sequence. */
     private readonly createProducer: () => DriverProducer,
     private readonly config: ResolvedConfig,
+    /** Turns a failed connect into the transport's connection error (FERRY_TLS, FERRY_AUTH, ...). */
+    private readonly connectError: (error: unknown) => Error = (error) => error as Error,
   ) {
     this.producer = createProducer();
     const p = config.producer;
@@ -43,7 +45,7 @@ export class BatchingProducer {
   connect(): Promise<void> {
     this.connecting ??= this.producer.connect().then(() => void (this.connected = true)).catch((error: unknown) => {
       this.connecting = undefined;
-      throw error;
+      throw this.connectError(error);
     });
     return this.connecting;
   }
@@ -132,6 +134,8 @@ export class BatchingProducer {
   }
 }
 
+const CONNECT_CODES = new Set(['FERRY_TLS', 'FERRY_AUTH']);
+
 /** The broker's OUT_OF_ORDER_SEQUENCE_NUMBER (error code 45), as kafkajs raises it. */
 function isSequenceDesync(error: unknown): boolean {
   const e = error as { type?: unknown; code?: unknown } | undefined;
@@ -143,7 +147,9 @@ function itemOf(record: ProducerRecord, envelope: Envelope): Item {
 }
 
 /** A kafkajs send error as a PublishError, naming the size limit when the broker refused a size. */
-export function publishError(error: unknown, limit: number): PublishError {
+export function publishError(error: unknown, limit: number): FerryError {
+  // A connect that failed (untrusted certificate, refused credentials) keeps its own code.
+  if (error instanceof FerryError && CONNECT_CODES.has(error.code)) return error;
   const type = (error as { type?: string } | undefined)?.type;
   return PublishError.from(error, (reason) =>
     type === 'MESSAGE_TOO_LARGE' || type === 'RECORD_LIST_TOO_LARGE'

@@ -1,4 +1,4 @@
-import { type Capabilities, type DeliverySink, type Logger, type LoggerAware, type OutgoingMessage, type Subscription, type SubscriptionSpec, type Transport } from '@ferry/core/spi';
+import { connectionFailure, type Capabilities, type DeliverySink, type Logger, type LoggerAware, type OutgoingMessage, type Subscription, type SubscriptionSpec, type Transport } from '@ferry/core/spi';
 import { encode } from './codec.ts';
 import { createDriver, type Driver, type DriverAdmin, type ProducerRecord } from './driver.ts';
 import { delayTopic, retryTopic } from './names.ts';
@@ -38,7 +38,18 @@ export class KafkaTransport implements Transport, LoggerAware {
     };
     this.driver = createDriver(this.config);
     this.topics = new Topics(() => this.admin(), this.config);
-    this.producer = new BatchingProducer(() => this.driver.producer({ idempotent: this.config.producer.idempotent }), this.config);
+    this.producer = new BatchingProducer(() => this.driver.producer({ idempotent: this.config.producer.idempotent }), this.config, (error) => this.connectError(error));
+  }
+
+  /** A connect error of kafkajs as FERRY_TLS / FERRY_AUTH / FERRY_CONNECTION, without the password. */
+  private connectError(error: unknown): Error {
+    return connectionFailure(error, {
+      broker: 'Kafka',
+      address: this.config.bootstrap.join(','),
+      options: 'kafka',
+      credentials: 'the URL\'s user:password, or the option `kafka.sasl`',
+      secrets: [this.config.sasl?.password],
+    });
   }
 
   /** kafkajs's log lines go to the application's logger (redacted, at the `logLevel` threshold). */
@@ -118,7 +129,9 @@ export class KafkaTransport implements Transport, LoggerAware {
   private admin(): Promise<DriverAdmin> {
     this.adminClient ??= (async () => {
       const admin = this.driver.admin();
-      await admin.connect();
+      await admin.connect().catch((error: unknown) => {
+        throw this.connectError(error);
+      });
       return admin;
     })().catch((error: unknown) => {
       this.adminClient = undefined;

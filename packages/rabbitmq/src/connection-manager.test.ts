@@ -1,18 +1,19 @@
 import { describe, expect, it } from 'vitest';
-import { isConnectionLoss, isLoginRefused } from './connection-manager.ts';
+import { connectionFailureKind } from '@ferry/core/spi';
+import { isConnectionLoss } from './connection-manager.ts';
 
-describe('isLoginRefused', () => {
-  it("is true for amqplib's handshake refusal, which retrying cannot fix", () => {
+describe('connectionFailureKind on amqplib errors', () => {
+  it("is auth for amqplib's handshake refusal, which retrying cannot fix", () => {
     const amqplib = new Error(
       'Handshake terminated by server: 403 (ACCESS-REFUSED) with message "ACCESS_REFUSED - Login was refused using authentication mechanism PLAIN."',
     );
-    expect(isLoginRefused(amqplib)).toBe(true);
+    expect(connectionFailureKind(amqplib)).toBe('auth');
   });
 
-  it('is false for a refused socket whose port contains 403 (a broker that may come back)', () => {
+  it('is connection for a refused socket whose port contains 403 (a broker that may come back)', () => {
     // A CI run failed on this: the testkit proxy had listened on port 40357.
-    expect(isLoginRefused(new Error('connect ECONNREFUSED 127.0.0.1:40357'))).toBe(false);
-    expect(isLoginRefused(new Error('connect ECONNREFUSED 127.0.0.1:14030'))).toBe(false);
+    expect(connectionFailureKind(new Error('connect ECONNREFUSED 127.0.0.1:40357'))).toBe('connection');
+    expect(connectionFailureKind(new Error('connect ECONNREFUSED 127.0.0.1:14030'))).toBe('connection');
   });
 });
 

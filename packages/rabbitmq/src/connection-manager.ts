@@ -1,5 +1,5 @@
 import amqp, { type ChannelModel } from 'amqplib';
-import { ClosedError, FerryError, redactText, redactUrl, silentLogger, type Logger } from '@ferry/core/spi';
+import { ClosedError, connectionFailure, connectionFailureKind, FerryError, redactText, redactUrl, silentLogger, type Logger } from '@ferry/core/spi';
 import type { ResolvedConfig } from './options.ts';
 import { batchSocketWrites } from './write-batching.ts';
 
@@ -17,21 +17,13 @@ interface Waiter {
 }
 
 export class ConnectionError extends FerryError {
-  /** True when connecting gave up for good (refused credentials, first connect timed out). */
+  /** True when connecting gave up for good (refused credentials or certificate, first connect timed out). */
   readonly fatal: boolean;
-  constructor(message: string, options?: { cause?: unknown; fatal?: boolean }) {
-    super('FERRY_CONNECTION', message, options);
+  /** `code`: FERRY_CONNECTION, or FERRY_AUTH (refused login) / FERRY_TLS (TLS handshake failed). */
+  constructor(message: string, options?: { cause?: unknown; fatal?: boolean; code?: string }) {
+    super(options?.code ?? 'FERRY_CONNECTION', message, options);
     this.fatal = options?.fatal ?? false;
   }
-}
-
-/**
- * The broker refused the login (amqplib: `Handshake terminated by server: 403 (ACCESS-REFUSED) ...`):
- * retrying cannot help. Matched on the constant name only: a bare "403" also occurs in socket
- * errors that name a port (`connect ECONNREFUSED 127.0.0.1:40357`), which are worth retrying.
- */
-export function isLoginRefused(error: Error): boolean {
-  return /ACCESS[-_]REFUSED/.test(error.message);
 }
 
 /** The connection (or a channel with it) went away under an operation: worth retrying. */
@@ -188,7 +180,8 @@ export class ConnectionManager {
         await connection.close().catch(() => undefined);
       }
       if ((this.state as State) === 'closed') return;
-      if (isLoginRefused(this.lastError) || this.pastFirstDeadline()) {
+      // A refused login or certificate stays refused: fail now instead of retrying to the deadline.
+      if (connectionFailureKind(this.lastError) !== 'connection' || this.pastFirstDeadline()) {
         this.failWaiters();
         return;
       }
@@ -204,10 +197,15 @@ export class ConnectionManager {
   /** The first connect gave up: waiters fail now; a later call starts over. */
   private failWaiters(): void {
     this.state = 'idle';
-    const error = new ConnectionError(
-      `Cannot connect to RabbitMQ at ${redactUrl(this.config.url)}: ${redactText(this.lastError?.message ?? 'unknown error')}`,
-      { cause: this.lastError, fatal: true },
-    );
+    const { url } = this.config;
+    const failure = connectionFailure(this.lastError ?? new Error('unknown error'), {
+      broker: 'RabbitMQ',
+      address: redactUrl(url),
+      options: 'rabbitmq',
+      credentials: 'the URL\'s user:password',
+      secrets: [url.password && decodeURIComponent(url.password)],
+    });
+    const error = new ConnectionError(failure.message, { cause: this.lastError, fatal: true, code: failure.code });
     for (const w of this.waiters.splice(0)) {
       clearTimeout(w.timer);
       w.reject(error);

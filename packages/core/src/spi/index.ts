@@ -27,5 +27,8 @@ export { redactFields, errorFields } from '../logging/redact-fields.ts';
 export { silentLogger, type Logger, type LogLevel } from '../logging/logger.ts';
 export type { LoggerAware } from '../logging/transport-logger.ts';
 
+// Connect errors of a client library as FERRY_TLS / FERRY_AUTH / FERRY_CONNECTION.
+export { connectionFailure, connectionFailureKind, type ConnectionFailureKind, type ConnectionFailureContext } from '../connection-failure.ts';
+
 // Errors an adapter throws.
 export { FerryError, ConfigError, CapabilityError, ClosedError, MessageTooLargeError, PublishError, NoGroupError } from '../errors.ts';
