@@ -27,7 +27,11 @@ suite('ferry CLI', () => {
     });
     await consumer.start();
     await client.producer().publishBatch([1, 2, 3].map((n) => ({ message: Job, payload: { n } })));
-    await new Promise((r) => setTimeout(r, 100));
+    // All three dead-lettered before the redrive starts (the consumer dead-letters one at a time).
+    for (let i = 0; i < 100; i++) {
+      const found = await client.inspectDeadLetters({ deadLetterTopic: `${Job.topic}.dlq`, idleMs: 20 }).catch(() => new Promise<undefined>((r) => setTimeout(r, 20)));
+      if (found?.deadLetters.length === 3) break;
+    }
     fail = false;
     const out = capture();
     expect(await main(['redrive', 'memory://cli-redrive', `${Job.topic}.dlq`, '--idle-ms', '200'], out.sink)).toBe(0);

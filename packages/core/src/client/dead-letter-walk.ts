@@ -40,6 +40,7 @@ const HOLD_MS = 3_600_000;
  */
 export async function walkDeadLetters(transport: Transport, options: WalkOptions, visit: (delivery: GatedDelivery) => Promise<WalkStep>): Promise<WalkResult> {
   await requireDeadLetterTopic(transport, options.deadLetterTopic);
+  const startedAt = Date.now();
   let visited = 0;
   let held = 0;
   const seen = new Set<string>();
@@ -68,6 +69,11 @@ export async function walkDeadLetters(transport: Transport, options: WalkOptions
             return;
           }
           seen.add(identity);
+          // Dead-lettered again while this walk runs (a redriven message that fails again): left for the next run.
+          if (Number(new Date(headers[HEADERS.deadLetterAt] ?? 0)) >= startedAt) {
+            if (await leave(delivery, options.idleMs)) held++;
+            return;
+          }
           visited++;
           const step = await visit(delivery);
           if (step === 'hold' || (step === 'skip' && (await leave(delivery, options.idleMs)))) held++;
