@@ -29,7 +29,7 @@ suite('ferry CLI', () => {
     await client.producer().publishBatch([1, 2, 3].map((n) => ({ message: Job, payload: { n } })));
     // All three dead-lettered before the redrive starts (the consumer dead-letters one at a time).
     for (let i = 0; i < 100; i++) {
-      const found = await client.inspectDeadLetters({ deadLetterTopic: `${Job.topic}.dlq`, idleMs: 20 }).catch(() => new Promise<undefined>((r) => setTimeout(r, 20)));
+      const found = await client.inspectDeadLetters({ deadLetterTopic: `${Job.topic}.dlq`, idleMs: 20 }).catch(() => new Promise<undefined>((r) => setTimeout(() => r(undefined), 20)));
       if (found?.deadLetters.length === 3) break;
     }
     fail = false;

@@ -30,7 +30,7 @@ async function seeded(): Promise<{ url: string; dlq: string }> {
   await client.producer().publishBatch([1, 2].map((n) => ({ message: Job, payload: { n } })));
   await client.transport.send([{ id: 'raw-1', type: Job.type, topic: Job.topic, headers: { [HEADERS.contentType]: 'application/json' }, payload: Uint8Array.of(0xff, 0x00, 0x7b), timestamp: Date.now() }]);
   for (let i = 0; i < 100; i++) {
-    const found = await client.inspectDeadLetters({ deadLetterTopic: `${Job.topic}.dlq`, idleMs: 20 }).catch(() => new Promise<undefined>((r) => setTimeout(r, 20)));
+    const found = await client.inspectDeadLetters({ deadLetterTopic: `${Job.topic}.dlq`, idleMs: 20 }).catch(() => new Promise<undefined>((r) => setTimeout(() => r(undefined), 20)));
     if (found?.deadLetters.length === 3) break;
   }
   return { url, dlq: `${Job.topic}.dlq` };

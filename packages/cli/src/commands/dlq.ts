@@ -4,6 +4,7 @@ import { createClient, FerryError, redactUrl, type Client, type DeadLetter, type
 import { asJson, detail, summary } from './dlq-render.ts';
 import { duration } from './duration.ts';
 import { wholeNumber } from './flags.ts';
+import { objectAt, readJson } from './read-json.ts';
 import { Progress, type ProgressStream } from './dlq-progress.ts';
 
 export const USAGE = `ferry dlq list|show|redrive|purge <url> <dead-letter-topic> [options]
@@ -18,7 +19,8 @@ export const USAGE = `ferry dlq list|show|redrive|purge <url> <dead-letter-topic
   purge     removes them for good (same filters); asks first, or needs --yes when not on a terminal
     --reason R      kind (decode, schema, handler, timeout…) equals R, or the reason contains R
     --older-than D  dead-lettered at least D ago (90s, 10m, 2h, 7d)
-    --idle-ms MS    stop reading once nothing arrived for MS (default 2000)`;
+    --idle-ms MS    stop reading once nothing arrived for MS (default 2000)
+    --options JSON  adapter options, inline or @file.json (e.g. {"waitTimeSeconds":1} for SQS)`;
 
 export interface Io {
   out(line: string): void;
@@ -42,6 +44,7 @@ const OPTIONS = {
   'dry-run': { type: 'boolean' },
   yes: { type: 'boolean', short: 'y' },
   'idle-ms': { type: 'string' },
+  options: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -69,7 +72,8 @@ export async function run(argv: string[], io: Io): Promise<number> {
     const idleMs = wholeNumber(values['idle-ms'], '--idle-ms') ?? 2000;
     const limit = wholeNumber(values.limit, '--limit');
     const select: DeadLetterSelector = { reason: values.reason, type: values.type, originalTopic: values.topic, olderThanMs: duration(values['older-than'], '--older-than') };
-    client = await createClient(url);
+    const transport = values.options === undefined ? {} : objectAt({ transport: await readJson(values.options, '--options') }, 'transport', '--options');
+    client = await createClient(url, { transport });
     const where = `${topic} on ${client.transport.name} (${redactUrl(url)})`;
     if (sub === 'list' || sub === 'show') {
       const max = wholeNumber(values.max, '--max') ?? 10_000;

@@ -59,24 +59,21 @@ export async function walkDeadLetters(transport: Transport, options: WalkOptions
     (delivery) => {
       chain = chain.then(async () => {
         if (visited >= options.limit || failure !== undefined) return; // held, given back at the end
-        armIdle();
-        // A copy left in place earlier in this walk (Kafka's nack) that came back: seen already.
         const { headers } = delivery.envelope;
         const identity = `${delivery.envelope.id}|${headers[HEADERS.deadLetterAt] ?? ''}|${headers[HEADERS.originalCoordinates] ?? ''}`;
+        // A copy this walk put back (see leave) came round again: held, never looked at twice.
+        if (seen.has(identity)) return void held++;
+        armIdle();
+        seen.add(identity);
         try {
-          if (seen.has(identity)) {
-            if (await leave(delivery, options.idleMs)) held++;
-            return;
-          }
-          seen.add(identity);
           // Dead-lettered again while this walk runs (a redriven message that fails again): left for the next run.
           if (Number(new Date(headers[HEADERS.deadLetterAt] ?? 0)) >= startedAt) {
-            if (await leave(delivery, options.idleMs)) held++;
+            if (await leave(transport, delivery)) held++;
             return;
           }
           visited++;
           const step = await visit(delivery);
-          if (step === 'hold' || (step === 'skip' && (await leave(delivery, options.idleMs)))) held++;
+          if (step === 'hold' || (step === 'skip' && (await leave(transport, delivery)))) held++;
         } catch (error) {
           failure = error;
           finish();
@@ -97,13 +94,15 @@ export async function walkDeadLetters(transport: Transport, options: WalkOptions
 }
 
 /**
- * Leaves a dead letter in place while others around it are acknowledged. Held and given back at
- * the end where the broker can release; on a log (Kafka: no release, offsets commit in order) a
- * copy goes to the group's retry topic instead, so the offsets after it can commit. True when held.
+ * Leaves a dead letter in the topic while others around it are acknowledged. Held and given back
+ * at the end where the broker can release. On a log (Kafka: no release, and offsets commit in
+ * order, so holding it would hold back the commits after it) the same envelope is appended to the
+ * topic again and this one acknowledged. True when held.
  */
-async function leave(delivery: GatedDelivery, idleMs: number): Promise<boolean> {
-  if (delivery.inner.release !== undefined) return true; // held
-  await delivery.nack(Math.max(idleMs * 2, 60_000));
+async function leave(transport: Transport, delivery: GatedDelivery): Promise<boolean> {
+  if (delivery.inner.release !== undefined) return true;
+  await transport.send([delivery.envelope]);
+  await delivery.ack();
   return false;
 }
 
