@@ -87,7 +87,7 @@ describe.each(['kafka', 'rabbitmq', 'sqs'] as const)('ferry dlq on %s (spawned)'
       expect(run.stdout).not.toMatch(/redriven 0/);
     }
     expect(await leftovers(broker, dlq)).toEqual([]);
-  });
+  }, 600_000);
 
   it('lists without consuming, shows one in full, redrives by filter (dry run first), purges with --yes', async () => {
     const url = brokerUrl(broker);
@@ -144,7 +144,7 @@ describe.each(['kafka', 'rabbitmq', 'sqs'] as const)('ferry dlq on %s (spawned)'
 
     // Reading the dead-letter topic declared no dead-letter topic of its own.
     expect((await leftovers(broker, dlq)).filter((n) => n.includes(`${dlq}.dlq`))).toEqual([]);
-  });
+  }, 900_000);
 });
 
 describe('ferry dlq on memory (spawned, seeded in its process)', () => {
@@ -161,5 +161,5 @@ describe('ferry dlq on memory (spawned, seeded in its process)', () => {
     const unknown = await ferry(['dlq', 'list', 'memory://cli-dlq', 'nothing.dlq', '--idle-ms', '200']);
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toContain('FERRY_NOT_FOUND');
-  });
+  }, 300_000);
 });
