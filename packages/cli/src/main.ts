@@ -1,15 +1,14 @@
 import { parseArgs } from 'node:util';
 import { createClient, FerryError, redactUrl, type Capabilities } from '@ferry/core';
 import { OUTBOX_USAGE, outboxCommands } from './commands/outbox-commands.ts';
+import { USAGE as DLQ_USAGE } from './commands/dlq.ts';
 
 const USAGE = `ferry: operate Ferry topics from the shell
 
   ferry capabilities <url>
       What the transport behind <url> can do (ordering, replay, delay, priority, limits).
 
-  ferry redrive <url> <dead-letter-topic> [--limit N] [--idle-ms MS]
-      Moves dead letters back to the topic they came from, then stops when none arrived for
-      --idle-ms (default 2000) or after --limit messages.
+  ${DLQ_USAGE}
 
 ${OUTBOX_USAGE}
 
@@ -20,13 +19,14 @@ export async function main(argv: string[], out: (line: string) => void = console
   const outbox = outboxCommands(argv, out, err);
   if (outbox) return outbox;
   if (argv[0] === 'bridge') return (await import('./commands/bridge.ts')).run(argv.slice(1), { out, err });
+  if (argv[0] === 'dlq' || argv[0] === 'redrive') return (await import('./commands/dlq.ts')).run(argv[0] === 'dlq' ? argv.slice(1) : argv, { out, err });
   if (argv[0] === 'migrate-check') return (await import('./commands/migrate-check.ts')).run(argv.slice(1), { out, err });
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { limit: { type: 'string' }, 'idle-ms': { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    options: { help: { type: 'boolean', short: 'h' } },
   });
-  const [command, url, topic] = positionals;
+  const [command, url] = positionals;
   if (values.help || !command) {
     out(USAGE);
     return command || values.help ? 0 : 2;
@@ -42,30 +42,12 @@ export async function main(argv: string[], out: (line: string) => void = console
       }
       return 0;
     }
-    if (command === 'redrive' && url && topic) {
-      const limit = values.limit === undefined ? undefined : positiveInt(values.limit, '--limit');
-      const idleMs = values['idle-ms'] === undefined ? 2000 : positiveInt(values['idle-ms'], '--idle-ms');
-      const client = await createClient(url);
-      try {
-        const result = await client.redrive({ deadLetterTopic: topic, idleMs, ...(limit === undefined ? {} : { limit }) });
-        out(`redriven ${result.redriven}, left ${result.skipped}, from ${topic}`);
-      } finally {
-        await client.close();
-      }
-      return 0;
-    }
     err(`Unknown or incomplete command: ${argv.join(' ')}\n\n${USAGE}`);
     return 2;
   } catch (error) {
     err(error instanceof FerryError ? `${error.code}: ${error.message}` : `error: ${(error as Error).message}`);
     return 1;
   }
-}
-
-function positiveInt(text: string, flag: string): number {
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 1) throw new FerryError('FERRY_CONFIG', `${flag} must be a whole number >= 1, got ${JSON.stringify(text)}.`);
-  return n;
 }
 
 export function describe(c: Capabilities): string[] {

@@ -33,6 +33,15 @@ export class CapabilityError extends FerryError {
   }
 }
 
+/** A topic (or its group's queue) that a tool reads does not exist; nothing was created. */
+export class NotFoundError extends FerryError {
+  readonly topic: string;
+  constructor(transport: string, topic: string, what: string, fix: string) {
+    super('FERRY_NOT_FOUND', `The ${transport} broker has no ${what} \`${topic}\`; nothing was created. ${fix}`);
+    this.topic = topic;
+  }
+}
+
 /** publish / consume / start after close. */
 export class ClosedError extends FerryError {
   constructor(what: string) {

@@ -2,6 +2,9 @@
 export { createClient, Client, type ClientOptions, type ClientPlugin, type ClientTarget, type ProducerOptions } from './client/client.ts';
 export { registerTransport } from './client/registry.ts';
 export type { RedriveOptions, RedriveResult, RedriveCandidate } from './client/redrive.ts';
+export type { InspectOptions, Inspection, PurgeOptions } from './client/dead-letters.ts';
+export { describeDeadLetter, type DeadLetter } from './client/dead-letter-view.ts';
+export { selects, type DeadLetterSelector } from './client/dead-letter-selector.ts';
 export { defineMessage, type MessageDefinition, type PayloadIn, type PayloadOut, type DefineMessageOptions } from './message.ts';
 export { Producer, type BatchEntry } from './producer/producer.ts';
 export { buildMessage } from './producer/build-message.ts';

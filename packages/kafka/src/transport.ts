@@ -77,7 +77,9 @@ export class KafkaTransport implements Transport, LoggerAware {
 
   async subscribe(spec: SubscriptionSpec, sink: DeliverySink): Promise<Subscription> {
     // The dead-letter topic too, so dead letters never wait for a topic to be created.
-    await this.topics.ensure([spec.topic, retryTopic(spec.topic, spec.group), delayTopic(spec.topic), spec.deadLetterTopic]);
+    const topics = [spec.topic, retryTopic(spec.topic, spec.group), delayTopic(spec.topic)];
+    if (spec.deadLetterTopic) topics.push(spec.deadLetterTopic); // none when reading a dead-letter topic
+    await this.topics.ensure(topics);
     const started = new KafkaSubscription(spec, sink, {
       driver: this.driver,
       config: this.config,
@@ -89,6 +91,12 @@ export class KafkaTransport implements Transport, LoggerAware {
     });
     await started.start();
     return started;
+  }
+
+  /** A log: any group of an existing topic can read it from the earliest offset. listTopics creates nothing. */
+  async hasGroup(topic: string): Promise<boolean> {
+    const admin = await this.admin();
+    return (await admin.listTopics()).includes(topic);
   }
 
   /** Core closed the subscriptions first. */

@@ -32,6 +32,11 @@ export class MemoryBroker {
     return group;
   }
 
+  /** Whether the topic was published to or subscribed to; creates nothing. */
+  hasTopic(topic: string): boolean {
+    return this.topics.has(topic);
+  }
+
   log(topic: string): TopicLog {
     return this.topic(topic).log;
   }

@@ -66,6 +66,11 @@ export class MemoryTransport implements Transport {
     return member;
   }
 
+  /** A log: a new group of an existing topic starts at its earliest record, so the topic is what counts. */
+  async hasGroup(topic: string): Promise<boolean> {
+    return this.broker.hasTopic(topic);
+  }
+
   async close(): Promise<void> {
     // Nothing of its own to close: core closed the subscriptions.
   }

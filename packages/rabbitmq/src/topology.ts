@@ -144,6 +144,17 @@ export class Topology {
     return count;
   }
 
+  /** Whether a queue exists (a passive check: a 404 closes that channel only, and creates nothing). */
+  async queueExists(queue: string): Promise<boolean> {
+    try {
+      await this.run(async (ch) => void (await ch.checkQueue(queue)));
+      return true;
+    } catch (error) {
+      if (codeOf(error) === 404) return false;
+      throw error;
+    }
+  }
+
   private ensureStream(topic: string): Promise<void> {
     const queue = names.streamQueue(topic);
     const args: Record<string, unknown> = { 'x-queue-type': 'stream', 'x-max-age': this.config.streamMaxAge };

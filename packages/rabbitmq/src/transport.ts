@@ -130,6 +130,11 @@ export class RabbitMqTransport implements Transport, LoggerAware {
     for (const group of groups) await this.topology.ensureGroupQueue(topic, group, orderedByKey, deadLetterTopic);
   }
 
+  /** The group's queue keeps the topic's messages for it: the topic exchange alone keeps nothing. */
+  hasGroup(topic: string, group: string): Promise<boolean> {
+    return this.topology.queueExists(names.groupQueue(topic, group));
+  }
+
   async subscribe(spec: SubscriptionSpec, sink: DeliverySink): Promise<Subscription> {
     // The dead-letter topic first: a group queue with a delivery limit dead-letters into it.
     if (spec.deadLetterTopic) await this.topology.ensureGroupQueue(spec.deadLetterTopic, DEAD_LETTER_GROUP, false);

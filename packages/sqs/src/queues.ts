@@ -110,6 +110,11 @@ export class Queues {
     }
   }
 
+  /** Whether the topic's queue exists; creates nothing. */
+  async exists(topic: string): Promise<boolean> {
+    return this.resolved.has(topic) || (await this.urlOf(this.nameOf(topic))) !== undefined;
+  }
+
   private async urlOf(name: string): Promise<string | undefined> {
     try {
       return (await this.sqs.send(new GetQueueUrlCommand({ QueueName: name }))).QueueUrl;

@@ -108,6 +108,11 @@ export class SqsTransport implements Transport, LoggerAware {
     for (const group of declaration.groups) await this.ownQueue(declaration.topic, group, declaration.deadLetterTopic);
   }
 
+  /** One queue per topic: it exists, or nothing keeps the topic's messages (a subscribe would create it). */
+  hasGroup(topic: string): Promise<boolean> {
+    return this.queues.exists(topic);
+  }
+
   async subscribe(spec: SubscriptionSpec, sink: DeliverySink): Promise<Subscription> {
     const queue = await this.ownQueue(spec.topic, spec.group, spec.deadLetterTopic);
     const subscription = new SqsSubscription(this.sqs, queue, spec, this.config, sink);

@@ -18,6 +18,7 @@ import { giveLogger } from '../logging/transport-logger.ts';
 import { topicsSchema, type TopicGroups } from './group-declarations.ts';
 import { guardTransport } from './guarded-transport.ts';
 import { redrive, type RedriveOptions, type RedriveResult } from './redrive.ts';
+import { inspectDeadLetters, purgeDeadLetters, type Inspection, type InspectOptions, type PurgeOptions } from './dead-letters.ts';
 import { resolveFactory } from './registry.ts';
 import { nestScopes, type TransportScope } from './transport-scope.ts';
 import { mirrorTransport } from '../migration/mirror-transport.ts';
@@ -168,6 +169,20 @@ export class Client {
     this.assertOpen();
     await this.transport.connect?.();
     return redrive(this.transport, options, this.transportScope);
+  }
+
+  /** Reads a dead-letter topic without consuming it (each dead letter is given back at the end). */
+  async inspectDeadLetters(options: InspectOptions): Promise<Inspection> {
+    this.assertOpen();
+    await this.transport.connect?.();
+    return inspectDeadLetters(this.transport, options);
+  }
+
+  /** Removes dead letters for good (all, or those `select` matches). */
+  async purgeDeadLetters(options: PurgeOptions): Promise<{ purged: number; skipped: number }> {
+    this.assertOpen();
+    await this.transport.connect?.();
+    return purgeDeadLetters(this.transport, options);
   }
 
   /** Closes consumers (graceful, see Consumer.close), producers, then the transport. Idempotent. */

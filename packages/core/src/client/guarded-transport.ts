@@ -28,6 +28,7 @@ class GuardedTransport implements Transport {
   readonly capabilities: Capabilities;
   /** Present when the adapter's transport has it. */
   readonly declareGroups: Transport['declareGroups'];
+  readonly hasGroup: Transport['hasGroup'];
   readonly declarations: GroupDeclarations;
   private readonly open = new Set<Subscription>();
   private closing: Promise<void> | undefined;
@@ -37,6 +38,7 @@ class GuardedTransport implements Transport {
     this.capabilities = inner.capabilities;
     this.declarations = new GroupDeclarations(inner);
     this.declareGroups = inner.declareGroups === undefined ? undefined : (declaration) => this.declareOpen(declaration);
+    this.hasGroup = inner.hasGroup === undefined ? undefined : (topic, group) => (this.assertOpen(), inner.hasGroup!(topic, group));
   }
 
   async connect(): Promise<void> {

@@ -1,26 +1,35 @@
 import { randomUUID } from 'node:crypto';
 import { HEADERS, type OutgoingMessage } from '../spi/envelope.ts';
 import type { Delivery } from '../spi/delivery.ts';
-import { DEAD_LETTER_GROUP, type Transport } from '../spi/transport.ts';
-import { openSubscription } from './guarded-transport.ts';
+import type { Transport } from '../spi/transport.ts';
+import { describeDeadLetter, type RedriveCandidate } from './dead-letter-view.ts';
+import { selects, type DeadLetterSelector } from './dead-letter-selector.ts';
+import { walkDeadLetters } from './dead-letter-walk.ts';
 import type { TransportScope } from './transport-scope.ts';
+
+export type { RedriveCandidate } from './dead-letter-view.ts';
 
 export interface RedriveOptions {
   /** The dead-letter topic to drain, e.g. `orders.dlq`. */
   readonly deadLetterTopic: string;
-  /** Stop after this many messages. */
+  /** Stop after this many dead letters were looked at (redriven or left). */
   readonly limit?: number;
   /** Stop when no dead letter arrived for this long. Default 1,000 ms. */
   readonly idleMs?: number;
-  /** Return false to leave a message in the dead letter. */
+  /** Only these (reason or kind, type, original topic, age); the others stay in the dead letter. */
+  readonly select?: DeadLetterSelector;
+  /** Return false to leave a message in the dead letter (with `select`, both must agree). */
   readonly filter?: (deadLetter: RedriveCandidate) => boolean;
+  /** Count what would be redriven and change nothing: every dead letter is given back. */
+  readonly dryRun?: boolean;
+  /** Called after each dead letter looked at (progress output). */
+  readonly onProgress?: (progress: RedriveResult) => void;
 }
 
-/** A dead letter as `filter` sees it. */
-export type RedriveCandidate = Pick<Delivery, 'envelope' | 'attempt' | 'coordinates'>;
-
 export interface RedriveResult {
+  /** Sent back to their topic (with dryRun: would be). */
   readonly redriven: number;
+  /** Left in the dead letter: not selected, or a payload left out to fit the transport. */
   readonly skipped: number;
 }
 
@@ -39,54 +48,41 @@ const DEAD_LETTER_HEADERS = new Set<string>([
   HEADERS.originalCoordinates,
 ]);
 
+/** Dead letters in flight at once: enough to hold the ones left in place while the walk goes on. */
+const WINDOW = 1000;
+
 /**
  * Moves dead letters back to the topic they came from (header `ferry-original-topic`) with their
  * id, key and payload, as a first attempt. Every group of that topic sees them again: groups that
- * had handled them drop them through their idempotency store.
+ * had handled them drop them through their idempotency store. A dead-letter topic the broker does
+ * not have is a NotFoundError (FERRY_NOT_FOUND), and nothing is created.
  */
 export async function redrive(transport: Transport, options: RedriveOptions, scope: TransportScope = (work) => work()): Promise<RedriveResult> {
-  const idleMs = options.idleMs ?? 1000;
-  const limit = options.limit ?? Number.POSITIVE_INFINITY;
   let redriven = 0;
   let skipped = 0;
-  let idleTimer: NodeJS.Timeout | undefined;
-  let finish!: () => void;
-  const done = new Promise<void>((resolve) => (finish = resolve));
-  const armIdle = () => {
-    clearTimeout(idleTimer);
-    idleTimer = setTimeout(finish, idleMs);
-  };
-  let chain = Promise.resolve();
-  const subscription = await openSubscription(
+  const now = Date.now();
+  await walkDeadLetters(
     transport,
-    { topic: options.deadLetterTopic, group: DEAD_LETTER_GROUP, maxInFlight: 1, start: { from: 'stored' }, deadLetterTopic: `${options.deadLetterTopic}.dlq`, handlerTimeoutMs: 60_000, orderedByKey: true, delivery: 'at-least-once' },
-    (delivery) => {
-      // One at a time, in order, so a redrive keeps per-key order and the limit is exact.
-      chain = chain.then(async () => {
-        if (redriven + skipped >= limit) return;
-        armIdle();
-        // A dead letter whose payload was left out to fit the transport cannot be redriven (it has no payload).
-        if (delivery.envelope.headers[HEADERS.deadLetterTruncated] === 'payload' || (options.filter && !options.filter(delivery))) {
-          skipped++;
-          await delivery.nack(idleMs * 2); // stays in the dead letter, out of this run's way
-        } else {
-          // In the plugins' scope: the copy keeps the trace context it was dead-lettered with.
-          await scope(async () => {
-            await transport.send([restored(delivery)]);
-            await delivery.ack();
-          });
-          redriven++;
-        }
-        if (redriven + skipped >= limit) finish();
+    { deadLetterTopic: options.deadLetterTopic, idleMs: options.idleMs ?? 1000, limit: options.limit ?? Number.POSITIVE_INFINITY, maxInFlight: WINDOW, orderedByKey: false },
+    async (delivery) => {
+      // A dead letter whose payload was left out to fit the transport cannot be redriven (it has no payload).
+      const wanted =
+        delivery.envelope.headers[HEADERS.deadLetterTruncated] !== 'payload' &&
+        (options.select === undefined || selects(options.select, describeDeadLetter(delivery), now)) &&
+        (options.filter === undefined || options.filter(delivery));
+      if (!wanted) skipped++;
+      else redriven++;
+      options.onProgress?.({ redriven, skipped });
+      if (options.dryRun) return 'hold';
+      if (!wanted) return 'skip';
+      // In the plugins' scope: the copy keeps the trace context it was dead-lettered with.
+      await scope(async () => {
+        await transport.send([restored(delivery)]);
+        await delivery.ack();
       });
+      return 'settled';
     },
   );
-  armIdle();
-  await done;
-  clearTimeout(idleTimer);
-  await subscription.stop?.();
-  await chain;
-  await subscription.close();
   return { redriven, skipped };
 }
 

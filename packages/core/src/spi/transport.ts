@@ -27,6 +27,12 @@ export interface Transport {
    * Leave it out when a topic keeps its messages for groups that come later (a log).
    */
   declareGroups?(declaration: GroupDeclaration): Promise<void>;
+  /**
+   * Whether the broker keeps `topic`'s messages for `group` now (its topic or queue exists),
+   * creating nothing. Tools that read what exists (`ferry dlq`) ask before subscribing, which
+   * would create it. Leave it out when you cannot tell: they then subscribe as a consumer would.
+   */
+  hasGroup?(topic: string, group: string): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -58,7 +64,11 @@ export interface SubscriptionSpec {
   readonly maxInFlight: number;
   /** `stored`: the group's committed position; a new group starts at the earliest retained message. */
   readonly start: StartPosition;
-  /** Where core sends dead letters: a queue broker declares it now, kept for DEAD_LETTER_GROUP until redriven. */
+  /**
+   * Where core sends dead letters: a queue broker declares it now, kept for DEAD_LETTER_GROUP until
+   * redriven. Empty when nothing is dead-lettered from this subscription (reading a dead-letter
+   * topic): declare nothing then.
+   */
   readonly deadLetterTopic: string;
   /** Longest core holds a delivery: a broker with leases (SQS visibility) extends them up to this. */
   readonly handlerTimeoutMs: number;
