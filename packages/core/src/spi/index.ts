@@ -20,7 +20,10 @@ export { envelopeSize } from './size.ts';
 export { parseOptions } from '../config/parse.ts';
 export { topicPatternsSchema, matchesTopic } from '../config/topic-patterns.ts';
 export { tlsOptionsSchema } from '../config/tls-options.ts';
-export { redactUrl, redactText } from '../redact.ts';
+export { redactUrl, redactText, redactSecrets, redactError } from '../redact.ts';
+export { redactWhenShown } from '../redacted-inspect.ts';
+export { connectionError, classifyConnectFailure, withinTimeout, type ConnectFailure } from '../connect-errors.ts';
 
 // Errors an adapter throws.
 export { FerryError, ConfigError, CapabilityError, ClosedError, MessageTooLargeError, PublishError, NoGroupError } from '../errors.ts';
+export { ConnectionError, type ConnectFailureKind } from '../connect-errors.ts';

@@ -1,0 +1,16 @@
+import { inspect } from 'node:util';
+import { redactFields } from './logging/redact-fields.ts';
+
+/**
+ * Makes `target` show its secrets masked wherever it is printed: util.inspect / console.log
+ * (`[inspect.custom]`) and JSON.stringify (`toJSON`), as what `view` returns (default: its own
+ * fields) with secret-looking fields, URL passwords and private keys replaced by `***`. Both are
+ * non-enumerable, so spreading the object copies its data only. Returns `target`.
+ */
+export function redactWhenShown<T extends object>(target: T, view: () => Readonly<Record<string, unknown>> = () => ({ ...target })): T {
+  const shown = () => redactFields(view());
+  // A non-string result is inspected by Node in turn, with the caller's options.
+  Object.defineProperty(target, inspect.custom, { value: shown, configurable: true });
+  Object.defineProperty(target, 'toJSON', { value: shown, configurable: true });
+  return target;
+}
