@@ -62,7 +62,7 @@ function fixFor(kind: ConnectFailureKind, f: ConnectFailure): string {
   const timeout = `\`connectTimeoutMs\` (now ${f.timeoutMs} ms)`;
   switch (kind) {
     case 'auth':
-      return `The broker refused the credentials: check the user name and password in ${f.credentialsIn ?? 'the URL'} (and that the user may use this broker); retrying cannot help, so this did not wait for the transport option ${timeout}.`;
+      return `The broker refused the login: check the user name and password in ${f.credentialsIn ?? 'the URL'} (and that the user may use this broker); retrying cannot help, so this did not wait for the transport option ${timeout}.`;
     case 'tls':
       return `The TLS handshake failed: check that the port speaks TLS, that the broker's certificate is valid for this host name and trusted (the transport option \`tls.ca\` for a private CA). Retrying cannot help, so this did not wait for the transport option ${timeout}.`;
     default:
@@ -85,7 +85,7 @@ function chain(error: unknown): Error[] {
 }
 
 const TLS_CODE = /^(CERT_|ERR_TLS_|ERR_SSL_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_(VERIFY|GET)_|HOSTNAME_MISMATCH)/;
-const TLS_TEXT = /certificate|self[- ]signed|SSL routines|wrong version number|TLS handshake|tlsv1 alert/i;
+const TLS_TEXT = /certificate|self[- ]signed|SSL routines|wrong version number|TLS handshake|tlsv1 alert|before secure TLS connection/i;
 const AUTH_TEXT = /ACCESS[-_]REFUSED|SASL|authenticat|InvalidClientTokenId|SignatureDoesNotMatch|UnrecognizedClient|InvalidAccessKeyId|MissingAuthenticationToken|security token|credentials/i;
 
 /** Sorts a client's connect error into connection, auth or TLS by its codes, names and messages. */
@@ -93,7 +93,7 @@ export function classifyConnectFailure(error: unknown): ConnectFailureKind {
   const errors = chain(error);
   const code = (e: Error) => String((e as { code?: unknown }).code ?? '');
   if (errors.some((e) => TLS_CODE.test(code(e)) || TLS_TEXT.test(e.message))) return 'tls';
-  if (errors.some((e) => AUTH_TEXT.test(`${e.name} ${code(e)} ${e.message}`))) return 'auth';
+  if (errors.some((e) => AUTH_TEXT.test(`${e.name} ${code(e)} ${String((e as { type?: unknown }).type ?? '')} ${e.message}`))) return 'auth';
   return 'connection';
 }
 

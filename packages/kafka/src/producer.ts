@@ -84,7 +84,7 @@ export class BatchingProducer {
       await this.replace(producer);
       await this.sendWith(this.producer, items);
     } catch (error) {
-      throw publishError(error, this.config.maxMessageBytes);
+      throw publishError(error, this.config.maxMessageBytes, this.config.sasl?.password);
     }
   }
 
@@ -125,7 +125,7 @@ export class BatchingProducer {
     } catch (error) {
       sent.catch(() => undefined);
       if (isSequenceDesync(error)) throw error; // flush retries it on a fresh producer
-      throw publishError(error, this.config.maxMessageBytes);
+      throw publishError(error, this.config.maxMessageBytes, this.config.sasl?.password);
     } finally {
       clearTimeout(timer);
     }
@@ -142,12 +142,13 @@ function itemOf(record: ProducerRecord, envelope: Envelope): Item {
   return { record, size: envelopeSize(envelope) + recordOverhead(envelope) };
 }
 
-/** A kafkajs send error as a PublishError, naming the size limit when the broker refused a size. */
-export function publishError(error: unknown, limit: number): PublishError {
+/** A kafkajs send error as a PublishError, naming the size limit when the broker refused a size; `secret` (the SASL password) is stripped. */
+export function publishError(error: unknown, limit: number, secret?: string): PublishError {
   const type = (error as { type?: string } | undefined)?.type;
   return PublishError.from(error, (reason) =>
     type === 'MESSAGE_TOO_LARGE' || type === 'RECORD_LIST_TOO_LARGE'
       ? `Kafka refused the publish as too large (${reason}); the transport accepts messages up to ${limit} bytes (kafka.maxMessageBytes), which must stay below the topic's max.message.bytes.`
       : `Kafka did not accept the publish: ${reason}`,
+    [secret],
   );
 }
