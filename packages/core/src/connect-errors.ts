@@ -39,6 +39,8 @@ export interface ConnectFailure {
   readonly kind?: ConnectFailureKind;
   /** The transport's connect timeout, named in the message as the option `connectTimeoutMs`. */
   readonly timeoutMs: number;
+  /** The option that set `timeoutMs`, when another than `connectTimeoutMs` bounded the wait (a publish waiting out an outage). */
+  readonly timeoutOption?: string;
   /** Literal secrets (a SASL password) to strip from the message and cause besides what redactText finds. */
   readonly secrets?: readonly (string | undefined)[];
   /** Where credentials are given for this transport (for the FERRY_AUTH fix). Default: the URL. */
@@ -59,7 +61,7 @@ export function connectionError(f: ConnectFailure): ConnectionError {
 }
 
 function fixFor(kind: ConnectFailureKind, f: ConnectFailure): string {
-  const timeout = `\`connectTimeoutMs\` (now ${f.timeoutMs} ms)`;
+  const timeout = `\`${f.timeoutOption ?? 'connectTimeoutMs'}\` (now ${f.timeoutMs} ms)`;
   switch (kind) {
     case 'auth':
       return `The broker refused the login: check the user name and password in ${f.credentialsIn ?? 'the URL'} (and that the user may use this broker); retrying cannot help, so this did not wait for the transport option ${timeout}.`;
@@ -104,7 +106,8 @@ function describe(error: unknown): string {
   const outer = errors[0]!.message || errors[0]!.name;
   const inner = errors[errors.length - 1]!;
   const innerText = inner.message || (inner as { code?: string }).code || inner.name;
-  return innerText && !outer.includes(innerText) ? `${outer} (${innerText})` : outer;
+  const text = innerText && !outer.includes(innerText) ? `${outer} (${innerText})` : outer;
+  return text.replace(/\s+/g, ' ').trim();
 }
 
 /**

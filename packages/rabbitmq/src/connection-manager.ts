@@ -1,5 +1,5 @@
 import amqp, { type ChannelModel } from 'amqplib';
-import { ClosedError, FerryError, redactText, redactUrl } from '@ferry/core/spi';
+import { classifyConnectFailure, ClosedError, connectionError, ConnectionError, type ConnectFailureKind } from '@ferry/core/spi';
 import type { ResolvedConfig } from './options.ts';
 import { batchSocketWrites } from './write-batching.ts';
 
@@ -16,14 +16,7 @@ interface Waiter {
   timer: NodeJS.Timeout;
 }
 
-export class ConnectionError extends FerryError {
-  /** True when connecting gave up for good (refused credentials, first connect timed out). */
-  readonly fatal: boolean;
-  constructor(message: string, options?: { cause?: unknown; fatal?: boolean }) {
-    super('FERRY_CONNECTION', message, options);
-    this.fatal = options?.fatal ?? false;
-  }
-}
+export { ConnectionError };
 
 /**
  * The broker refused the login (amqplib: `Handshake terminated by server: 403 (ACCESS-REFUSED) ...`):
@@ -104,14 +97,8 @@ export class ConnectionManager {
         reject,
         timer: setTimeout(() => {
           this.waiters = this.waiters.filter((w) => w !== waiter);
-          reject(
-            new ConnectionError(
-              `No connection to RabbitMQ at ${redactUrl(this.config.url)} within ${timeoutMs} ms` +
-                (this.lastError ? `: ${redactText(this.lastError.message)}` : '') +
-                '. Check that the broker is up and reachable.',
-              { cause: this.lastError },
-            ),
-          );
+          const first = this.generation === 0;
+          reject(this.failure(first ? `${this.attempt + 1} connection attempts within ${timeoutMs} ms` : `to reconnect after a connection loss, for ${timeoutMs} ms`, undefined, first ? undefined : 'publishTimeoutMs', timeoutMs));
         }, timeoutMs),
       };
       this.waiters.push(waiter);
@@ -178,7 +165,8 @@ export class ConnectionManager {
         await connection.close().catch(() => undefined);
       }
       if ((this.state as State) === 'closed') return;
-      if (isLoginRefused(this.lastError) || this.pastFirstDeadline()) {
+      // Refused credentials, and a first connect's certificate problem, do not get better by retrying.
+      if (isLoginRefused(this.lastError) || (this.generation === 0 && classifyConnectFailure(this.lastError) === 'tls') || this.pastFirstDeadline()) {
         this.failWaiters();
         return;
       }
@@ -193,14 +181,29 @@ export class ConnectionManager {
   /** The first connect gave up: waiters fail now; a later call starts over. */
   private failWaiters(): void {
     this.state = 'idle';
-    const error = new ConnectionError(
-      `Cannot connect to RabbitMQ at ${redactUrl(this.config.url)}: ${redactText(this.lastError?.message ?? 'unknown error')}`,
-      { cause: this.lastError, fatal: true },
-    );
+    const took = Date.now() - (this.firstDeadline - this.config.connectTimeoutMs);
+    const error = this.failure(`${this.attempt + 1} connection attempt${this.attempt === 0 ? '' : 's'} over ${took} ms`, undefined, undefined, this.config.connectTimeoutMs, true);
     for (const w of this.waiters.splice(0)) {
       clearTimeout(w.timer);
       w.reject(error);
     }
+  }
+
+  /** The connect failure as Ferry's ConnectionError: code by the last error (refused login: FERRY_AUTH), address redacted. */
+  private failure(tried: string, kind: ConnectFailureKind | undefined, timeoutOption: string | undefined, timeoutMs: number, fatal?: boolean): ConnectionError {
+    const { url } = this.config;
+    return connectionError({
+      broker: 'RabbitMQ',
+      address: url,
+      tried,
+      error: this.lastError,
+      kind: kind ?? (this.lastError ? undefined : 'connection'),
+      timeoutMs,
+      timeoutOption,
+      secrets: [decodeURIComponent(url.password)],
+      hint: this.lastError && isLoginRefused(this.lastError) ? `Also check that the user may open the vhost \`${url.pathname.length > 1 ? decodeURIComponent(url.pathname.slice(1)) : '/'}\`.` : undefined,
+      fatal,
+    });
   }
 
   private handleLost(connection: ChannelModel): void {

@@ -1,5 +1,5 @@
 import type { SQSClient } from '@aws-sdk/client-sqs';
-import { CapabilityError, DEAD_LETTER_GROUP, MessageTooLargeError, PublishError, type Capabilities, type DeliverySink, type GroupDeclaration, type OutgoingMessage, type Subscription, type SubscriptionSpec, type Transport } from '@ferry/core/spi';
+import { CapabilityError, DEAD_LETTER_GROUP, MessageTooLargeError, PublishError, redactWhenShown, type Capabilities, type DeliverySink, type GroupDeclaration, type OutgoingMessage, type Subscription, type SubscriptionSpec, type Transport } from '@ferry/core/spi';
 import { createSqsClient } from './client.ts';
 import { encode } from './codec.ts';
 import { resolveConfig, SQS_LIMITS, type ResolvedConfig } from './options.ts';
@@ -24,7 +24,9 @@ export class SqsTransport implements Transport {
   private readonly publisher: Publisher;
 
   constructor(url: URL, options: Readonly<Record<string, unknown>> = {}) {
-    this.config = resolveConfig(url, options);
+    // The config holds the credentials (secret key, session token): printed, they show masked.
+    this.config = redactWhenShown(resolveConfig(url, options));
+    redactWhenShown(this, () => ({ name: this.name, config: this.config }));
     this.capabilities = {
       // FIFO queues keep per-key order across consumers (one message group per key in flight at a time).
       orderingByKey: this.config.fifoTopics.length > 0,
