@@ -66,7 +66,7 @@ function fixFor(kind: ConnectFailureKind, f: ConnectFailure): string {
     case 'auth':
       return `The broker refused the login: check the user name and password in ${f.credentialsIn ?? 'the URL'} (and that the user may use this broker); retrying cannot help, so this did not wait for the transport option ${timeout}.`;
     case 'tls':
-      return `The TLS handshake failed: check that the port speaks TLS, that the broker's certificate is valid for this host name and trusted (the transport option \`tls.ca\` for a private CA). Retrying cannot help, so this did not wait for the transport option ${timeout}.`;
+      return `The TLS handshake failed: check that the port speaks TLS, that the broker's certificate is valid for this host name and trusted (for a private CA: the transport option \`tls.ca\` where it has one, or NODE_EXTRA_CA_CERTS). Retrying cannot help, so this did not wait for the transport option ${timeout}.`;
     default:
       return `Check that the broker is running and reachable at this host and port (DNS, firewall, container port mapping). Ferry gave up after the transport option ${timeout}: raise it if the broker needs longer to start.`;
   }
