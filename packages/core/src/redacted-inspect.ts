@@ -7,7 +7,7 @@ import { redactFields } from './logging/redact-fields.ts';
  * fields) with secret-looking fields, URL passwords and private keys replaced by `***`. Both are
  * non-enumerable, so spreading the object copies its data only. Returns `target`.
  */
-export function redactWhenShown<T extends object>(target: T, view: () => Readonly<Record<string, unknown>> = () => ({ ...target })): T {
+export function redactWhenShown<T extends object>(target: T, view: () => Readonly<Record<string, unknown>> = () => ({ ...(target as Record<string, unknown>) })): T {
   const shown = () => redactFields(view());
   // A non-string result is inspected by Node in turn, with the caller's options.
   Object.defineProperty(target, inspect.custom, { value: shown, configurable: true });
