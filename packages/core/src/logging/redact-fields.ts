@@ -1,7 +1,7 @@
 import { redactText, redactUrl } from '../redact.ts';
 
 /** Field names whose values never reach a log: credentials under any of their usual names. */
-const SECRET_NAME = /^pass$|^key$|^pfx$|pass(word|wd|phrase)|secret|token|authori[sz]ation|credential|cookie|api[-_]?key|private[-_]?key|session[-_]?key|sasl/i;
+const SECRET_NAME = /^pass$|pass(word|wd|phrase)|secret|token|authori[sz]ation|credential|cookie|api[-_]?key|private[-_]?key|session[-_]?key|sasl/i;
 
 /**
  * A copy of `fields` safe to log: values under secret-looking names become `***`, URLs with
