@@ -3,16 +3,27 @@
  * FERRY_URL=kafka://127.0.0.1:9092 (or amqp://..., sqs://...) runs the same code on a broker.
  *
  *   pnpm demo
+ *   pnpm demo kafka://127.0.0.1:9092
  *   FERRY_URL=amqp://guest:guest@127.0.0.1:5672 pnpm demo
  *   FERRY_URL=sqs://k:s@us-east-1?endpoint=http://127.0.0.1:9324 FERRY_OPTIONS='{"waitTimeSeconds":1}' pnpm demo
  *
- * FERRY_OPTIONS: adapter options as JSON (docs/adapters/<name>.md).
+ * FERRY_OPTIONS: adapter options as JSON (docs/adapters/<name>.md). A failure (broker unreachable,
+ * credentials refused, a bad option) prints one paragraph, the error's code and message, and exits 1.
  */
 import { z } from 'zod';
-import { createClient, defineMessage, HEADERS, NonRetryableError, DEAD_LETTER_GROUP } from '@ferry/core';
-import { redactUrl } from '@ferry/core/spi';
+import { createClient, defineMessage, FerryError, HEADERS, NonRetryableError, DEAD_LETTER_GROUP } from '@ferry/core';
+import { redactText, redactUrl } from '@ferry/core/spi';
 
-const url = process.env.FERRY_URL ?? 'memory://demo';
+const url = process.argv[2] ?? process.env.FERRY_URL ?? 'memory://demo';
+
+// Errors explain themselves (code, what was tried, the fix): show that, not a stack trace.
+const fail = (error: unknown) => {
+  const text = error instanceof FerryError ? `${error.message} (${error.code})` : redactText(error instanceof Error ? error.message : String(error));
+  process.stderr.write(`Ferry demo failed on ${redactUrl(url)}: ${text}\n`);
+  process.exit(1);
+};
+process.on('uncaughtException', fail);
+process.on('unhandledRejection', fail);
 // A topic per run, so a broker that keeps messages (Kafka) shows this run only.
 const run = Date.now().toString(36);
 

@@ -1,4 +1,4 @@
-import { redactText } from './redact.ts';
+import { redactError, redactSecrets } from './redact.ts';
 
 /**
  * Every error Ferry throws is a FerryError with a stable `code`, so callers can branch without
@@ -71,11 +71,12 @@ export class PublishError extends FerryError {
 
   /**
    * A broker client's send error as a PublishError: returned as is when it is one already, else
-   * `describe` gets the client's message with credentials redacted, and the original is the cause.
+   * `describe` gets the client's message with credentials (and the literal `secrets`) redacted, and
+   * the cause is the client's error, redacted likewise.
    */
-  static from(error: unknown, describe: (reason: string) => string): PublishError {
+  static from(error: unknown, describe: (reason: string) => string, secrets: readonly (string | undefined)[] = []): PublishError {
     if (error instanceof PublishError) return error;
-    return new PublishError(describe(redactText(error instanceof Error ? error.message : String(error))), { cause: error });
+    return new PublishError(describe(redactSecrets(error instanceof Error ? error.message : String(error), secrets)), { cause: redactError(error, secrets) });
   }
 }
 

@@ -49,6 +49,7 @@ export type { Transport, TransportFactory, StartPosition } from './spi/transport
 export type { Coordinates } from './spi/delivery.ts';
 export { DEAD_LETTER_GROUP } from './spi/transport.ts';
 export * from './errors.ts';
+export { ConnectionError, type ConnectFailureKind } from './connect-errors.ts';
 
 // Moving between brokers
 export { migrateCheck, type MigrationFinding, type MigrationUsage, type TransportProfile } from './migration/migrate-check.ts';

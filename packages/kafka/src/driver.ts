@@ -22,7 +22,7 @@ import {
   type SASLOptions,
   type Transaction,
 } from 'kafkajs';
-import { redactText, type Logger } from '@ferry/core/spi';
+import { redactSecrets, type Logger } from '@ferry/core/spi';
 import { assignPartitions } from './assigner.ts';
 import { kafkaLogLine, logLine } from './log-line.ts';
 import { stablePartitioner } from './partitioner.ts';
@@ -76,11 +76,7 @@ const LEVELS = {
 } as const;
 
 export function createDriver(config: ResolvedConfig): Driver {
-  const secret = config.sasl?.password;
-  const redact = (text: string) => {
-    const out = redactText(text);
-    return secret ? out.split(secret).join('***') : out;
-  };
+  const redact = (text: string) => redactSecrets(text, [config.sasl?.password]);
   const threshold = LEVELS[config.logLevel as keyof typeof LEVELS];
   let logger: Logger | undefined;
   const kafka = new Kafka({

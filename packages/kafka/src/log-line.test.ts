@@ -16,6 +16,8 @@ describe('kafkajs log lines', () => {
     const dropped = entry('Connection', logLevel.ERROR, 'Connection error: read ECONNRESET');
     expect(logLine(retried, logLevel.ERROR, plain)).toBeUndefined();
     expect(logLine(dropped, logLevel.ERROR, plain)).toBeUndefined();
+    // An unreachable seed broker: the transport's connect fails with a ConnectionError instead of a line per retry.
+    expect(logLine(entry('BrokerPool', logLevel.ERROR, 'Failed to connect to seed broker, trying another broker from the list: Connection error: connect ECONNREFUSED 127.0.0.1:9999'), logLevel.ERROR, plain)).toBeUndefined();
     expect(logLine(retried, logLevel.WARN, plain)).toMatch(/^\[ferry:kafka\] WARN Producer: Failed to send messages: .*"retryCount":0/);
     expect(logLine(entry('Connection', logLevel.ERROR, 'Response Metadata(key: 3, version: 6)'), logLevel.DEBUG, plain)).toBeUndefined();
   });

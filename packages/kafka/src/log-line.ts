@@ -7,6 +7,8 @@ import { logLevel as KafkaLogLevel, type LogEntry } from 'kafkajs';
  *   - error responses of a request (an existing topic, a leader moving): the request's caller
  *     gets the error if it matters;
  *   - a dropped connection: kafkajs reconnects; if its retries run out the caller gets the error;
+ *   - a failed connect to a seed broker: kafkajs tries again; the transport's connect fails with a
+ *     ConnectionError that says why once it gives up;
  *   - "Failed to send messages" for a retriable send error (a moved leader, a dropped connection):
  *     kafkajs refreshes metadata and sends again; if it gives up, publish() fails with PublishError.
  * `redact` removes credentials before anything is written.
@@ -23,7 +25,7 @@ export function kafkaLogLine(entry: LogEntry, threshold: number, redact: (text: 
   const { message, ...extra } = entry.log;
   if (entry.namespace === 'Connection' && message.startsWith('Response') && entry.level !== KafkaLogLevel.DEBUG) return undefined;
   let level: number = entry.level;
-  if (level === KafkaLogLevel.ERROR && entry.namespace === 'Connection') level = KafkaLogLevel.WARN;
+  if (level === KafkaLogLevel.ERROR && (entry.namespace === 'Connection' || entry.namespace === 'BrokerPool')) level = KafkaLogLevel.WARN;
   if (level === KafkaLogLevel.ERROR && entry.namespace === 'Producer' && message.startsWith('Failed to send messages')) level = KafkaLogLevel.WARN;
   if (level > threshold) return undefined;
   const name = level <= KafkaLogLevel.ERROR ? 'error' : level === KafkaLogLevel.WARN ? 'warn' : level === KafkaLogLevel.INFO ? 'info' : 'debug';

@@ -81,6 +81,9 @@ export const optionsSchema = z
     maxDelayMs: z.number().int().min(1).default(SEVEN_DAYS_MS),
     /** Transaction timeout of the transactional producers (consume-transform-produce). */
     transactionTimeoutMs: z.number().int().min(1000).default(60_000),
+    /** Longest the first connect keeps trying (unreachable, refused, still starting) before it fails with FERRY_CONNECTION. */
+    connectTimeoutMs: z.number().int().min(100).default(10_000),
+    /** One TCP/TLS connection attempt (kafkajs's connectionTimeout). */
     connectionTimeoutMs: z.number().int().min(100).default(3_000),
     requestTimeoutMs: z.number().int().min(100).default(30_000),
     /** kafkajs's retry of requests (connection loss, leader changes). */

@@ -25,8 +25,6 @@ export class BatchingProducer {
     /** Makes a kafkajs producer: one at start, a fresh one when the current one is out of sequence. */
     private readonly createProducer: () => DriverProducer,
     private readonly config: ResolvedConfig,
-    /** Turns a failed connect into the transport's connection error (FERRY_TLS, FERRY_AUTH, ...). */
-    private readonly connectError: (error: unknown) => Error = (error) => error as Error,
   ) {
     this.producer = createProducer();
     const p = config.producer;
@@ -45,7 +43,7 @@ export class BatchingProducer {
   connect(): Promise<void> {
     this.connecting ??= this.producer.connect().then(() => void (this.connected = true)).catch((error: unknown) => {
       this.connecting = undefined;
-      throw this.connectError(error);
+      throw error;
     });
     return this.connecting;
   }
@@ -86,7 +84,7 @@ export class BatchingProducer {
       await this.replace(producer);
       await this.sendWith(this.producer, items);
     } catch (error) {
-      throw publishError(error, this.config.maxMessageBytes);
+      throw publishError(error, this.config.maxMessageBytes, this.config.sasl?.password);
     }
   }
 
@@ -127,14 +125,12 @@ export class BatchingProducer {
     } catch (error) {
       sent.catch(() => undefined);
       if (isSequenceDesync(error)) throw error; // flush retries it on a fresh producer
-      throw publishError(error, this.config.maxMessageBytes);
+      throw publishError(error, this.config.maxMessageBytes, this.config.sasl?.password);
     } finally {
       clearTimeout(timer);
     }
   }
 }
-
-const CONNECT_CODES = new Set(['FERRY_TLS', 'FERRY_AUTH']);
 
 /** The broker's OUT_OF_ORDER_SEQUENCE_NUMBER (error code 45), as kafkajs raises it. */
 function isSequenceDesync(error: unknown): boolean {
@@ -146,14 +142,13 @@ function itemOf(record: ProducerRecord, envelope: Envelope): Item {
   return { record, size: envelopeSize(envelope) + recordOverhead(envelope) };
 }
 
-/** A kafkajs send error as a PublishError, naming the size limit when the broker refused a size. */
-export function publishError(error: unknown, limit: number): FerryError {
-  // A connect that failed (untrusted certificate, refused credentials) keeps its own code.
-  if (error instanceof FerryError && CONNECT_CODES.has(error.code)) return error;
+/** A kafkajs send error as a PublishError, naming the size limit when the broker refused a size; `secret` (the SASL password) is stripped. */
+export function publishError(error: unknown, limit: number, secret?: string): PublishError {
   const type = (error as { type?: string } | undefined)?.type;
   return PublishError.from(error, (reason) =>
     type === 'MESSAGE_TOO_LARGE' || type === 'RECORD_LIST_TOO_LARGE'
       ? `Kafka refused the publish as too large (${reason}); the transport accepts messages up to ${limit} bytes (kafka.maxMessageBytes), which must stay below the topic's max.message.bytes.`
       : `Kafka did not accept the publish: ${reason}`,
+    [secret],
   );
 }

@@ -1,5 +1,6 @@
-import { connectionFailure, type Capabilities, type DeliverySink, type Logger, type LoggerAware, type OutgoingMessage, type Subscription, type SubscriptionSpec, type Transport } from '@ferry/core/spi';
+import { redactWhenShown, type Capabilities, type DeliverySink, type Logger, type LoggerAware, type OutgoingMessage, type Subscription, type SubscriptionSpec, type Transport } from '@ferry/core/spi';
 import { encode } from './codec.ts';
+import { connectWithin } from './connect.ts';
 import { createDriver, type Driver, type DriverAdmin, type ProducerRecord } from './driver.ts';
 import { delayTopic, retryTopic } from './names.ts';
 import { resolveConfig, type ResolvedConfig } from './options.ts';
@@ -23,9 +24,11 @@ export class KafkaTransport implements Transport, LoggerAware {
   private readonly topics: Topics;
   private readonly producer: BatchingProducer;
   private adminClient: Promise<DriverAdmin> | undefined;
+  private connecting: Promise<void> | undefined;
 
   constructor(url: URL, options: Readonly<Record<string, unknown>> = {}) {
-    this.config = resolveConfig(url, options);
+    this.config = redactWhenShown(resolveConfig(url, options));
+    redactWhenShown(this, () => ({ name: this.name, config: this.config }));
     this.capabilities = {
       orderingByKey: true,
       fanOut: true,
@@ -38,18 +41,7 @@ export class KafkaTransport implements Transport, LoggerAware {
     };
     this.driver = createDriver(this.config);
     this.topics = new Topics(() => this.admin(), this.config);
-    this.producer = new BatchingProducer(() => this.driver.producer({ idempotent: this.config.producer.idempotent }), this.config, (error) => this.connectError(error));
-  }
-
-  /** A connect error of kafkajs as FERRY_TLS / FERRY_AUTH / FERRY_CONNECTION, without the password. */
-  private connectError(error: unknown): Error {
-    return connectionFailure(error, {
-      broker: 'Kafka',
-      address: this.config.bootstrap.join(','),
-      options: 'kafka',
-      credentials: 'the URL\'s user:password, or the option `kafka.sasl`',
-      secrets: [this.config.sasl?.password],
-    });
+    this.producer = new BatchingProducer(() => this.driver.producer({ idempotent: this.config.producer.idempotent }), this.config);
   }
 
   /** kafkajs's log lines go to the application's logger (redacted, at the `logLevel` threshold). */
@@ -57,8 +49,17 @@ export class KafkaTransport implements Transport, LoggerAware {
     this.driver.setLogger(logger);
   }
 
-  async connect(): Promise<void> {
-    await Promise.all([this.admin(), this.producer.connect()]);
+  /** Connects once, within connectTimeoutMs; a failure is a ConnectionError, and the next call tries again. */
+  connect(): Promise<void> {
+    this.connecting ??= connectWithin(
+      this.config,
+      () => Promise.all([this.openAdmin(), this.producer.connect()]).then(() => undefined),
+      () => void this.adminClient?.then((a) => a.disconnect()).catch(() => undefined),
+    ).catch((error: unknown) => {
+      this.connecting = undefined;
+      throw error;
+    });
+    return this.connecting;
   }
 
   send(messages: readonly OutgoingMessage[]): Promise<void> {
@@ -71,7 +72,7 @@ export class KafkaTransport implements Transport, LoggerAware {
 
   private sendRecords(messages: readonly OutgoingMessage[]): Promise<void> {
     return this.producer.send(this.encodeAll(messages), messages).catch((error: unknown) => {
-      throw publishError(error, this.config.maxMessageBytes);
+      throw publishError(error, this.config.maxMessageBytes, this.config.sasl?.password);
     });
   }
 
@@ -134,12 +135,15 @@ export class KafkaTransport implements Transport, LoggerAware {
   }
 
 
+  /** The admin client, after the first connect (which says clearly why it failed, if it does). */
   private admin(): Promise<DriverAdmin> {
+    return this.connect().then(() => this.openAdmin());
+  }
+
+  private openAdmin(): Promise<DriverAdmin> {
     this.adminClient ??= (async () => {
       const admin = this.driver.admin();
-      await admin.connect().catch((error: unknown) => {
-        throw this.connectError(error);
-      });
+      await admin.connect();
       return admin;
     })().catch((error: unknown) => {
       this.adminClient = undefined;

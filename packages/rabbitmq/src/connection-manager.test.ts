@@ -1,19 +1,19 @@
 import { describe, expect, it } from 'vitest';
-import { connectionFailureKind } from '@ferry/core/spi';
+import { classifyConnectFailure } from '@ferry/core/spi';
 import { isConnectionLoss } from './connection-manager.ts';
 
-describe('connectionFailureKind on amqplib errors', () => {
+describe('classifyConnectFailure on amqplib errors', () => {
   it("is auth for amqplib's handshake refusal, which retrying cannot fix", () => {
     const amqplib = new Error(
       'Handshake terminated by server: 403 (ACCESS-REFUSED) with message "ACCESS_REFUSED - Login was refused using authentication mechanism PLAIN."',
     );
-    expect(connectionFailureKind(amqplib)).toBe('auth');
+    expect(classifyConnectFailure(amqplib)).toBe('auth');
   });
 
   it('is connection for a refused socket whose port contains 403 (a broker that may come back)', () => {
     // A CI run failed on this: the testkit proxy had listened on port 40357.
-    expect(connectionFailureKind(new Error('connect ECONNREFUSED 127.0.0.1:40357'))).toBe('connection');
-    expect(connectionFailureKind(new Error('connect ECONNREFUSED 127.0.0.1:14030'))).toBe('connection');
+    expect(classifyConnectFailure(new Error('connect ECONNREFUSED 127.0.0.1:40357'))).toBe('connection');
+    expect(classifyConnectFailure(new Error('connect ECONNREFUSED 127.0.0.1:14030'))).toBe('connection');
   });
 });
 

@@ -1,5 +1,5 @@
 import amqp, { type ChannelModel } from 'amqplib';
-import { ClosedError, connectionFailure, connectionFailureKind, FerryError, redactText, redactUrl, silentLogger, type Logger } from '@ferry/core/spi';
+import { classifyConnectFailure, ClosedError, connectionError, ConnectionError, redactText, redactUrl, silentLogger, type ConnectFailureKind, type Logger } from '@ferry/core/spi';
 import type { ResolvedConfig } from './options.ts';
 import { batchSocketWrites } from './write-batching.ts';
 
@@ -16,15 +16,7 @@ interface Waiter {
   timer: NodeJS.Timeout;
 }
 
-export class ConnectionError extends FerryError {
-  /** True when connecting gave up for good (refused credentials or certificate, first connect timed out). */
-  readonly fatal: boolean;
-  /** `code`: FERRY_CONNECTION, or FERRY_AUTH (refused login) / FERRY_TLS (TLS handshake failed). */
-  constructor(message: string, options?: { cause?: unknown; fatal?: boolean; code?: string }) {
-    super(options?.code ?? 'FERRY_CONNECTION', message, options);
-    this.fatal = options?.fatal ?? false;
-  }
-}
+export { ConnectionError };
 
 /** The connection (or a channel with it) went away under an operation: worth retrying. */
 export function isConnectionLoss(error: unknown): boolean {
@@ -99,14 +91,8 @@ export class ConnectionManager {
         reject,
         timer: setTimeout(() => {
           this.waiters = this.waiters.filter((w) => w !== waiter);
-          reject(
-            new ConnectionError(
-              `No connection to RabbitMQ at ${redactUrl(this.config.url)} within ${timeoutMs} ms` +
-                (this.lastError ? `: ${redactText(this.lastError.message)}` : '') +
-                '. Check that the broker is up and reachable.',
-              { cause: this.lastError },
-            ),
-          );
+          const first = this.generation === 0;
+          reject(this.failure(first ? `${this.attempt + 1} connection attempts within ${timeoutMs} ms` : `to reconnect after a connection loss, for ${timeoutMs} ms`, undefined, first ? undefined : 'publishTimeoutMs', timeoutMs));
         }, timeoutMs),
       };
       this.waiters.push(waiter);
@@ -180,8 +166,8 @@ export class ConnectionManager {
         await connection.close().catch(() => undefined);
       }
       if ((this.state as State) === 'closed') return;
-      // A refused login or certificate stays refused: fail now instead of retrying to the deadline.
-      if (connectionFailureKind(this.lastError) !== 'connection' || this.pastFirstDeadline()) {
+      // Refused credentials, and a first connect's certificate problem, do not get better by retrying.
+      if (classifyConnectFailure(this.lastError) === 'auth' || (this.generation === 0 && classifyConnectFailure(this.lastError) === 'tls') || this.pastFirstDeadline()) {
         this.failWaiters();
         return;
       }
@@ -197,19 +183,29 @@ export class ConnectionManager {
   /** The first connect gave up: waiters fail now; a later call starts over. */
   private failWaiters(): void {
     this.state = 'idle';
-    const { url } = this.config;
-    const failure = connectionFailure(this.lastError ?? new Error('unknown error'), {
-      broker: 'RabbitMQ',
-      address: redactUrl(url),
-      options: 'rabbitmq',
-      credentials: 'the URL\'s user:password',
-      secrets: [url.password && decodeURIComponent(url.password)],
-    });
-    const error = new ConnectionError(failure.message, { cause: this.lastError, fatal: true, code: failure.code });
+    const took = Date.now() - (this.firstDeadline - this.config.connectTimeoutMs);
+    const error = this.failure(`${this.attempt + 1} connection attempt${this.attempt === 0 ? '' : 's'} over ${took} ms`, undefined, undefined, this.config.connectTimeoutMs, true);
     for (const w of this.waiters.splice(0)) {
       clearTimeout(w.timer);
       w.reject(error);
     }
+  }
+
+  /** The connect failure as Ferry's ConnectionError: code by the last error (refused login: FERRY_AUTH), address redacted. */
+  private failure(tried: string, kind: ConnectFailureKind | undefined, timeoutOption: string | undefined, timeoutMs: number, fatal?: boolean): ConnectionError {
+    const { url } = this.config;
+    return connectionError({
+      broker: 'RabbitMQ',
+      address: url,
+      tried,
+      error: this.lastError,
+      kind: kind ?? (this.lastError ? undefined : 'connection'),
+      timeoutMs,
+      timeoutOption,
+      secrets: [decodeURIComponent(url.password)],
+      hint: this.lastError && classifyConnectFailure(this.lastError) === 'auth' ? `Also check that the user may open the vhost \`${url.pathname.length > 1 ? decodeURIComponent(url.pathname.slice(1)) : '/'}\`.` : undefined,
+      fatal,
+    });
   }
 
   private handleLost(connection: ChannelModel): void {

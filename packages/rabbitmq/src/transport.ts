@@ -1,4 +1,4 @@
-import { CapabilityError, DEAD_LETTER_GROUP, HEADERS, PublishError, type Capabilities, type DeliverySink, type GroupDeclaration, type Logger, type LoggerAware, type OutgoingMessage, type Subscription, type SubscriptionSpec, type Transport } from '@ferry/core/spi';
+import { CapabilityError, DEAD_LETTER_GROUP, HEADERS, PublishError, redactWhenShown, type Capabilities, type DeliverySink, type GroupDeclaration, type Logger, type LoggerAware, type OutgoingMessage, type Subscription, type SubscriptionSpec, type Transport } from '@ferry/core/spi';
 import type { Options } from 'amqplib';
 import { encode, fitsShortString, H } from './codec.ts';
 import { ConnectionManager } from './connection-manager.ts';
@@ -25,7 +25,9 @@ export class RabbitMqTransport implements Transport, LoggerAware {
   private readonly publisher: Publisher;
 
   constructor(url: URL, options: Readonly<Record<string, unknown>> = {}) {
-    this.config = resolveConfig(url, options);
+    // The config holds the URL (password) and TLS keys: printed, they show masked.
+    this.config = redactWhenShown(resolveConfig(url, options));
+    redactWhenShown(this, () => ({ name: this.name, config: this.config }));
     const c = this.config;
     this.capabilities = {
       orderingByKey: c.singleActiveConsumer !== 'never',

@@ -23,7 +23,7 @@ describe('options', () => {
       [{ visibilityTimeoutSeconds: 50_000 }, 'sqs.visibilityTimeoutSeconds'],
       [{ queuePrefix: 'a.b' }, 'sqs.queuePrefix'],
       [{ queueNames: { orders: 'bad name' } }, 'sqs.queueNames.orders'],
-      [{ fifo: true }, 'sqs'],
+      [{ fifo: true }, 'sqs.fifo'],
     ];
     for (const [options, path] of bad) {
       const error = (() => {

@@ -15,7 +15,7 @@ export const SQS_LIMITS = {
 export const optionsSchema = z
   .object({
     /** AWS region. Default: the URL's host (`sqs://eu-west-1`), else the SDK's own chain (AWS_REGION, profile). */
-    region: z.string().min(1).optional(),
+    region: z.string().regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, 'must be a region name such as `us-east-1` (lower-case letters, digits and `-`)').optional(),
     /** Endpoint of an SQS-compatible server (ElasticMQ, LocalStack). Default: the URL's `?endpoint=`, else AWS. */
     endpoint: z.url().optional(),
     /** Static credentials. Default: the URL's user:password, else the SDK's default credential chain. */
@@ -62,6 +62,9 @@ export const optionsSchema = z
     maxSockets: z.number().int().min(4).max(4096).default(256),
     /** Longest any request other than a long poll may take (long polls get waitTimeSeconds on top). */
     requestTimeoutMs: z.number().int().min(100).max(300_000).default(10_000),
+    /** Longest the first connect (a ListQueues that checks endpoint and credentials) may take before it fails with FERRY_CONNECTION. */
+    connectTimeoutMs: z.number().int().min(100).max(300_000).default(10_000),
+    /** One TCP/TLS connection attempt of the HTTP client. */
     connectionTimeoutMs: z.number().int().min(100).max(60_000).default(3_000),
     /** Attempts of the SDK's own retry (throttling, 5xx, network) per request. */
     maxAttempts: z.number().int().min(1).max(20).default(3),

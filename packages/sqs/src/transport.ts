@@ -1,6 +1,7 @@
 import type { SQSClient } from '@aws-sdk/client-sqs';
-import { CapabilityError, DEAD_LETTER_GROUP, MessageTooLargeError, PublishError, silentLogger, type Capabilities, type DeliverySink, type GroupDeclaration, type Logger, type LoggerAware, type OutgoingMessage, type Subscription, type SubscriptionSpec, type Transport } from '@ferry/core/spi';
+import { CapabilityError, DEAD_LETTER_GROUP, MessageTooLargeError, PublishError, redactWhenShown, silentLogger, type Capabilities, type DeliverySink, type GroupDeclaration, type Logger, type LoggerAware, type OutgoingMessage, type Subscription, type SubscriptionSpec, type Transport } from '@ferry/core/spi';
 import { createSqsClient, type LogTarget } from './client.ts';
+import { checkConnection } from './connect.ts';
 import { encode } from './codec.ts';
 import { resolveConfig, SQS_LIMITS, type ResolvedConfig } from './options.ts';
 import { Publisher } from './publisher.ts';
@@ -23,9 +24,12 @@ export class SqsTransport implements Transport, LoggerAware {
   private readonly queues: Queues;
   private readonly publisher: Publisher;
   private readonly logs: LogTarget = { logger: silentLogger };
+  private connecting: Promise<void> | undefined;
 
   constructor(url: URL, options: Readonly<Record<string, unknown>> = {}) {
-    this.config = resolveConfig(url, options);
+    // The config holds the credentials (secret key, session token): printed, they show masked.
+    this.config = redactWhenShown(resolveConfig(url, options));
+    redactWhenShown(this, () => ({ name: this.name, config: this.config }));
     this.capabilities = {
       // FIFO queues keep per-key order across consumers (one message group per key in flight at a time).
       orderingByKey: this.config.fifoTopics.length > 0,
@@ -57,8 +61,13 @@ export class SqsTransport implements Transport, LoggerAware {
     this.logs.logger = logger;
   }
 
-  async connect(): Promise<void> {
-    // The SDK connects per request; queues are resolved on first use.
+  /** Checks endpoint and credentials once (see checkConnection); a failure is a ConnectionError, and the next call checks again. */
+  connect(): Promise<void> {
+    this.connecting ??= checkConnection(this.sqs, this.config).catch((error: unknown) => {
+      this.connecting = undefined;
+      throw error;
+    });
+    return this.connecting;
   }
 
   send(messages: readonly OutgoingMessage[]): Promise<void> {
@@ -77,6 +86,8 @@ export class SqsTransport implements Transport, LoggerAware {
   }
 
   private async sendAll(entries: Array<{ message: OutgoingMessage; encoded: ReturnType<typeof encode> }>): Promise<void> {
+    // The first publish (queues not yet known) checks the connection first, so that an unreachable endpoint says so.
+    await this.connect();
     const results = await Promise.allSettled(
       entries.map(async (entry) => this.publisher.publish(await this.queues.get(entry.message.topic), entry)),
     );
@@ -122,6 +133,7 @@ export class SqsTransport implements Transport, LoggerAware {
 
   /** The topic's queue, claimed by `group`, with its dead-letter queue and redrive policy. */
   private async ownQueue(topic: string, group: string, deadLetterTopic: string): Promise<QueueInfo> {
+    await this.connect();
     const queue = await this.queues.get(topic);
     await this.queues.claim(queue, group);
     if (group !== DEAD_LETTER_GROUP && deadLetterTopic) await this.declareDeadLetter(queue, deadLetterTopic);

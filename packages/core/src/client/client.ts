@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { jsonCodec, type Codec } from '../codec.ts';
 import type { ConsumerOptions } from '../config/consumer-options.ts';
 import { parseOptions } from '../config/parse.ts';
+import { urlProblem } from '../config/url-problem.ts';
 import { Consumer } from '../consumer/consumer.ts';
 import { MemoryIdempotencyStore } from '../idempotency/memory-store.ts';
 import type { IdempotencyStore } from '../idempotency/store.ts';
@@ -260,7 +261,7 @@ async function transportFor(target: ClientTarget, options: Readonly<Record<strin
   try {
     url = new URL(String(target));
   } catch {
-    throw new ConfigError('url', `${JSON.stringify(redactUrl(String(target)))} is not a URL`, 'Use e.g. memory://, kafka://host:9092, amqp://user:pass@host:5672/vhost or sqs://us-east-1.');
+    throw new ConfigError('url', `${JSON.stringify(redactUrl(String(target)))} ${urlProblem(String(target))}`, 'Use e.g. memory://, kafka://host:9092, amqp://user:pass@host:5672/vhost or sqs://us-east-1.');
   }
   const factory = await resolveFactory(url);
   return factory(url, options);

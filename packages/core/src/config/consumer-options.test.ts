@@ -32,7 +32,7 @@ describe('configuration errors name the option and the fix', () => {
   });
 
   it('refuses a misspelt option', () => {
-    expect(() => client.consumer({ group: 'g', concurency: 4 } as never)).toThrowError(/`consumer`.*Remove `concurency`/);
+    expect(() => client.consumer({ group: 'g', concurency: 4 } as never)).toThrowError(/`consumer\.concurency`.*Remove `concurency` \(did you mean `concurrency`\?\)/);
   });
 
   it('refuses nested bad values by path', () => {

@@ -22,12 +22,31 @@ describe('parseOptions', () => {
     expect(failure({ partitons: 3 }).message).toContain('Remove `partitons` (did you mean `partitions`?). Allowed here: partitions, consumer.');
     const nested = failure({ consumer: { maxbuffered: 5 } });
     expect(nested).toBeInstanceOf(ConfigError);
-    expect(nested.message).toContain('`kafka.consumer`');
+    expect(nested.message).toContain('`kafka.consumer.maxbuffered`');
     expect(nested.message).toContain('Remove `maxbuffered` (did you mean `maxBuffered`?). Allowed here: maxBuffered, maxHeld.');
   });
 
   it('suggests nothing for a key that is not close to any, and still names the limit for a bad value', () => {
     expect(failure({ prefetch: 5 }).message).toContain('Remove `prefetch`. Allowed here: partitions, consumer.');
     expect(failure({ partitions: 0 }).message).toMatch(/`kafka.partitions`.*Use a value >= 1/);
+  });
+});
+
+describe('parseOptions: unknown keys', () => {
+  it('points the path at the unknown key itself and lists every allowed key, however many', () => {
+    const many = z.strictObject(Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`option${i}`, z.number().optional()])));
+    const error = (() => {
+      try {
+        parseOptions(many, { optoin3: 1 }, 'kafka');
+      } catch (e) {
+        return e as ConfigError;
+      }
+      throw new Error('expected a ConfigError');
+    })();
+    expect(error.path).toBe('kafka.optoin3');
+    expect(error.message).toContain('did you mean `option3`?');
+    expect(error.message).toContain('Allowed here: option0, option1,');
+    expect(error.message).toContain('option19.');
+    expect(failure({ consumer: { maxbuffered: 5 } }).path).toBe('kafka.consumer.maxbuffered');
   });
 });

@@ -9,7 +9,9 @@ export function parseOptions<S extends z.ZodType>(schema: S, input: unknown, pre
   const result = schema.safeParse(input ?? {});
   if (result.success) return result.data;
   const issue = result.error.issues[0]!;
-  const path = [prefix, ...issue.path.map(String)].filter(Boolean).join('.');
+  // An unknown key is named by its own path (`consumer.concurency`), not its parent's.
+  const at = issue.code === 'unrecognized_keys' && issue.keys.length > 0 ? [...issue.path, issue.keys[0]!] : issue.path;
+  const path = [prefix, ...at.map(String)].filter(Boolean).join('.');
   throw new ConfigError(path, issue.message, fixFor(issue, schema));
 }
 
@@ -30,13 +32,13 @@ function fixFor(issue: z.core.$ZodIssue, schema: z.ZodType): string {
   }
 }
 
-/** "Remove `partitons` (did you mean `partitions`?)", with the keys allowed there when they are few. */
+/** "Remove `partitons` (did you mean `partitions`?)", with the keys allowed there. */
 function unknownKeysFix(keys: readonly string[], known: readonly string[]): string {
   const named = keys.map((key) => {
     const close = closest(key, known);
     return close ? `\`${key}\` (did you mean \`${close}\`?)` : `\`${key}\``;
   });
-  const allowed = known.length > 0 && known.length <= 16 ? ` Allowed here: ${known.join(', ')}.` : ' See the options documented for this call.';
+  const allowed = known.length > 0 ? ` Allowed here: ${known.join(', ')}.` : ' See the options documented for this call.';
   return `Remove ${named.join(', ')}.${allowed}`;
 }
 

@@ -1,4 +1,4 @@
-import { redactText } from '../redact.ts';
+import { redactText, redactUrl } from '../redact.ts';
 
 /** Field names whose values never reach a log: credentials under any of their usual names. */
 const SECRET_NAME = /^pass$|pass(word|wd|phrase)|secret|token|authori[sz]ation|credential|cookie|api[-_]?key|private[-_]?key|session[-_]?key|sasl/i;
@@ -20,6 +20,8 @@ function redactObject(fields: Readonly<Record<string, unknown>>, depth: number):
 function redactValue(value: unknown, depth: number): unknown {
   if (typeof value === 'string') return redactText(value);
   if (value instanceof Error) return errorFields(value);
+  if (value instanceof URL) return redactUrl(value);
+  if (Buffer.isBuffer(value)) return `<Buffer ${value.length} bytes>`;
   if (value === null || typeof value !== 'object') return value;
   if (depth >= 4) return '[…]';
   if (Array.isArray(value)) return value.map((v) => redactValue(v, depth + 1));

@@ -20,15 +20,15 @@ export { envelopeSize } from './size.ts';
 export { parseOptions } from '../config/parse.ts';
 export { topicPatternsSchema, matchesTopic } from '../config/topic-patterns.ts';
 export { tlsOptionsSchema } from '../config/tls-options.ts';
-export { redactUrl, redactText } from '../redact.ts';
+export { redactUrl, redactText, redactSecrets, redactError } from '../redact.ts';
+export { redactWhenShown } from '../redacted-inspect.ts';
+export { connectionError, classifyConnectFailure, withinTimeout, type ConnectFailure } from '../connect-errors.ts';
 export { redactFields, errorFields } from '../logging/redact-fields.ts';
 
 // Logging: an adapter that routes its own and its client's logs implements LoggerAware.
 export { silentLogger, type Logger, type LogLevel } from '../logging/logger.ts';
 export type { LoggerAware } from '../logging/transport-logger.ts';
 
-// Connect errors of a client library as FERRY_TLS / FERRY_AUTH / FERRY_CONNECTION.
-export { connectionFailure, connectionFailureKind, type ConnectionFailureKind, type ConnectionFailureContext } from '../connection-failure.ts';
-
 // Errors an adapter throws.
 export { FerryError, ConfigError, CapabilityError, ClosedError, MessageTooLargeError, PublishError, NoGroupError } from '../errors.ts';
+export { ConnectionError, type ConnectFailureKind } from '../connect-errors.ts';
