@@ -79,6 +79,8 @@ interface Fault {
   readonly at: number;
 }
 
+/** A consumer is killed only after it has been up this long. */
+const MIN_UPTIME_MS = 3_000;
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 const between = (min: number, max: number) => min + Math.random() * (max - min);
 
@@ -147,13 +149,18 @@ export async function runScenario(target: Target, plan: Plan, log: (line: string
   const generations: number[] = [];
   /** Consumers that printed READY and were not killed since: the ones a kill may pick. */
   const live = new Set<number>();
+  const readyAt: number[] = [];
   /** Replacements still starting (a kill does not wait for them: the next fault keeps its time). */
   const starting = new Set<Promise<void>>();
   const startConsumer = (i: number): Child => {
     generations[i] = (generations[i] ?? 0) + 1;
     const child = startChild(`consumer-${i}.${generations[i]}`, 'consumer-child.ts', base, onLine, stderr);
     consumers[i] = child;
-    void child.ready.then(() => consumers[i] === child && live.add(i), () => undefined);
+    void child.ready.then(() => {
+      if (consumers[i] !== child) return;
+      live.add(i);
+      readyAt[i] = Date.now();
+    }, () => undefined);
     return child;
   };
   let producer: Child | undefined;
@@ -162,11 +169,14 @@ export async function runScenario(target: Target, plan: Plan, log: (line: string
     await Promise.all(Array.from({ length: plan.consumers }, (_, i) => startConsumer(i).ready));
     producer = startChild('producer', 'producer-child.ts', { ...base, prefix: `m-${run}`, messages: plan.messages, publishMs: plan.publishMs }, onLine, stderr);
     log(`${target.kind} ${plan.mode}: ${plan.consumers} consumers ready; publishing ${plan.messages} over ${plan.publishMs / 1000} s`);
+    // The fault clock starts with the stream: the producer's first accepted publish (its start-up takes seconds under load).
+    while (published.size === 0 && !producerDone && Date.now() < started + plan.deadlineMs) await sleep(20);
     publishing = Date.now();
     lastHandledAt = Date.now();
     const faults = schedule(plan);
     const deadline = started + plan.deadlineMs;
     const outstanding = () => !producerDone || matched < published.size;
+    let lastProgress = Date.now();
     while (Date.now() < deadline) {
       const next = faults[0];
       if (next && Date.now() - publishing >= next.at) {
@@ -177,6 +187,10 @@ export async function runScenario(target: Target, plan: Plan, log: (line: string
         continue;
       }
       if (faults.length === 0 && !outstanding()) break;
+      if (Date.now() - lastProgress >= 15_000) {
+        lastProgress = Date.now();
+        log(`${target.kind} ${plan.mode}: ${published.size} published, ${delivered.size} delivered, ${handled.size} handled, ${live.size} consumers up`);
+      }
       await sleep(50);
     }
     if (outstanding()) longestStallMs = Math.max(longestStallMs, Date.now() - lastHandledAt);
@@ -193,9 +207,11 @@ export async function runScenario(target: Target, plan: Plan, log: (line: string
 
   async function inject(kind: FaultKind): Promise<void> {
     if (kind === 'kill') {
-      // A consumer that runs (while all are still starting, wait for one).
-      while (live.size === 0) await sleep(50);
-      const candidates = [...live];
+      // A consumer that has run for a few seconds (while all are still starting, wait for one):
+      // killing each replacement as it comes up would only test start-up.
+      const up = () => [...live].filter((i) => Date.now() - (readyAt[i] ?? Infinity) >= MIN_UPTIME_MS);
+      while (up().length === 0) await sleep(50);
+      const candidates = up();
       const i = candidates[Math.floor(Math.random() * candidates.length)]!;
       const victim = consumers[i]!;
       log(`${target.kind} ${plan.mode}: SIGKILL ${victim.name} at ${handled.size} handled`);
