@@ -1,22 +1,31 @@
 /**
- * One consumer process of a fault run: handles fault.item messages and writes `H <id>` for each
- * effect, synchronously, before the handler returns (so the line exists before the ack does).
- * The parent SIGKILLs it at random moments and starts it again.
+ * One consumer process of a fault run: handles fault.item messages in the run's mode
+ * (consumer-modes.ts). It writes `D <id>` for every delivery, before the exactly-once step can
+ * drop a copy, and `H <id>` when the handler runs; both synchronously, so a line exists before
+ * the ack does. The parent SIGKILLs it at random moments and starts it again.
  */
 import { writeSync } from 'node:fs';
-import { createClient } from '@ferry/core';
+import { createClient, type Middleware } from '@ferry/core';
+import { modeSetup } from './consumer-modes.ts';
 import { childConfig, faultMessage, LINE } from './plan.ts';
 
 const config = childConfig();
 const Item = faultMessage(config.topic);
 const client = await createClient(config.url, { transport: config.transport });
+const mode = modeSetup(config);
+const delivered: Middleware = (next) => (ctx) => {
+  writeSync(1, `${LINE.delivered} ${ctx.envelope.id}\n`);
+  return next(ctx);
+};
 let lastError = 0;
 const consumer = client
   .consumer({
     group: config.group,
-    delivery: config.mode,
+    ...mode.options,
     concurrency: config.concurrency,
-    retry: { attempts: 20, initialDelayMs: 50, maxDelayMs: 1_000 },
+    // Exactly-once copies wait for a killed holder's lease (EXACTLY_ONCE.leaseMs) before they run.
+    retry: { attempts: config.mode === 'at-least-once' ? 20 : 1_000, initialDelayMs: 50, maxDelayMs: config.mode === 'at-least-once' ? 1_000 : 500 },
+    middleware: [{ name: 'fault-deliveries', middleware: delivered, before: 'deadLetter' }],
     hooks: {
       // One line per second at most: broker outages make many.
       onError: (error) => {
@@ -26,9 +35,7 @@ const consumer = client
       },
     },
   })
-  .handle(Item, (_item, ctx) => {
-    writeSync(1, `${LINE.handled} ${ctx.envelope.id}\n`);
-  });
+  .handle(Item, (_item, ctx) => mode.effect(ctx));
 await consumer.start();
 writeSync(1, `${LINE.ready}\n`);
 process.on('SIGTERM', () => void client.close({ timeoutMs: 2_000 }).finally(() => process.exit(0)));

@@ -3,7 +3,23 @@ import { defineMessage } from '@ferry/core';
 import { z } from 'zod';
 
 export type BrokerKind = 'kafka' | 'rabbitmq' | 'sqs';
-export type Mode = 'at-least-once' | 'exactly-once';
+/**
+ * How the consumers handle: at-least-once (the effect is the handler's run), or exactly-once with
+ * the Redis idempotency store (effect: the handler's run), the PostgreSQL inbox (effect: a row
+ * inserted in the inbox's transaction) or, on Kafka, transactions (effect: a record the handler
+ * publishes to an output topic, read with read_committed).
+ */
+export const MODES = ['at-least-once', 'eo-redis', 'eo-inbox', 'eo-transactions'] as const;
+export type Mode = (typeof MODES)[number];
+
+/** Where a mode's effects go; set by the parent (effects.ts) for the children. */
+export interface EffectTarget {
+  readonly redisUrl?: string;
+  readonly keyPrefix?: string;
+  readonly postgresUrl?: string;
+  readonly schema?: string;
+  readonly outputTopic?: string;
+}
 
 export interface Plan {
   readonly broker: BrokerKind;
@@ -35,6 +51,7 @@ export interface ChildConfig {
   readonly group: string;
   readonly mode: Mode;
   readonly concurrency: number;
+  readonly effects: EffectTarget;
   /** Producer only: ids `<prefix>-<n>` for n in [0, messages). */
   readonly prefix?: string;
   readonly messages?: number;
@@ -43,6 +60,8 @@ export interface ChildConfig {
 }
 
 export const faultMessage = (topic: string) => defineMessage('fault.item', z.object({ n: z.number().int() }), { topic });
+/** What an eo-transactions handler publishes: the input's id, once per input if exactly-once holds. */
+export const faultOutput = (topic: string) => defineMessage('fault.output', z.object({ input: z.string() }), { topic });
 
 export function childConfig(): ChildConfig {
   const raw = process.env.FERRY_FAULT;
@@ -54,6 +73,9 @@ export function childConfig(): ChildConfig {
 export const LINE = {
   ready: 'READY',
   published: 'P',
+  /** A delivery reached the consumer (before the exactly-once step drops copies). */
+  delivered: 'D',
+  /** The handler ran (the effect, except in eo-inbox and eo-transactions, whose effects are committed elsewhere). */
   handled: 'H',
   done: 'DONE',
 } as const;

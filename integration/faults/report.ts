@@ -1,34 +1,48 @@
-/** The fault run's table: one row per broker and mode. */
+/**
+ * The fault run's table: one row per broker and mode. A fault's recovery time runs from the fault
+ * until every message outstanding at that moment (published, not yet handled) has been handled.
+ */
 import type { Result } from './scenario.ts';
 
 const seconds = (ms: number | undefined) => (ms === undefined ? 'never' : `${(ms / 1000).toFixed(1)} s`);
 
+const short = (ms: number | undefined) => (ms === undefined ? 'never' : (ms / 1000).toFixed(1));
+
+/** Per fault kind: each recovery in the order the faults came (seconds), then the median and the longest. */
 function recoveries(r: Result): string {
   const parts: string[] = [];
   for (const kind of ['kill', 'restart', 'cut'] as const) {
     const of = r.recoveries.filter((x) => x.kind === kind);
     if (of.length === 0) continue;
     const known = of.map((x) => x.ms).filter((ms): ms is number => ms !== undefined);
-    const late = of.filter((x) => x.afterTheEnd).length;
-    const never = of.length - known.length - late;
-    const max = known.length > 0 ? Math.max(...known) : undefined;
-    const median = known.length > 0 ? [...known].sort((a, b) => a - b)[Math.floor(known.length / 2)] : undefined;
-    const stats = known.length > 0 ? `median ${seconds(median)}, max ${seconds(max)}` : '';
-    const notes = [stats, never > 0 ? `${never} never recovered` : '', late > 0 ? `${late} after the last message` : ''].filter(Boolean).join(', ');
-    parts.push(`${of.length} ${kind}${of.length > 1 ? 's' : ''}: ${notes}`);
+    const sorted = [...known].sort((a, b) => a - b);
+    const stats = known.length > 1 ? `; median ${short(sorted[Math.floor(sorted.length / 2)])}, max ${short(sorted.at(-1))}` : '';
+    parts.push(`${of.length} ${kind}${of.length > 1 ? 's' : ''}: ${of.map((x) => short(x.ms)).join(', ')} s${stats}`);
   }
   return parts.join('; ') || 'none';
 }
 
+/** One line per fault: when it came, what was outstanding, how long until all of that was handled. */
+export function formatRecoveries(r: Result): string {
+  return r.recoveries.map((x) => `  ${x.kind.padEnd(7)} at ${seconds(x.atMs).padStart(7)}: ${String(x.outstanding).padStart(6)} outstanding, all handled after ${seconds(x.ms)}`).join('\n');
+}
+
+function duplicateEffects(r: Result): string {
+  if (r.duplicateEffects === 0) return '0';
+  const ids = `${r.duplicatedIds} id${r.duplicatedIds === 1 ? '' : 's'}`;
+  return r.duplicateEffectsFromKills === undefined ? `${r.duplicateEffects} (${ids})` : `${r.duplicateEffects} (${ids}, ${r.duplicateEffectsFromKills} after a kill)`;
+}
+
 export function formatTable(results: readonly Result[]): string {
-  const head = ['broker', 'mode', 'published', 'handled (distinct)', 'lost', 'duplicates', 'longest stall', 'run', 'recoveries'];
+  const head = ['broker', 'mode', 'published', 'handled (distinct)', 'lost', 'duplicate deliveries', 'duplicate effects', 'longest stall', 'run', 'recovery after each fault'];
   const rows = results.map((r) => [
     r.broker,
     r.mode,
     String(r.published),
     String(r.handled),
     String(r.lost),
-    String(r.duplicates),
+    String(r.duplicateDeliveries),
+    duplicateEffects(r),
     seconds(r.longestStallMs),
     seconds(r.durationMs),
     recoveries(r),
