@@ -88,6 +88,20 @@ export const consumerOptionsSchema = z
      * idempotency, handler) or by another entry's `name`.
      */
     middleware: z.array(z.custom<MiddlewareEntry<Middleware>>(isEntry, 'must be a function (next) => handler, or { middleware, before | after }')).default([]),
+    /**
+     * A subscription whose transport gives up (a crashed Kafka consumer, a closed channel or
+     * connection, receives that keep failing) is reported to `hooks.onError` and subscribed again:
+     * first after about `initialDelayMs`, doubling per failed attempt up to `maxDelayMs`, half of
+     * each wait drawn at random. `consumer.health()` shows each subscription's state.
+     */
+    restart: z
+      .object({
+        initialDelayMs: z.number().int().min(1).default(500),
+        maxDelayMs: z.number().int().min(1).default(30_000),
+      })
+      .strict()
+      .refine((r) => r.maxDelayMs >= r.initialDelayMs, { message: 'maxDelayMs must be at least initialDelayMs', path: ['maxDelayMs'] })
+      .default({ initialDelayMs: 500, maxDelayMs: 30_000 }),
     hooks: z.custom<ConsumerHooks>((v) => typeof v === 'object' && v !== null, 'must be an object of hook functions').optional(),
   })
   .strict();

@@ -18,7 +18,8 @@ import type { HandlerFn, MessageContext, Middleware } from '../middleware/types.
 import { validateSchema } from '../middleware/validate-schema.ts';
 import { PublishPipeline, type PublishEntry } from '../producer/publish-pipeline.ts';
 import { openSubscription } from '../client/guarded-transport.ts';
-import type { Subscription, Transport } from '../spi/transport.ts';
+import type { Transport } from '../spi/transport.ts';
+import type { SubscriptionHealth, SupervisedSubscription } from './supervised-subscription.ts';
 import type { GatedDelivery } from './delivery-gate.ts';
 import type { TransportScope } from '../client/transport-scope.ts';
 import { loggingHooks } from '../logging/log-hooks.ts';
@@ -50,6 +51,13 @@ export interface ConsumerShared {
 export const CONSUME_STEPS = ['deadLetter', 'retry', 'timeout', 'decode', 'validateSchema', 'idempotency', 'handler'] as const;
 export type ConsumeStep = (typeof CONSUME_STEPS)[number];
 
+/** What `consumer.health()` says. */
+export interface ConsumerHealth {
+  /** Started, not closing, and every subscription delivering. */
+  readonly delivering: boolean;
+  readonly subscriptions: readonly SubscriptionHealth[];
+}
+
 export interface CloseOptions {
   /** How long to wait for in-flight handlers. Unfinished ones are released for redelivery. Default 30 s. */
   readonly timeoutMs?: number;
@@ -63,7 +71,7 @@ export interface CloseOptions {
 export class Consumer {
   readonly options: ResolvedConsumerOptions;
   private readonly handlers = new Map<string, { definition: MessageDefinition; handler?: Handler<MessageDefinition>; batch?: BatchCollector }>();
-  private readonly subscriptions: Subscription[] = [];
+  private readonly subscriptions: SupervisedSubscription[] = [];
   private readonly running = new RunningContexts();
   private readonly scheduler: KeyedScheduler;
   private readonly orderedByKey: boolean;
@@ -153,6 +161,7 @@ export class Consumer {
           },
           (delivery) => this.onDelivery(delivery, settings),
           (error) => report(settings.hooks, error),
+          this.options.restart,
         );
         this.subscriptions.push(subscription);
       }
@@ -169,6 +178,16 @@ export class Consumer {
   close(options: CloseOptions = {}): Promise<void> {
     this.closing ??= this.shutdown(options.timeoutMs ?? 30_000);
     return this.closing;
+  }
+
+  /**
+   * Whether each subscription (one per topic) is handing messages over: `delivering`,
+   * `restarting` (its transport gave up; Ferry subscribes again with backoff) or `stopped` (closed).
+   * `delivering` overall is true once started while every subscription delivers.
+   */
+  health(): ConsumerHealth {
+    const subscriptions = this.subscriptions.map((s) => s.health());
+    return { delivering: this.state === 'running' && subscriptions.every((s) => s.state === 'delivering'), subscriptions };
   }
 
   /** Deliveries received and not yet settled. */
