@@ -5,24 +5,12 @@
  * the adapter resumed its consumer silently (or not at all when that failed) and there was no
  * health to read.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { createClient, defineMessage, stderrLogger, type SubscriptionHealth } from '@ferry/core';
-import { uniqueName } from '../harness/index.ts';
-import { amqpUrl, hasLocalCtl, rabbit, rabbitmqctl, sleep, topicName } from './helpers.ts';
+import { rabbit, rabbitmqctl, sleep, topicName, useOwnVhost } from './helpers.ts';
 
-const vhost = uniqueName('ferry-rmq-lifecycle');
-let ownVhost = false;
-
-beforeAll(async () => {
-  ownVhost = await hasLocalCtl();
-  if (!ownVhost) return;
-  await rabbitmqctl('add_vhost', vhost);
-  await rabbitmqctl('set_permissions', '-p', vhost, 'guest', '.*', '.*', '.*');
-});
-afterAll(async () => {
-  if (ownVhost) await rabbitmqctl('delete_vhost', vhost);
-});
+const vhost = useOwnVhost('ferry-rmq-lifecycle');
 
 async function waitFor(condition: () => boolean, ms: number, what: () => string): Promise<void> {
   const deadline = Date.now() + ms;
@@ -34,13 +22,11 @@ async function waitFor(condition: () => boolean, ms: number, what: () => string)
 
 describe('rabbitmq subscription lifecycle', () => {
   it('reports a consumer whose connection the broker closed, restarts it, and delivers what is published later', async (ctx) => {
-    if (!ownVhost) ctx.skip(true, "needs rabbitmqctl for the broker under test (the machine's own RabbitMQ)");
-    const url = new URL(amqpUrl());
-    url.pathname = `/${encodeURIComponent(vhost)}`;
+    if (!vhost.available) ctx.skip(true, "needs rabbitmqctl for the broker under test (the machine's own RabbitMQ)");
     const topic = topicName('lifecycle');
     const event = defineMessage('lifecycle.event', z.object({ n: z.number() }), { topic });
     const logged: string[] = [];
-    const client = await createClient(rabbit({ reconnect: { initialDelayMs: 50, maxDelayMs: 500 } }, url.toString()), { logger: stderrLogger('error', {}, (line) => void logged.push(line)) });
+    const client = await createClient(rabbit({ reconnect: { initialDelayMs: 50, maxDelayMs: 500 } }, vhost.url()), { logger: stderrLogger('error', {}, (line) => void logged.push(line)) });
     try {
       const seen = new Set<number>();
       const errors: unknown[] = [];
@@ -55,7 +41,7 @@ describe('rabbitmq subscription lifecycle', () => {
       const states: SubscriptionHealth['state'][] = [];
       const watch = setInterval(() => states.push(consumer.health().subscriptions[0]!.state), 5);
       try {
-        await rabbitmqctl('close_all_connections', '--vhost', vhost, 'ferry lifecycle test');
+        await rabbitmqctl('close_all_connections', '--vhost', vhost.name, 'ferry lifecycle test');
         await waitFor(() => errors.some((e) => (e as { code?: string }).code === 'FERRY_SUBSCRIPTION_DIED'), 30_000, () => `a reported death (errors: ${errors.map(String).join('; ')})`);
         await waitFor(() => consumer.health().subscriptions[0]!.restarts >= 1, 30_000, () => `a restart (health: ${JSON.stringify(consumer.health())})`);
       } finally {
