@@ -77,6 +77,28 @@ export const consumerOptionsSchema = z
           .strict(),
       ])
       .optional(),
+    /**
+     * Dead-letter a message on its delivery number `maxDeliveries + 1`, before the handler runs,
+     * so a message that kills its process (never failing, so never retried to the end) stops
+     * coming back. Counted by the broker where it keeps a count (SQS, RabbitMQ quorum queues, retry
+     * copies: every delivery, retries included), and by the idempotency store for deliveries whose
+     * process died where it does not (Kafka, memory, RabbitMQ classic queues): the consumer's
+     * `idempotency.store`, else the client's `idempotencyStore` (shared by the group's processes to
+     * count crashes). `{ limit, store, leaseMs }` names the store, and how long a dead holder's
+     * lease holds its redelivery back (default 30 s). Off by default.
+     */
+    maxDeliveries: z
+      .union([
+        z.number().int().min(1),
+        z
+          .object({
+            limit: z.number().int().min(1),
+            store: z.custom<IdempotencyStore>(isStore, 'must implement IdempotencyStore (claim, extend, complete, release)').optional(),
+            leaseMs: z.number().int().min(10).default(30_000),
+          })
+          .strict(),
+      ])
+      .optional(),
     start: startSchema.default({ from: 'stored' }),
     /** A handler running longer fails (retryable) and its signal aborts. */
     handlerTimeoutMs: z.number().int().min(1).default(5 * 60 * 1000),
