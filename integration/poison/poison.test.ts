@@ -58,7 +58,7 @@ describe.each(['kafka', 'rabbitmq'] as const)('a message that kills its consumer
     let deaths = 0;
     try {
       const counts = async () => redis.hGetAll(`${keyPrefix}effects`);
-      const deadline = Date.now() + 150_000;
+      const deadline = Date.now() + 360_000;
       for (;;) {
         const handled = await counts();
         if (dead.some((d) => d.envelope.id === poisonId) && goodIds.every((id) => handled[id] !== undefined)) break;
@@ -89,5 +89,5 @@ describe.each(['kafka', 'rabbitmq'] as const)('a message that kills its consumer
       child.process.kill('SIGKILL');
       await redis.quit();
     }
-  }, 240_000);
+  }, 420_000);
 });
