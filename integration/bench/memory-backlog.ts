@@ -56,6 +56,9 @@ async function raw(count: number): Promise<void> {
       return CONCURRENCY * 2 - held;
     },
     stopped: false,
+    fail: (error) => {
+      throw error;
+    },
     whenRoom: () => new Promise(() => undefined),
     deliver: (delivery) => {
       held++;

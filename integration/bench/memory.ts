@@ -79,6 +79,9 @@ async function raw(publishers = concurrency, total = count): Promise<Result> {
       return maxInFlight - held;
     },
     stopped: false,
+    fail: (error) => {
+      throw error;
+    },
     whenRoom: () => new Promise(() => undefined), // memory dispatches again when an ack frees room
     deliver: (delivery) => {
       held++;

@@ -2,13 +2,13 @@
  * One crash run: two competing consumer processes (crash-child.ts) on one broker, N messages, a
  * child SIGKILLed at random moments and restarted; then every message's effects counted by id.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createClient, defineMessage, type Transport } from '@ferry/core';
 import { z } from 'zod';
 import { uniqueName } from '../harness/index.ts';
+import { startChild, type Child } from '../harness/child-process.ts';
 import { kafka } from '../kafka/helpers.ts';
 import { rabbit } from '../rabbitmq/helpers.ts';
 import { sqs } from '../sqs/helpers.ts';
@@ -39,29 +39,6 @@ export interface CrashResult {
   readonly seconds: number;
 }
 
-interface Child {
-  readonly process: ChildProcess;
-  readonly ready: Promise<void>;
-  readonly exited: Promise<void>;
-}
-
-function startChild(args: string[], log: string[]): Child {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(here, 'crash-child.ts'), ...args], {
-    env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr!.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4_000)));
-  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
-  const ready = new Promise<void>((resolve, reject) => {
-    child.stdout!.on('data', (chunk: Buffer) => chunk.toString().includes('ready') && resolve());
-    void exited.then(() => reject(new Error(`child ${child.pid} exited (${String(child.signalCode ?? child.exitCode)}) before it was ready: ${stderr}`)));
-  });
-  ready.catch(() => undefined);
-  void exited.then(() => child.signalCode !== 'SIGKILL' && child.exitCode !== 0 && log.push(`child ${child.pid} exited ${String(child.exitCode)}: ${stderr}`));
-  return { process: child, ready, exited };
-}
-
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export async function crashRun(broker: CrashBroker, mode: CrashMode, options: { messages: number; kills: number; deadlineMs: number }): Promise<CrashResult> {
@@ -80,7 +57,7 @@ export async function crashRun(broker: CrashBroker, mode: CrashMode, options: { 
     await db.pool.query(`CREATE TABLE "${db.schema}".unsettled (id text NOT NULL, pid integer NOT NULL)`);
     const args = [broker, mode, topic, group, db.schema, keyPrefix];
     const spawnChild = () => {
-      const c = startChild(args, log);
+      const c = startChild(path.join(here, 'crash-child.ts'), args, log);
       children.push(c);
       return c;
     };

@@ -2,6 +2,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import amqp from 'amqplib';
+import { afterAll, beforeAll } from 'vitest';
 import type { Delivery, Subscription, SubscriptionSpec, Transport } from '@ferry/core/spi';
 import { RabbitMqTransport, type RabbitMqOptions } from '@ferry/rabbitmq';
 import { endpointsFromEnv, subscribe, uniqueName } from '../harness/index.ts';
@@ -115,3 +116,34 @@ export class Collector {
 }
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/**
+ * A vhost of the test file's own (made before its tests, deleted after), so closing "all
+ * connections" of it closes only this file's. `available` is false without rabbitmqctl for the
+ * broker under test; `url(port)` is the broker's URL on the vhost (through a proxy's port).
+ */
+export function useOwnVhost(prefix: string): { readonly available: boolean; readonly name: string; url(port?: number): string } {
+  const name = uniqueName(prefix);
+  let available = false;
+  beforeAll(async () => {
+    available = await hasLocalCtl();
+    if (!available) return;
+    await rabbitmqctl('add_vhost', name);
+    await rabbitmqctl('set_permissions', '-p', name, 'guest', '.*', '.*', '.*');
+  });
+  afterAll(async () => {
+    if (available) await rabbitmqctl('delete_vhost', name);
+  });
+  return {
+    name,
+    get available() {
+      return available;
+    },
+    url(port?: number) {
+      const url = new URL(amqpUrl());
+      if (available) url.pathname = `/${encodeURIComponent(name)}`;
+      if (port) url.port = String(port);
+      return url.toString();
+    },
+  };
+}

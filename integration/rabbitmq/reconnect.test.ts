@@ -4,29 +4,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Delivery } from '@ferry/core/spi';
-import { startTcpProxy, uniqueName } from '../harness/index.ts';
-import { amqpUrl, hasLocalCtl, message, rabbit, rabbitmqctl, sleep, spec, subscribe, topicName } from './helpers.ts';
+import { startTcpProxy } from '../harness/index.ts';
+import { amqpUrl, message, rabbit, rabbitmqctl, sleep, spec, subscribe, topicName, useOwnVhost } from './helpers.ts';
 
-const vhost = uniqueName('ferry-rmq-reconnect');
-let ownVhost = false;
-
-beforeAll(async () => {
-  // A vhost of its own, so closing "all connections" closes only this file's.
-  ownVhost = await hasLocalCtl();
-  if (!ownVhost) return;
-  await rabbitmqctl('add_vhost', vhost);
-  await rabbitmqctl('set_permissions', '-p', vhost, 'guest', '.*', '.*', '.*');
-});
-afterAll(async () => {
-  if (ownVhost) await rabbitmqctl('delete_vhost', vhost);
-});
-
-function vhostUrl(port?: number): string {
-  const url = new URL(amqpUrl());
-  if (ownVhost) url.pathname = `/${encodeURIComponent(vhost)}`;
-  if (port) url.port = String(port);
-  return url.toString();
-}
+const vhost = useOwnVhost('ferry-rmq-reconnect');
 
 const TOTAL = 10_000;
 
@@ -61,9 +42,9 @@ async function streamThroughCuts(url: string, cut: () => Promise<void>): Promise
 
 describe('rabbitmq reconnect', () => {
   it('survives the broker closing every connection (rabbitmqctl close_all_connections) mid-stream', async (ctx) => {
-    if (!ownVhost) ctx.skip(true, 'needs rabbitmqctl for the broker under test (the machine\'s own RabbitMQ)');
-    await streamThroughCuts(vhostUrl(), async () => {
-      await rabbitmqctl('close_all_connections', '--vhost', vhost, 'ferry reconnect test');
+    if (!vhost.available) ctx.skip(true, 'needs rabbitmqctl for the broker under test (the machine\'s own RabbitMQ)');
+    await streamThroughCuts(vhost.url(), async () => {
+      await rabbitmqctl('close_all_connections', '--vhost', vhost.name, 'ferry reconnect test');
     });
   });
 
@@ -71,7 +52,7 @@ describe('rabbitmq reconnect', () => {
     const target = new URL(amqpUrl());
     const proxy = await startTcpProxy({ targetHost: target.hostname, targetPort: Number(target.port || 5672) });
     try {
-      await streamThroughCuts(vhostUrl(proxy.port), async () => {
+      await streamThroughCuts(vhost.url(proxy.port), async () => {
         proxy.cutAll();
         await sleep(500);
         proxy.cutAll();
@@ -85,7 +66,7 @@ describe('rabbitmq reconnect', () => {
     const target = new URL(amqpUrl());
     const proxy = await startTcpProxy({ targetHost: target.hostname, targetPort: Number(target.port || 5672) });
     const name = topicName('outage');
-    const t = rabbit({ publishTimeoutMs: 1_500, reconnect: { initialDelayMs: 50, maxDelayMs: 200 } }, vhostUrl(proxy.port));
+    const t = rabbit({ publishTimeoutMs: 1_500, reconnect: { initialDelayMs: 50, maxDelayMs: 200 } }, vhost.url(proxy.port));
     const c = await subscribe(t, spec(name, 'g'), (d) => void d.ack());
     await t.send([message(name)]);
     await proxy.close(); // connection cut and nothing listens any more

@@ -57,6 +57,8 @@ export interface ConsumerSettings {
   readonly maxWaitTimeMs: number;
   /** Read only committed transactional messages. */
   readonly readCommitted: boolean;
+  /** After a crash: true lets the client restart its consumer itself, false ends it (a `CRASH` with restart false). */
+  readonly restartOnFailure?: (error: Error) => Promise<boolean>;
 }
 
 export interface Driver {
@@ -128,6 +130,7 @@ export function createDriver(config: ResolvedConfig): Driver {
         readUncommitted: !s.readCommitted,
         allowAutoTopicCreation: false,
         partitionAssigners: [subscriptionAwareAssigner],
+        retry: s.restartOnFailure ? { retries: config.retry.retries, initialRetryTime: config.retry.initialRetryTimeMs, maxRetryTime: config.retry.maxRetryTimeMs, restartOnFailure: s.restartOnFailure } : undefined,
       }),
   };
 }

@@ -22,6 +22,7 @@ async function started(options: { seekTo?: Map<string, Map<number, number>>; wai
       return options.wait?.(taken);
     },
     released: (part) => void released.push(part),
+    died: () => undefined,
   });
   const starting = fetcher.start();
   await new Promise((r) => setTimeout(r, 0));
@@ -97,7 +98,7 @@ describe('Fetcher', () => {
 
   it('start fails clearly when the consumer crashes for good before its first assignment', async () => {
     const consumer = new FakeConsumer();
-    const fetcher = new Fetcher(spec, ['orders'], { driver: fakeDriver(consumer), config, commits: new CommitBatcher(() => undefined), seekTo: new Map() }, { take: () => undefined, released: () => undefined });
+    const fetcher = new Fetcher(spec, ['orders'], { driver: fakeDriver(consumer), config, commits: new CommitBatcher(() => undefined), seekTo: new Map() }, { take: () => undefined, released: () => undefined, died: () => undefined });
     const starting = fetcher.start();
     await new Promise((r) => setTimeout(r, 0));
     consumer.crash(new Error('SASL authentication failed for amqp://u:secret@h'), false);

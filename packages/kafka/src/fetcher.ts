@@ -21,6 +21,8 @@ export interface FetcherTarget {
   take(entry: Entry): (() => boolean) | undefined;
   /** A partition was revoked, or the fetcher closed: its records are the next owner's now. */
   released(part: Partition): void;
+  /** The consumer crashed after its first join and will not restart: nothing more is fetched. */
+  died(error: FerryError): void;
 }
 
 /**
@@ -38,6 +40,7 @@ export class Fetcher {
   private joinedOnce = false;
   private assignment: Readonly<Record<string, readonly number[]>> = {};
   private paused = false;
+  private closing = false;
 
   constructor(
     private readonly spec: SubscriptionSpec,
@@ -71,6 +74,11 @@ export class Fetcher {
       maxBytesPerPartition: c.maxBytesPerPartition,
       maxWaitTimeMs: c.maxWaitTimeMs,
       readCommitted: true,
+      // Once joined, a crash ends the consumer instead of kafkajs restarting it in place forever
+      // (a deleted topic, a broker gone for good): the subscription reports it dead and core
+      // subscribes again with backoff. Before the first join kafkajs's restarts ride out a
+      // starting broker, bounded by the rebalance timeout below.
+      restartOnFailure: async () => !this.joinedOnce,
     });
     this.driverConsumer = consumer;
     let joined!: () => void;
@@ -85,7 +93,10 @@ export class Fetcher {
         joined();
       }),
       onCrash(consumer, (error, restart) => {
-        if (!restart) failed(new FerryError('FERRY_KAFKA_CONSUMER', `Kafka consumer of group ${this.spec.group} on ${this.spec.topic} stopped: ${redactText(error.message)}`, { cause: error }));
+        if (restart || this.closing) return;
+        const stopped = new FerryError('FERRY_KAFKA_CONSUMER', `Kafka consumer of group ${this.spec.group} on ${this.spec.topic} stopped: ${redactText(error.message)}`, { cause: error });
+        if (this.joinedOnce) this.target.died(stopped);
+        else failed(stopped);
       }),
     );
     await consumer.connect();
@@ -123,6 +134,7 @@ export class Fetcher {
 
   /** Commits what finished, releases every partition (what is unfinished goes to the next owner), leaves the group. */
   async close(): Promise<void> {
+    this.closing = true;
     this.stop();
     await this.deps.commits.flush([...this.parts.values()]);
     for (const part of this.parts.values()) this.release(part);

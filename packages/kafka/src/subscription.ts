@@ -73,6 +73,8 @@ export class KafkaSubscription implements Subscription {
     this.fetcher = new Fetcher(spec, [spec.topic, retry, delayTopic(spec.topic)], { driver: deps.driver, config: deps.config, commits, seekTo: deps.seekTo }, {
       take: (entry) => this.take(entry),
       released: (part) => this.released(part),
+      // Core closes this subscription and subscribes again (SupervisedSubscription).
+      died: (error) => this.sink.fail(error),
     });
     this.groupLag = new GroupLag(deps.admin, spec.group, () => this.fetcher.assigned);
     this.settlement = new Settlement(spec, {

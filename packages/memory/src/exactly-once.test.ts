@@ -81,6 +81,7 @@ class CommitFailsOnce extends MemoryTransport {
         return sink.stopped;
       },
       whenRoom: () => sink.whenRoom(),
+      fail: (error) => sink.fail(error),
       deliver: (delivery) =>
         sink.deliver({
           envelope: delivery.envelope,

@@ -175,7 +175,7 @@ describe('consumer groups', () => {
     const broker = freshBroker();
     // Driven below core: a sink that takes one delivery and never settles it.
     const taken: Delivery[] = [];
-    const sink: DeliverySink = { get room() { return 1 - taken.length; }, stopped: false, deliver: (d) => void taken.push(d), whenRoom: () => new Promise(() => undefined) };
+    const sink: DeliverySink = { get room() { return 1 - taken.length; }, stopped: false, deliver: (d) => void taken.push(d), whenRoom: () => new Promise(() => undefined), fail: () => undefined };
     const lost = await new MemoryTransport({ broker }).subscribe(spec('lost', 'g'), sink);
     await open(broker).send(numbered('lost', 2));
     await until(() => taken.length === 1);

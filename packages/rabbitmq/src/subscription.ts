@@ -1,5 +1,5 @@
 import type { Channel, ChannelModel, ConsumeMessage, Options } from 'amqplib';
-import type { Coordinates, Delivery, DeliverySink, Envelope, Subscription, SubscriptionSpec } from '@ferry/core/spi';
+import { FerryError, redactText, type Coordinates, type Delivery, type DeliverySink, type Envelope, type Subscription, type SubscriptionSpec } from '@ferry/core/spi';
 import { AckBatcher } from './ack-batcher.ts';
 import { attemptOf, decode, retryHeaders } from './codec.ts';
 import { isConnectionLoss, type ConnectionManager } from './connection-manager.ts';
@@ -25,9 +25,6 @@ interface SourceState {
   readonly source: Source;
   channel: Channel | undefined;
   consumerTag: string | undefined;
-  /** Streams: resume point after a reconnect (nothing delivered and unsettled is skipped). */
-  lastOffset: number | undefined;
-  readonly unsettledOffsets: Set<number>;
   /** A channel is being opened for this source (one at a time: a reconnect and a channel error may race). */
   attaching: boolean;
   /** Acks of the current channel. */
@@ -56,7 +53,6 @@ export class AmqpSubscription implements Subscription {
   private stopped = false;
   private closed = false;
   private readonly settling = new Set<Promise<void>>();
-  private readonly removeHook: () => void;
 
   constructor(
     private readonly deps: SubscriptionDeps,
@@ -64,8 +60,7 @@ export class AmqpSubscription implements Subscription {
     private readonly sink: DeliverySink,
     sources: readonly Source[],
   ) {
-    this.states = sources.map((source) => ({ source, channel: undefined, consumerTag: undefined, lastOffset: undefined, unsettledOffsets: new Set(), attaching: false, acks: undefined }));
-    this.removeHook = deps.manager.onReopen((connection) => this.resume(connection));
+    this.states = sources.map((source) => ({ source, channel: undefined, consumerTag: undefined, attaching: false, acks: undefined }));
   }
 
   async start(): Promise<void> {
@@ -94,7 +89,6 @@ export class AmqpSubscription implements Subscription {
     if (this.closed) return;
     await this.stop();
     this.closed = true;
-    this.removeHook();
     // A nack in progress republishes its copy before acking the original: let it finish.
     await withTimeout(Promise.allSettled([...this.settling]), this.deps.config.publishTimeoutMs);
     for (const state of this.states) {
@@ -106,35 +100,24 @@ export class AmqpSubscription implements Subscription {
     }
   }
 
-  private async resume(connection: ChannelModel): Promise<void> {
-    if (this.stopped) return;
-    this.waiting.length = 0;
-    for (const state of this.states) {
-      if (state.channel && isOpen(state.channel)) continue;
-      // A consumer that cannot resume must not stop the others (nor the reconnect).
-      await this.attach(state, connection).catch(() => undefined);
-    }
-  }
-
   /**
-   * Opens the source's channel and consumer. With a `connection` (a reopen hook: the manager is not
-   * ready yet) one try; without, on whatever connection is up, trying again while the connection
-   * drops under it (RabbitMQ 3.10 can even close the connection when a consume reaches a quorum
-   * queue whose replica is still starting), up to connectTimeoutMs.
+   * Opens the source's channel and consumer on whatever connection is up, trying again while the
+   * connection drops under it (RabbitMQ 3.10 can even close the connection when a consume reaches
+   * a quorum queue whose replica is still starting), up to connectTimeoutMs.
    */
-  private async attach(state: SourceState, connection?: ChannelModel): Promise<void> {
+  private async attach(state: SourceState): Promise<void> {
     if (state.attaching) return;
     state.attaching = true;
     try {
       const deadline = Date.now() + this.deps.config.connectTimeoutMs;
       for (;;) {
         if (this.stopped) return;
-        const current = connection ?? (await this.deps.manager.ready(Math.max(1, deadline - Date.now())));
+        const current = await this.deps.manager.ready(Math.max(1, deadline - Date.now()));
         try {
           await this.open(state, current);
           return;
         } catch (error) {
-          if (connection || !isConnectionLoss(error) || Date.now() >= deadline) throw error;
+          if (!isConnectionLoss(error) || Date.now() >= deadline) throw error;
           await new Promise((r) => setTimeout(r, 50));
         }
       }
@@ -145,8 +128,9 @@ export class AmqpSubscription implements Subscription {
 
   private async open(state: SourceState, connection: ChannelModel): Promise<void> {
     const channel = await connection.createChannel();
-    channel.on('error', () => undefined); // 'close' follows
-    channel.on('close', () => this.channelClosed(state, channel));
+    let closeReason: unknown;
+    channel.on('error', (error: unknown) => void (closeReason = error)); // 'close' follows
+    channel.on('close', () => this.channelClosed(state, channel, closeReason));
     await channel.prefetch(this.spec.maxInFlight);
     state.channel = channel;
     const acks = new AckBatcher(channel);
@@ -154,28 +138,39 @@ export class AmqpSubscription implements Subscription {
     const options: Options.Consume = { noAck: false };
     const stream = state.source.stream;
     if (stream) {
-      const resumeAt = resumeOffset(state);
-      options.arguments = { 'x-stream-offset': resumeAt ?? stream.offset };
+      options.arguments = { 'x-stream-offset': stream.offset };
     }
     const ok = await channel.consume(state.source.queue, (msg) => this.received(state, channel, acks, msg), options);
     state.consumerTag = ok.consumerTag;
     if (this.stopped) await channel.cancel(ok.consumerTag).catch(() => undefined);
   }
 
-  /** A channel closed while the connection stayed up (e.g. a channel error): consume again. */
-  private channelClosed(state: SourceState, channel: Channel): void {
+  /**
+   * A consuming channel closed under us (a channel error, the connection lost or closed by the
+   * broker): what it held went back to the queue. The subscription is dead: core closes it and
+   * subscribes again once the connection is back (a replay's stream starts again from its start).
+   */
+  private channelClosed(state: SourceState, channel: Channel, reason: unknown): void {
     if (state.channel !== channel) return;
     state.channel = undefined;
     state.consumerTag = undefined;
     if (this.stopped) return;
-    const connection = this.deps.manager.current;
-    if (connection) setTimeout(() => {
-      if (!this.stopped && !state.channel && this.deps.manager.current === connection) void this.attach(state).catch(() => undefined);
-    }, 100);
+    const why = reason instanceof Error ? reason.message : 'the channel or its connection was closed';
+    this.died(`its channel on queue ${state.source.queue} closed: ${redactText(why)}`, reason);
+  }
+
+  /** Nothing more arrives here: stop handing over, and let core restart the subscription. */
+  private died(what: string, cause?: unknown): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.waiting.length = 0;
+    this.sink.fail(new FerryError('FERRY_RABBITMQ_CONSUMER', `RabbitMQ consumer of group ${this.spec.group} on ${this.spec.topic} stopped: ${what}.`, cause === undefined ? undefined : { cause }));
   }
 
   private received(state: SourceState, channel: Channel, acks: AckBatcher, msg: ConsumeMessage | null): void {
-    if (!msg || this.stopped) return; // null: cancelled by the broker; stopped: held until close
+    if (this.stopped) return; // held until close
+    // Cancelled by the broker (its queue was deleted, a node of a quorum queue went away).
+    if (!msg) return this.died(`the broker cancelled the consumer of queue ${state.source.queue}`);
     const envelope = decode(msg, this.spec.topic);
     const coordinates: Record<string, string | number> = {
       queue: state.source.queue,
@@ -191,8 +186,6 @@ export class AmqpSubscription implements Subscription {
         acks.ack(msg.fields.deliveryTag);
         return;
       }
-      state.lastOffset = offset;
-      state.unsettledOffsets.add(offset);
     }
     const delivery = new AmqpDelivery(this, state, channel, acks, msg, envelope, attemptOf(msg), coordinates);
     if (this.waiting.length === 0 && this.sink.room > 0) this.sink.deliver(delivery);
@@ -215,11 +208,6 @@ export class AmqpSubscription implements Subscription {
         this.handWaiting();
       });
     }
-  }
-
-  /** A stream delivery is settled or released: the resume point after a reconnect may pass it. */
-  settled(delivery: AmqpDelivery): void {
-    if (delivery.offset !== undefined) delivery.state.unsettledOffsets.delete(delivery.offset);
   }
 
   /** nack(delayMs): a copy with attempt+1 into the delay tier (or straight back), then ack. */
@@ -270,8 +258,6 @@ export class AmqpSubscription implements Subscription {
 }
 
 export class AmqpDelivery implements Delivery {
-  readonly offset: number | undefined;
-
   constructor(
     private readonly subscription: AmqpSubscription,
     readonly state: SourceState,
@@ -281,14 +267,11 @@ export class AmqpDelivery implements Delivery {
     readonly envelope: Envelope,
     readonly attempt: number,
     readonly coordinates: Coordinates,
-  ) {
-    this.offset = typeof coordinates.offset === 'number' ? coordinates.offset : undefined;
-  }
+  ) {}
 
   ack(): Promise<void> {
     // On a channel that has closed since, the broker already released the message: nothing to do.
     this.acks.ack(this.msg.fields.deliveryTag);
-    this.subscription.settled(this);
     return Promise.resolve();
   }
 
@@ -296,18 +279,8 @@ export class AmqpDelivery implements Delivery {
   async nack(delayMs: number): Promise<void> {
     // On a closed channel the broker released it already and delivers it again.
     if (isOpen(this.channel)) await this.subscription.retry(this, delayMs);
-    this.subscription.settled(this);
   }
 
-  /** Nothing to send: closing the channel hands an unacked message back to the queue. */
-  async release(): Promise<void> {
-    this.subscription.settled(this);
-  }
-}
-
-function resumeOffset(state: SourceState): number | undefined {
-  if (state.unsettledOffsets.size > 0) return Math.min(...state.unsettledOffsets);
-  return state.lastOffset === undefined ? undefined : state.lastOffset + 1;
 }
 
 function isOpen(channel: Channel): boolean {

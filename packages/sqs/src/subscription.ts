@@ -1,10 +1,13 @@
 import { GetQueueAttributesCommand, ReceiveMessageCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
-import { redactText, type Coordinates, type Delivery, type DeliverySink, type Envelope, type Subscription, type SubscriptionSpec } from '@ferry/core/spi';
+import { FerryError, redactText, type Coordinates, type Delivery, type DeliverySink, type Envelope, type Subscription, type SubscriptionSpec } from '@ferry/core/spi';
 import { pollTimeoutMs } from './client.ts';
 import { decode } from './codec.ts';
 import { SQS_LIMITS, type ResolvedConfig } from './options.ts';
 import type { QueueInfo } from './queues.ts';
 import { SettleBatcher } from './settle-batcher.ts';
+
+/** Receives failing in a row (with backoff, about 3 s) before the subscription reports itself dead. */
+const MAX_RECEIVE_FAILURES = 6;
 
 /** One received SQS message, settled by core; leased (its visibility extended) until then. */
 class SqsDelivery implements Delivery {
@@ -135,7 +138,13 @@ export class SqsSubscription implements Subscription {
         this.reserved -= ask;
         if (!this.running) break;
         failures++;
-        if (failures === 1 || failures % 50 === 0) {
+        // Receives that keep failing (the queue deleted, credentials revoked, the endpoint gone):
+        // the subscription is dead; core reports it and subscribes again (resolving the queue anew).
+        if (failures >= MAX_RECEIVE_FAILURES) {
+          this.died(failures, error);
+          break;
+        }
+        if (failures === 1) {
           console.warn(`[ferry:sqs] receiving from queue \`${this.queue.name}\` failed (${failures}x), retrying: ${redactText(error instanceof Error ? error.message : String(error))}`);
         }
         await this.pause(Math.min(5_000, 100 * 2 ** Math.min(failures - 1, 6)));
@@ -144,6 +153,14 @@ export class SqsSubscription implements Subscription {
       this.reserved -= ask;
       for (const message of messages) this.accept(message, askedAt);
     }
+  }
+
+  private died(failures: number, error: unknown): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    for (const w of this.pauseWaiters.splice(0)) w();
+    const why = redactText(error instanceof Error ? error.message : String(error));
+    this.sink.fail(new FerryError('FERRY_SQS_RECEIVE', `Receiving from SQS queue \`${this.queue.name}\` failed ${failures} times in a row: ${why}`, { cause: error }));
   }
 
   private accept(message: Message, askedAt: number): void {

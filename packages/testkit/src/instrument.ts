@@ -60,6 +60,7 @@ export class InstrumentedTransport implements Transport {
       },
       deliver: (delivery) => sink.deliver(this.wrapDelivery(delivery)),
       whenRoom: () => sink.whenRoom(),
+      fail: (error) => sink.fail(error),
     };
     return this.inner.subscribe(spec, observed);
   }

@@ -1,5 +1,6 @@
 import { checkOutgoing, checkStart } from '../capability-check.ts';
 import { DeliveryGate, type GatedDelivery } from '../consumer/delivery-gate.ts';
+import { SupervisedSubscription, type RestartPolicy } from '../consumer/supervised-subscription.ts';
 import { ClosedError, ConfigError } from '../errors.ts';
 import type { Capabilities } from '../spi/capabilities.ts';
 import type { DeliverySink } from '../spi/delivery.ts';
@@ -124,10 +125,22 @@ class GuardedTransport implements Transport {
   }
 }
 
+/** How soon a dead subscription is subscribed again unless the consumer's `restart` option says otherwise. */
+export const DEFAULT_RESTART: RestartPolicy = { initialDelayMs: 500, maxDelayMs: 30_000 };
+
 /**
- * Subscribes `onDelivery` through a DeliveryGate of `spec.maxInFlight` on the guarded transport:
- * how core consumes, and how a test drives an adapter the way core does.
+ * Subscribes `onDelivery` through a DeliveryGate of `spec.maxInFlight` on the guarded transport,
+ * subscribed again with backoff when the adapter reports it dead (SupervisedSubscription): how
+ * core consumes, and how a test drives an adapter the way core does.
  */
-export function openSubscription(transport: Transport, spec: SubscriptionSpec, onDelivery: (delivery: GatedDelivery) => void, onError?: (error: unknown) => void): Promise<Subscription> {
-  return guardTransport(transport).subscribe(spec, new DeliveryGate(spec.maxInFlight, onDelivery, onError));
+export async function openSubscription(
+  transport: Transport,
+  spec: SubscriptionSpec,
+  onDelivery: (delivery: GatedDelivery) => void,
+  onError: (error: unknown) => void = (error) => console.error('[ferry] subscription:', error),
+  restart: RestartPolicy = DEFAULT_RESTART,
+): Promise<SupervisedSubscription> {
+  const subscription = new SupervisedSubscription(guardTransport(transport), spec, { onDelivery, onError }, restart);
+  await subscription.open();
+  return subscription;
 }

@@ -77,6 +77,28 @@ export const consumerOptionsSchema = z
           .strict(),
       ])
       .optional(),
+    /**
+     * Dead-letter a message on its delivery number `maxDeliveries + 1`, before the handler runs,
+     * so a message that kills its process (never failing, so never retried to the end) stops
+     * coming back. Counted by the broker where it keeps a count (SQS, RabbitMQ quorum queues, retry
+     * copies: every delivery, retries included), and by the idempotency store for deliveries whose
+     * process died where it does not (Kafka, memory, RabbitMQ classic queues): the consumer's
+     * `idempotency.store`, else the client's `idempotencyStore` (shared by the group's processes to
+     * count crashes). `{ limit, store, leaseMs }` names the store, and how long a dead holder's
+     * lease holds its redelivery back (default 30 s). Off by default.
+     */
+    maxDeliveries: z
+      .union([
+        z.number().int().min(1),
+        z
+          .object({
+            limit: z.number().int().min(1),
+            store: z.custom<IdempotencyStore>(isStore, 'must implement IdempotencyStore (claim, extend, complete, release)').optional(),
+            leaseMs: z.number().int().min(10).default(30_000),
+          })
+          .strict(),
+      ])
+      .optional(),
     start: startSchema.default({ from: 'stored' }),
     /** A handler running longer fails (retryable) and its signal aborts. */
     handlerTimeoutMs: z.number().int().min(1).default(5 * 60 * 1000),
@@ -88,6 +110,20 @@ export const consumerOptionsSchema = z
      * idempotency, handler) or by another entry's `name`.
      */
     middleware: z.array(z.custom<MiddlewareEntry<Middleware>>(isEntry, 'must be a function (next) => handler, or { middleware, before | after }')).default([]),
+    /**
+     * A subscription whose transport gives up (a crashed Kafka consumer, a closed channel or
+     * connection, receives that keep failing) is reported to `hooks.onError` and subscribed again:
+     * first after about `initialDelayMs`, doubling per failed attempt up to `maxDelayMs`, half of
+     * each wait drawn at random. `consumer.health()` shows each subscription's state.
+     */
+    restart: z
+      .object({
+        initialDelayMs: z.number().int().min(1).default(500),
+        maxDelayMs: z.number().int().min(1).default(30_000),
+      })
+      .strict()
+      .refine((r) => r.maxDelayMs >= r.initialDelayMs, { message: 'maxDelayMs must be at least initialDelayMs', path: ['maxDelayMs'] })
+      .default({ initialDelayMs: 500, maxDelayMs: 30_000 }),
     hooks: z.custom<ConsumerHooks>((v) => typeof v === 'object' && v !== null, 'must be an object of hook functions').optional(),
   })
   .strict();

@@ -11,6 +11,7 @@ import { compose } from '../middleware/compose.ts';
 import { deadLetter } from '../middleware/dead-letter.ts';
 import { decode } from '../middleware/decode.ts';
 import { idempotency } from '../middleware/idempotency.ts';
+import { deliveryLimit } from '../middleware/delivery-limit.ts';
 import { placeMiddleware, type MiddlewareEntry } from '../middleware/placement.ts';
 import { retry } from '../middleware/retry.ts';
 import { timeout } from '../middleware/timeout.ts';
@@ -18,7 +19,8 @@ import type { HandlerFn, MessageContext, Middleware } from '../middleware/types.
 import { validateSchema } from '../middleware/validate-schema.ts';
 import { PublishPipeline, type PublishEntry } from '../producer/publish-pipeline.ts';
 import { openSubscription } from '../client/guarded-transport.ts';
-import type { Subscription, Transport } from '../spi/transport.ts';
+import type { Transport } from '../spi/transport.ts';
+import type { SubscriptionHealth, SupervisedSubscription } from './supervised-subscription.ts';
 import type { GatedDelivery } from './delivery-gate.ts';
 import type { TransportScope } from '../client/transport-scope.ts';
 import { loggingHooks } from '../logging/log-hooks.ts';
@@ -47,8 +49,15 @@ export interface ConsumerShared {
 }
 
 /** The consume stack's built-in steps, outermost first. Your middleware goes before `handler` unless placed. */
-export const CONSUME_STEPS = ['deadLetter', 'retry', 'timeout', 'decode', 'validateSchema', 'idempotency', 'handler'] as const;
+export const CONSUME_STEPS = ['deadLetter', 'retry', 'timeout', 'deliveryLimit', 'decode', 'validateSchema', 'idempotency', 'handler'] as const;
 export type ConsumeStep = (typeof CONSUME_STEPS)[number];
+
+/** What `consumer.health()` says. */
+export interface ConsumerHealth {
+  /** Started, not closing, and every subscription delivering. */
+  readonly delivering: boolean;
+  readonly subscriptions: readonly SubscriptionHealth[];
+}
 
 export interface CloseOptions {
   /** How long to wait for in-flight handlers. Unfinished ones are released for redelivery. Default 30 s. */
@@ -58,12 +67,12 @@ export interface CloseOptions {
 /**
  * Receives typed messages for one group. Register handlers with `handle`, then `start`.
  * The middleware stack, outermost first (yours go before `handler` unless placed by step name):
- *   deadLetter → retry → timeout → decode → validateSchema → idempotency → handler
+ *   deadLetter → retry → timeout → deliveryLimit → decode → validateSchema → idempotency → handler
  */
 export class Consumer {
   readonly options: ResolvedConsumerOptions;
   private readonly handlers = new Map<string, { definition: MessageDefinition; handler?: Handler<MessageDefinition>; batch?: BatchCollector }>();
-  private readonly subscriptions: Subscription[] = [];
+  private readonly subscriptions: SupervisedSubscription[] = [];
   private readonly running = new RunningContexts();
   private readonly scheduler: KeyedScheduler;
   private readonly orderedByKey: boolean;
@@ -153,6 +162,7 @@ export class Consumer {
           },
           (delivery) => this.onDelivery(delivery, settings),
           (error) => report(settings.hooks, error),
+          this.options.restart,
         );
         this.subscriptions.push(subscription);
       }
@@ -169,6 +179,16 @@ export class Consumer {
   close(options: CloseOptions = {}): Promise<void> {
     this.closing ??= this.shutdown(options.timeoutMs ?? 30_000);
     return this.closing;
+  }
+
+  /**
+   * Whether each subscription (one per topic) is handing messages over: `delivering`,
+   * `restarting` (its transport gave up; Ferry subscribes again with backoff) or `stopped` (closed).
+   * `delivering` overall is true once started while every subscription delivers.
+   */
+  health(): ConsumerHealth {
+    const subscriptions = this.subscriptions.map((s) => s.health());
+    return { delivering: this.state === 'running' && subscriptions.every((s) => s.state === 'delivering'), subscriptions };
   }
 
   /** Deliveries received and not yet settled. */
@@ -218,6 +238,7 @@ export class Consumer {
       { name: 'deadLetter', middleware: o.deadLetter !== false ? deadLetter() : undefined },
       { name: 'retry', middleware: policy.attempts > 1 ? retry(policy) : undefined },
       { name: 'timeout', middleware: timeout(o.handlerTimeoutMs, (ctx) => (ctx as DeliveryContext).abort()) },
+      { name: 'deliveryLimit', middleware: this.deliveryLimitStep() },
       { name: 'decode', middleware: decode(this.codec, new Map([...this.handlers].map(([type, h]) => [type, h.definition])), o.unknownTypes) },
       { name: 'validateSchema', middleware: validateSchema() },
       { name: 'idempotency', middleware: guard?.middleware({ group: o.group }) },
@@ -252,6 +273,21 @@ export class Consumer {
   private deadLetterTopic(topic: string): string {
     const dl = this.options.deadLetter;
     return dl !== false && dl.topic ? dl.topic : `${topic}.dlq`;
+  }
+
+  /**
+   * The `deliveryLimit` step, with `maxDeliveries`: the broker's count, plus the store's count of
+   * deliveries whose process died unless the store-backed idempotency step counts those already
+   * (its `maxClaims`, under exactly-once).
+   */
+  private deliveryLimitStep(): Middleware | undefined {
+    const given = this.options.maxDeliveries;
+    if (given === undefined) return undefined;
+    const { limit, store, leaseMs } = typeof given === 'number' ? { limit: given, store: undefined, leaseMs: 30_000 } : given;
+    const idem = this.options.idempotency;
+    // The store-backed idempotency step (given as settings, or exactly-once's default) counts them.
+    const storeStep = idem === undefined ? this.options.delivery === 'exactly-once' : idem !== false && !('middleware' in idem);
+    return deliveryLimit({ maxDeliveries: limit, store: store ?? (storeStep ? undefined : this.shared.defaultStore), leaseMs });
   }
 
   /** The `idempotency` step: a guard given as is, or core's store-backed one (on by default under exactly-once). */

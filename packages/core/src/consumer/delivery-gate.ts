@@ -29,7 +29,12 @@ export class DeliveryGate implements DeliverySink {
     private readonly onDelivery: (delivery: GatedDelivery) => void,
     /** Where a release that failed, or a throwing onDelivery, is reported. */
     private readonly onError: (error: unknown) => void = (error) => console.error('[ferry] delivery:', error),
+    /** The adapter reported its subscription dead (`fail`): core's supervisor restarts it. Default: onError. */
+    private readonly onFail?: (error: unknown) => void,
   ) {}
+
+  /** The error the adapter reported with `fail`, if it did. */
+  failure: { readonly error: unknown } | undefined;
 
   get room(): number {
     return this.halted ? 0 : Math.max(0, this.maxInFlight - this.held);
@@ -67,6 +72,12 @@ export class DeliveryGate implements DeliverySink {
       this.waiter = { promise, resolve };
     }
     return this.waiter.promise;
+  }
+
+  fail(error: unknown): void {
+    if (this.halted || this.failure) return;
+    this.failure = { error };
+    (this.onFail ?? this.onError)(error);
   }
 
   /** Takes no more deliveries: room is 0, waiters wake, what arrives now is released at once. */

@@ -104,7 +104,7 @@ export function noIdError(ctx: MessageContext): NonRetryableError {
 }
 
 /** Claims the key, waiting (with backoff) while another holder's lease is live, until the attempt is aborted. */
-async function claimOrWait(store: IdempotencyStore, key: string, token: string, lease: { leaseMs: number; ttlMs: number }, ctx: MessageContext, pollMs: number): Promise<ClaimResult> {
+export async function claimOrWait(store: IdempotencyStore, key: string, token: string, lease: { leaseMs: number; ttlMs: number }, ctx: MessageContext, pollMs: number): Promise<ClaimResult> {
   let claim = await store.claim(key, token, lease);
   let wait = pollMs;
   while (claim.state === 'in-progress' && !ctx.signal.aborted) {
@@ -129,7 +129,7 @@ function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
 }
 
 /** A lease being kept alive. */
-interface Hold {
+export interface Hold {
   readonly key: string;
   readonly token: string;
   readonly ctx: MessageContext;
@@ -143,7 +143,7 @@ interface Hold {
  * One timer for every lease of a middleware instance, not one per message: most handlers finish
  * long before a renewal is due, so most holds cost a Set entry and nothing more.
  */
-class Heartbeat {
+export class Heartbeat {
   private readonly holds = new Set<Hold>();
   private timer: NodeJS.Timeout | undefined;
   private readonly everyMs: number;

@@ -125,5 +125,6 @@ function view(sink: DeliverySink): DeliverySink {
     },
     deliver: (delivery) => sink.deliver(delivery),
     whenRoom: () => sink.whenRoom(),
+    fail: (error) => sink.fail(error),
   };
 }

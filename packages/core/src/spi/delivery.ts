@@ -40,4 +40,12 @@ export interface DeliverySink {
   deliver(delivery: Delivery): void;
   /** Resolves when core settles or releases a delivery, or stops: check `room` again then. */
   whenRoom(): Promise<void>;
+  /**
+   * The subscription can deliver nothing more and will not recover by itself (its client gave up,
+   * its connection or queue is gone, receives keep failing). Call it once, stop handing
+   * deliveries, and leave the rest to core: it reports the error, closes this subscription
+   * (releasing what it holds, then `close()`) and subscribes again with the same spec, with
+   * backoff. Ignored once core has stopped the sink.
+   */
+  fail(error: unknown): void;
 }

@@ -10,7 +10,8 @@ export type { Envelope, OutgoingMessage } from './envelope.ts';
 export { HEADERS } from './envelope.ts';
 
 // What core wraps every transport and subscription in; a test drives an adapter through them as core does.
-export { guardTransport, openSubscription } from '../client/guarded-transport.ts';
+export { guardTransport, openSubscription, DEFAULT_RESTART } from '../client/guarded-transport.ts';
+export { SupervisedSubscription, type RestartPolicy, type SubscriptionHealth } from '../consumer/supervised-subscription.ts';
 export { DeliveryGate, GatedDelivery } from '../consumer/delivery-gate.ts';
 
 // Building blocks adapters share.
