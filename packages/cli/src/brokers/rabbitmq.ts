@@ -32,10 +32,12 @@ export async function queueInfo(connection: ChannelModel, queue: string): Promis
   );
 }
 
-/** Deletes the queues, then the exchanges (missing ones are fine). */
+/** Deletes the queues, then the exchanges (deleting a missing one succeeds); rejects naming those it could not. */
 export async function deleteObjects(connection: ChannelModel, queues: readonly string[], exchanges: readonly string[]): Promise<void> {
-  for (const queue of queues) await onChannel(connection, (ch) => ch.deleteQueue(queue)).catch(() => undefined);
-  for (const exchange of exchanges) await onChannel(connection, (ch) => ch.deleteExchange(exchange)).catch(() => undefined);
+  const failed: string[] = [];
+  for (const queue of queues) await onChannel(connection, (ch) => ch.deleteQueue(queue)).catch((e: unknown) => failed.push(`queue ${queue} (${(e as Error).message})`));
+  for (const exchange of exchanges) await onChannel(connection, (ch) => ch.deleteExchange(exchange)).catch((e: unknown) => failed.push(`exchange ${exchange} (${(e as Error).message})`));
+  if (failed.length > 0) throw new Error(`could not delete ${failed.length} of them, first ${failed[0]}`);
 }
 
 function isNotFound(error: unknown): boolean {

@@ -9,7 +9,7 @@ import { listQueues, sqsClient } from './sqs.ts';
  */
 export function fastFailOptions(url: URL, given: Record<string, unknown>): Record<string, unknown> {
   const defaults: Record<string, unknown> =
-    url.protocol === 'kafka:' ? { retry: { retries: 1, initialRetryTimeMs: 100, maxRetryTimeMs: 1_000 }, logLevel: 'nothing' } : url.protocol.startsWith('amqp') ? { connectTimeoutMs: 5_000 } : url.protocol === 'sqs:' ? { maxAttempts: 1 } : {};
+    url.protocol === 'kafka:' ? { retry: { retries: 1, initialRetryTimeMs: 100, maxRetryTimeMs: 1_000 }, logLevel: 'nothing' } : url.protocol.startsWith('amqp') ? { connectTimeoutMs: 5_000 } : url.protocol === 'sqs:' ? { maxAttempts: 1, waitTimeSeconds: 1 } : {};
   return { ...defaults, ...given };
 }
 

@@ -15,7 +15,7 @@ export function diagnose(error: unknown, url: URL): Diagnosis {
   const scheme = url.protocol.replace(':', '');
   const user = decodeURIComponent(url.username) || (scheme.startsWith('amqp') ? 'guest' : '<user>');
   const vhost = decodeURIComponent(url.pathname.replace(/^\//, '')) || '/';
-  if (/Login was refused|ACCESS-REFUSED|SASL.*(fail|authentication)|Authentication failed|InvalidClientTokenId|UnrecognizedClient|SignatureDoesNotMatch|InvalidAccessKeyId|security token included in the request is invalid|AuthFailure/i.test(text)) {
+  if (/Login was refused|SASL.*(fail|authentication)|Authentication failed|InvalidClientTokenId|UnrecognizedClient|SignatureDoesNotMatch|InvalidAccessKeyId|security token included in the request is invalid|AuthFailure/i.test(text)) {
     const fix = scheme.startsWith('amqp')
       ? `Check the user name and password in the URL (${scheme}://user:password@host:port/vhost); \`rabbitmqctl authenticate_user ${user} <password>\` tells whether RabbitMQ accepts them.`
       : scheme === 'kafka'
