@@ -27,8 +27,13 @@ export async function kafkaTap(kafka: Kafka, topic: string, onMessage: OnTapped)
     await admin.disconnect();
   }
   const consumer = kafka.consumer({ groupId: `ferry-tail-${randomBytes(6).toString('hex')}`, maxWaitTimeInMs: 500, allowAutoTopicCreation: false });
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: false });
+  try {
+    await consumer.connect();
+    await consumer.subscribe({ topic, fromBeginning: false });
+  } catch (error) {
+    await consumer.disconnect().catch(() => undefined);
+    throw error;
+  }
   await consumer.run({
     autoCommit: false,
     eachMessage: async ({ partition, message }) => {

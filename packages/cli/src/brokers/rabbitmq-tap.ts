@@ -12,6 +12,15 @@ const OWN = /^x-ferry-|^x-death$|^x-first-death-|^x-last-death-|^x-delivery-coun
  * message, and disappears with the connection (even when the process is killed).
  */
 export async function rabbitMqTap(connection: ChannelModel, topic: string, onMessage: OnTapped): Promise<Tap> {
+  try {
+    return await open(connection, topic, onMessage);
+  } catch (error) {
+    await connection.close().catch(() => undefined);
+    throw error;
+  }
+}
+
+async function open(connection: ChannelModel, topic: string, onMessage: OnTapped): Promise<Tap> {
   if (!(await exchangeExists(connection, topic))) {
     throw new FerryError('FERRY_TOPIC_MISSING', `RabbitMQ has no exchange \`${topic}\` (a Ferry topic is an exchange of that name). Check the name and vhost (ferry doctor <url> --topic ${topic} tells), or publish to it first.`);
   }

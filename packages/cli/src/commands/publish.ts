@@ -8,10 +8,12 @@ import { adapterOptions, OPTIONS_FLAG, OPTIONS_USAGE } from './adapter-options.t
 import { errorLine, type Io } from './io.ts';
 import { Progress } from './progress.ts';
 
-export const PUBLISH_USAGE = `  ferry publish <url> <topic> [--key K] [--header name=value ...] [--type T] [--id ID]
+export const PUBLISH_USAGE = `  ferry publish <url> <topic> [--key K] [--header name=value ...] [--type T] [--id ID] [--groups A,B]
                 (--json '<payload>' | --file payload.json | < lines.jsonl) [--options JSON]
       Publishes one JSON payload (--json, or the whole of --file), or one per line of stdin, and
-      exits once the broker confirmed them all. --type defaults to the topic. Prints the ids.
+      exits once the broker confirmed them all. --type defaults to the topic. --groups: the groups
+      the topic keeps messages for, made to exist first where a broker keeps messages only for
+      queues that exist (RabbitMQ, SQS; else such a publish is refused, FERRY_NO_GROUP).
       ${OPTIONS_USAGE}`;
 
 export interface PublishIo extends Io {
@@ -24,7 +26,7 @@ export async function run(argv: string[], io: PublishIo): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { key: { type: 'string' }, header: { type: 'string', multiple: true }, type: { type: 'string' }, id: { type: 'string' }, json: { type: 'string' }, file: { type: 'string' }, help: { type: 'boolean', short: 'h' }, ...OPTIONS_FLAG },
+    options: { key: { type: 'string' }, groups: { type: 'string' }, header: { type: 'string', multiple: true }, type: { type: 'string' }, id: { type: 'string' }, json: { type: 'string' }, file: { type: 'string' }, help: { type: 'boolean', short: 'h' }, ...OPTIONS_FLAG },
   });
   if (values.help) {
     io.out(PUBLISH_USAGE);
@@ -52,7 +54,8 @@ export async function run(argv: string[], io: PublishIo): Promise<number> {
       payload: jsonCodec.encode(payload),
       timestamp: Date.now(),
     });
-    client = await createClient(url, { transport: await adapterOptions(values.options) });
+    const groups = values.groups?.split(',').map((g) => g.trim()).filter(Boolean) ?? [];
+    client = await createClient(url, { transport: await adapterOptions(values.options), ...(groups.length > 0 ? { topics: { [topic]: { groups } } } : {}) });
     const producer = client.producer();
     if (values.json !== undefined || values.file !== undefined) {
       const text = values.json ?? (await readFile(values.file!, 'utf8'));
