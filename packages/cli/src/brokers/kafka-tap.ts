@@ -26,7 +26,8 @@ export async function kafkaTap(kafka: Kafka, topic: string, onMessage: OnTapped)
   } finally {
     await admin.disconnect();
   }
-  const consumer = kafka.consumer({ groupId: `ferry-tail-${randomBytes(6).toString('hex')}`, maxWaitTimeInMs: 500, allowAutoTopicCreation: false });
+  const groupId = `ferry-tail-${randomBytes(6).toString('hex')}`;
+  const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 500, allowAutoTopicCreation: false });
   try {
     await consumer.connect();
     await consumer.subscribe({ topic, fromBeginning: false });
@@ -62,5 +63,15 @@ export async function kafkaTap(kafka: Kafka, topic: string, onMessage: OnTapped)
   });
   // Applied when the partitions are assigned: from the ends read above, whatever the group join takes.
   for (const end of ends) consumer.seek({ topic, partition: end.partition, offset: end.offset });
-  return { close: () => consumer.disconnect() };
+  return {
+    describe: `group ${groupId}, which commits nothing`,
+    close: async () => {
+      await consumer.disconnect();
+      // Kafka would forget the empty group at its next cleanup; delete it now so listings stay clean.
+      const admin = kafka.admin();
+      await admin.connect();
+      await admin.deleteGroups([groupId]).catch(() => undefined);
+      await admin.disconnect();
+    },
+  };
 }

@@ -49,5 +49,5 @@ async function open(connection: ChannelModel, topic: string, onMessage: OnTapped
     },
     { noAck: true },
   );
-  return { close: () => connection.close() };
+  return { describe: `exclusive auto-delete queue ${queue}`, close: () => connection.close() };
 }

@@ -13,6 +13,8 @@ export interface Tapped {
 
 /** Stops a tap; resolves once its connection is closed (and its queue or group gone with it). */
 export interface Tap {
+  /** What it reads with, for the operator: the group or queue. */
+  readonly describe: string;
   close(): Promise<void>;
 }
 

@@ -69,7 +69,7 @@ export async function run(argv: string[], io: Io, signal?: AbortSignal): Promise
       return 2;
     }
     // On stderr, so that stdout holds only messages (`ferry tail ... --json | jq`).
-    io.err(`tailing ${topic} at ${redactUrl(url)}${limit === undefined ? '' : `, ${limit} message(s)`}; Ctrl-C stops`);
+    io.err(`tailing ${topic} at ${redactUrl(url)} (${tap.describe})${limit === undefined ? '' : `, ${limit} message(s)`}; Ctrl-C stops`);
     await Promise.race([stop.stopped, limited]);
     return 0;
   } catch (error) {
