@@ -1,7 +1,7 @@
 /** Runs the `ferry` bin as the operator does (node packages/cli/bin/ferry.mjs), and the URLs of the harness's brokers. */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { endpointsFromEnv } from '../harness/index.ts';
+import { endpointsFromEnv, ferryUrls } from '../harness/index.ts';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const BIN = fileURLToPath(new URL('../../packages/cli/bin/ferry.mjs', import.meta.url));
@@ -56,12 +56,9 @@ export function ferryUntil(args: readonly string[], ready: RegExp): Promise<{ ch
 
 export const urls = {
   memory: () => 'memory://cli-test',
-  kafka: () => `kafka://${endpointsFromEnv().kafka.brokers[0]}`,
-  rabbitmq: () => endpointsFromEnv().amqp.url,
-  sqs: () => {
-    const sqs = endpointsFromEnv().sqs;
-    return `sqs://${sqs.accessKeyId}:${sqs.secretAccessKey}@${sqs.region}?endpoint=${sqs.endpoint}`;
-  },
+  kafka: () => ferryUrls(endpointsFromEnv()).kafka,
+  rabbitmq: () => ferryUrls(endpointsFromEnv()).rabbitmq,
+  sqs: () => ferryUrls(endpointsFromEnv()).sqs,
 };
 
 /** Whether `rabbitmqctl` can manage the RabbitMQ the tests use (the machine's service; not in a container run). */
