@@ -12,7 +12,14 @@ export const CAPABILITIES_USAGE = `  ferry capabilities <url> [--offline] [--opt
       ${OPTIONS_USAGE}`;
 
 export async function run(argv: string[], io: Io): Promise<number> {
-  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { offline: { type: 'boolean' }, help: { type: 'boolean', short: 'h' }, ...OPTIONS_FLAG } });
+  let args;
+  try {
+    args = parseArgs({ args: argv, allowPositionals: true, options: { offline: { type: 'boolean' }, help: { type: 'boolean', short: 'h' }, ...OPTIONS_FLAG } });
+  } catch (error) {
+    io.err(`${(error as Error).message}\n\n${CAPABILITIES_USAGE}`);
+    return 2;
+  }
+  const { values, positionals } = args;
   if (values.help) {
     io.out(CAPABILITIES_USAGE);
     return 0;

@@ -19,11 +19,18 @@ export const DOCTOR_USAGE = `  ferry doctor <url> [--topic T [--group G]] [--no-
       ${OPTIONS_USAGE}`;
 
 export async function run(argv: string[], io: Io): Promise<number> {
-  const { values, positionals } = parseArgs({
+  let args;
+  try {
+    args = parseArgs({
     args: argv,
     allowPositionals: true,
     options: { topic: { type: 'string' }, group: { type: 'string' }, 'no-probe': { type: 'boolean' }, 'timeout-ms': { type: 'string' }, help: { type: 'boolean', short: 'h' }, ...OPTIONS_FLAG },
   });
+  } catch (error) {
+    io.err(`${(error as Error).message}\n\n${DOCTOR_USAGE}`);
+    return 2;
+  }
+  const { values, positionals } = args;
   if (values.help) {
     io.out(DOCTOR_USAGE);
     return 0;

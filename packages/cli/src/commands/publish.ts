@@ -23,11 +23,18 @@ export interface PublishIo extends Io {
 
 /** Exit 0 once confirmed, 1 when refused or unreachable, 2 for bad usage. */
 export async function run(argv: string[], io: PublishIo): Promise<number> {
-  const { values, positionals } = parseArgs({
+  let args;
+  try {
+    args = parseArgs({
     args: argv,
     allowPositionals: true,
     options: { key: { type: 'string' }, groups: { type: 'string' }, header: { type: 'string', multiple: true }, type: { type: 'string' }, id: { type: 'string' }, json: { type: 'string' }, file: { type: 'string' }, help: { type: 'boolean', short: 'h' }, ...OPTIONS_FLAG },
   });
+  } catch (error) {
+    io.err(`${(error as Error).message}\n\n${PUBLISH_USAGE}`);
+    return 2;
+  }
+  const { values, positionals } = args;
   if (values.help) {
     io.out(PUBLISH_USAGE);
     return 0;

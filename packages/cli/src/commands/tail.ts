@@ -21,7 +21,14 @@ export const TAIL_USAGE = `  ferry tail <url> <topic> [--json] [--limit N] [--op
 
 /** Exit 0 once stopped, 1 when it could not start, 2 for bad usage or a transport it cannot tail. */
 export async function run(argv: string[], io: Io, signal?: AbortSignal): Promise<number> {
-  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { json: { type: 'boolean' }, limit: { type: 'string' }, help: { type: 'boolean', short: 'h' }, ...OPTIONS_FLAG } });
+  let args;
+  try {
+    args = parseArgs({ args: argv, allowPositionals: true, options: { json: { type: 'boolean' }, limit: { type: 'string' }, help: { type: 'boolean', short: 'h' }, ...OPTIONS_FLAG } });
+  } catch (error) {
+    io.err(`${(error as Error).message}\n\n${TAIL_USAGE}`);
+    return 2;
+  }
+  const { values, positionals } = args;
   if (values.help) {
     io.out(TAIL_USAGE);
     return 0;
