@@ -57,6 +57,9 @@ describe('ferry tail and publish', () => {
     const topic = uniqueName('cli-tail');
     const url = urls.rabbitmq();
     await tailSeesPublish(url, topic, ['--groups', 'billing']);
+    // After tail exited, the exchange is bound to the group's queue only: tail's queue went with it.
+    const bindings = spawnSync('rabbitmqctl', ['list_bindings', 'source_name', 'destination_name', '-q'], { encoding: 'utf8', timeout: 60_000 });
+    if (bindings.status === 0) expect(bindings.stdout.split('\n').filter((l) => l.startsWith(`${topic}\t`))).toEqual([`${topic}\t${topic}.billing`]);
     const connection = await amqp.connect(url);
     try {
       const channel = await connection.createChannel();
@@ -67,8 +70,6 @@ describe('ferry tail and publish', () => {
     } finally {
       await connection.close();
     }
-    const bindings = spawnSync('rabbitmqctl', ['list_bindings', 'source_name', 'destination_name', '-q'], { encoding: 'utf8', timeout: 60_000 });
-    if (bindings.status === 0) expect(bindings.stdout.split('\n').filter((l) => l.startsWith(`${topic}\t`))).toEqual([]);
   });
 
   it('sqs and memory: tail refuses with the reason, exit 2', async () => {
