@@ -1,7 +1,8 @@
 /**
  * `pnpm brokers [start|stop|status] [kafka|rabbitmq|sqs ...]`
  *   start   (default) make the brokers answer, and Redis and PostgreSQL; prints FERRY_* lines on
- *           stdout (eval-able) and each one's source and start time on stderr
+ *           stdout (eval-able), each one's source and start time on stderr, and on stderr too a
+ *           ready-to-use FERRY_URL line per broker (for `pnpm demo`, the `ferry` CLI, an application)
  *   stop    stop the Kafka and ElasticMQ processes this checkout's harness started (RabbitMQ is
  *           the machine's service and is left running)
  *   stores  only make Redis and PostgreSQL answer (started if down); prints FERRY_REDIS_URL and FERRY_POSTGRES_URL
@@ -17,6 +18,7 @@ import { pullImages } from './containers.ts';
 import { KAFKA_VERSION } from './config.ts';
 import { brokersToStart, provisionBrokers, useContainers } from './ensure.ts';
 import { endpointsToEnv, kafkaFromEnv } from './env.ts';
+import { ferryUrlLine, ferryUrls } from './ferry-urls.ts';
 import { KAFKA_ENDPOINT } from './kafka-local.ts';
 import { detectKafkaVersion, sameVersion } from './kafka-version.ts';
 import { answers, probeKafka } from './probes.ts';
@@ -39,6 +41,9 @@ async function start(which: BrokerName[]): Promise<void> {
   const env = endpointsToEnv(value.endpoints);
   for (const [key, val] of Object.entries(env)) process.stdout.write(`${key}=${val}\n`);
   log(`ready in ${formatMs(ms)}:\n${formatReports(value.reports)}`);
+  // On stderr: stdout stays eval-able (several FERRY_URL= lines would overwrite each other there).
+  const urls = ferryUrls(value.endpoints);
+  process.stderr.write(`\nPoint the demo, the ferry CLI or an application at one of them:\n${which.map((b) => `  ${ferryUrlLine(urls[b])}`).join('\n')}\n\n`);
   await startStores();
 }
 

@@ -2,6 +2,7 @@
 export { ensureBrokers, provisionBrokers, type Provisioned } from './ensure.ts';
 export { endpointsFromEnv, endpointsToEnv, ENV } from './env.ts';
 export { uniqueName } from './names.ts';
+export { ferryUrls, ferryUrlLine } from './ferry-urls.ts';
 export { startTcpProxy, type TcpProxy, type TcpProxyOptions } from './tcp-proxy.ts';
 export { stopLocalBrokers, brokerStatus, type BrokerStatus } from './local-control.ts';
 export type { BrokerEndpoints, BrokerName, BrokerReport, BrokerSource, ProvisionResult } from './types.ts';
