@@ -10,17 +10,9 @@ import { encode, GROUP_TAG, Publisher, QueueError } from '@ferry/sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { spec as baseSpec, startTcpProxy, subscribe } from '../harness/index.ts';
-import { cleanup, rawClient, sqs, sqsEndpoint, topicName } from './helpers.ts';
+import { cleanup, rawClient, sleep, sqs, sqsEndpoint, topicName, waitFor } from './helpers.ts';
 
 const Item = (topic: string) => defineMessage('sqs.item', z.object({ n: z.number(), tag: z.string().optional() }), { topic });
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-async function waitFor(check: () => boolean, ms: number, what: string): Promise<void> {
-  const until = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await sleep(20);
-  }
-}
 const spec = (topic: string, group: string, extra: Partial<SubscriptionSpec> = {}): SubscriptionSpec => baseSpec(topic, group, { handlerTimeoutMs: 60_000, ...extra });
 const raw = (topic: string, id: string, extra: Partial<OutgoingMessage> = {}): OutgoingMessage => ({ id, type: 'sqs.raw', topic, headers: {}, payload: Buffer.from(`"${id}"`), timestamp: Date.now(), ...extra });
 

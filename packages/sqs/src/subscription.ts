@@ -1,10 +1,11 @@
 import { GetQueueAttributesCommand, ReceiveMessageCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
-import { redactText, type Coordinates, type Delivery, type DeliverySink, type Envelope, type Subscription, type SubscriptionSpec } from '@ferry/core/spi';
+import { DEAD_LETTER_GROUP, redactText, type Coordinates, type Delivery, type DeliverySink, type Envelope, type Subscription, type SubscriptionSpec } from '@ferry/core/spi';
 import { pollTimeoutMs } from './client.ts';
-import { decode } from './codec.ts';
+import { decode, salvage } from './codec.ts';
 import { SQS_LIMITS, type ResolvedConfig } from './options.ts';
 import type { QueueInfo } from './queues.ts';
 import { SettleBatcher } from './settle-batcher.ts';
+import type { UndecodableMessages } from './undecodable.ts';
 
 /** One received SQS message, settled by core; leased (its visibility extended) until then. */
 class SqsDelivery implements Delivery {
@@ -76,6 +77,7 @@ export class SqsSubscription implements Subscription {
     private readonly spec: SubscriptionSpec,
     private readonly config: ResolvedConfig,
     private readonly sink: DeliverySink,
+    private readonly undecodable: UndecodableMessages,
   ) {
     this.settles = new SettleBatcher(sqs, queue, config);
     this.visibilityMs = config.visibilityTimeoutSeconds * 1000;
@@ -152,14 +154,23 @@ export class SqsSubscription implements Subscription {
     let envelope: Envelope;
     try {
       envelope = decode(message, this.spec.topic);
-    } catch {
-      // Ferry's attribute that is not valid JSON: deliver the raw body so core dead-letters it as undecodable.
-      envelope = { id: message.MessageId ?? '', type: '', topic: this.spec.topic, headers: {}, payload: Buffer.from(message.Body ?? ''), timestamp: Date.now() };
+    } catch (error) {
+      // A `ferry` attribute that is not Ferry's metadata. Redrive (the dead-letter group) moves it as it is.
+      if (this.spec.group !== DEAD_LETTER_GROUP) return this.deadLetter(message, handle, error as Error, askedAt);
+      envelope = salvage(message, this.spec.topic);
     }
     const delivery = new SqsDelivery(this, envelope, handle, askedAt, message, this.queue, this.visibilityMs);
     this.leases.add(delivery);
     // After core stopped it releases the delivery at once: visible again for the group now.
     this.sink.deliver(delivery);
+  }
+
+  /** Dead-letters an undecodable message itself (core cannot run it) and deletes it; on failure it stays for the visibility timeout. */
+  private deadLetter(message: Message, handle: string, error: Error, askedAt: number): void {
+    const delivery = new SqsDelivery(this, salvage(message, this.spec.topic), handle, askedAt, message, this.queue, this.visibilityMs);
+    this.track(
+      this.undecodable.deadLetter(message, error, this.spec, delivery.coordinates, delivery.attempt).then((done) => (done ? this.settles.ack(handle) : undefined)),
+    );
   }
 
   /**

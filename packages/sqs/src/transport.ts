@@ -1,4 +1,5 @@
 import type { SQSClient } from '@aws-sdk/client-sqs';
+import { stderrLogger, type Logger, type LoggerAware } from '@ferry/core';
 import { CapabilityError, DEAD_LETTER_GROUP, MessageTooLargeError, PublishError, type Capabilities, type DeliverySink, type GroupDeclaration, type OutgoingMessage, type Subscription, type SubscriptionSpec, type Transport } from '@ferry/core/spi';
 import { createSqsClient } from './client.ts';
 import { encode } from './codec.ts';
@@ -6,6 +7,7 @@ import { resolveConfig, SQS_LIMITS, type ResolvedConfig } from './options.ts';
 import { Publisher } from './publisher.ts';
 import { Queues, type QueueInfo } from './queues.ts';
 import { SqsSubscription } from './subscription.ts';
+import { UndecodableMessages } from './undecodable.ts';
 
 const NAME = 'sqs';
 
@@ -15,13 +17,17 @@ const NAME = 'sqs';
  * SendMessageBatch, receives are long polls, acks DeleteMessageBatch, retries visibility changes.
  * Delivery semantics (retry policy, dead-lettering, ack timing, idempotency) stay in core.
  */
-export class SqsTransport implements Transport {
+export class SqsTransport implements Transport, LoggerAware {
   readonly name = NAME;
   readonly capabilities: Capabilities;
   readonly config: ResolvedConfig;
   private readonly sqs: SQSClient;
   private readonly queues: Queues;
   private readonly publisher: Publisher;
+  private logger: Logger = stderrLogger('warn', { transport: NAME });
+  /** The SDK's NodeVersionSupportWarning, kept for the application's logger (at info). */
+  private nodeVersionNotice: string | undefined;
+  private readonly undecodable = new UndecodableMessages((messages) => this.send(messages), () => this.logger);
 
   constructor(url: URL, options: Readonly<Record<string, unknown>> = {}) {
     this.config = resolveConfig(url, options);
@@ -36,9 +42,15 @@ export class SqsTransport implements Transport {
       transactions: false,
       maxMessageBytes: this.config.maxEnvelopeBytes,
     };
-    this.sqs = createSqsClient(this.config);
+    this.sqs = createSqsClient(this.config, (text) => (this.nodeVersionNotice = text));
     this.queues = new Queues(this.sqs, this.config);
     this.publisher = new Publisher(this.config, Publisher.sendingWith(this.sqs));
+  }
+
+  /** createClient hands over the application's logger (bound to `{ transport: 'sqs' }`). */
+  setLogger(logger: Logger): void {
+    this.logger = logger;
+    if (this.nodeVersionNotice) logger.info({}, `AWS SDK: ${this.nodeVersionNotice}`);
   }
 
   /** The queue name a topic maps to (FIFO names end in `.fifo`). */
@@ -104,7 +116,7 @@ export class SqsTransport implements Transport {
 
   async subscribe(spec: SubscriptionSpec, sink: DeliverySink): Promise<Subscription> {
     const queue = await this.ownQueue(spec.topic, spec.group, spec.deadLetterTopic);
-    const subscription = new SqsSubscription(this.sqs, queue, spec, this.config, sink);
+    const subscription = new SqsSubscription(this.sqs, queue, spec, this.config, sink, this.undecodable);
     subscription.start();
     return subscription;
   }
