@@ -16,7 +16,7 @@ export function sqsUrl(endpoint: string = sqsEndpoint().endpoint): string {
   return `sqs://${sqsEndpoint().region}?endpoint=${encodeURIComponent(endpoint)}`;
 }
 
-/** Test defaults: short long polls so closing a consumer takes about a second, not 20. */
+/** Test defaults: short long polls, so a poll aborted at close is gone from the server within a second. */
 export const TEST_OPTIONS: SqsOptions = { waitTimeSeconds: 1 };
 
 export function sqs(options: SqsOptions = {}, endpoint?: string): SqsTransport {
