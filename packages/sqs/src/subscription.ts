@@ -8,7 +8,7 @@ import { SettleBatcher } from './settle-batcher.ts';
 import type { UndecodableMessages } from './undecodable.ts';
 
 /**
- * The visibility a long poll asks for (seconds). An aborted poll's messages are back after this; a
+ * The visibility a long poll longer than this asks for (seconds). An aborted poll's messages are back after this; a
  * received one is extended to the full timeout at once, so this only has to cover the response's
  * way to the client and the extension's way back.
  */
@@ -143,7 +143,7 @@ export class SqsSubscription implements Subscription {
       }
       this.reserved -= ask;
       backlog = messages.length > 0;
-      const leased = wait > 0 && this.leaseSeconds < this.config.visibilityTimeoutSeconds;
+      const leased = wait > LONG_POLL_LEASE_SECONDS && this.leaseSeconds < this.config.visibilityTimeoutSeconds;
       for (const message of messages) this.accept(message, askedAt, leased);
     }
   }
@@ -153,8 +153,9 @@ export class SqsSubscription implements Subscription {
    * it; but the server keeps an aborted poll until its wait ends and can hand it messages nobody
    * receives (measured on ElasticMQ, reported for AWS). So a long poll asks for a short visibility
    * (`leaseSeconds`, extended to the full timeout as soon as its messages arrive): what an aborted
-   * one takes is visible again within seconds. A receive that does not wait returns at once and
-   * is not aborted.
+   * one takes is visible again within seconds. A poll that waits no longer than the lease is not
+   * aborted (stop waits for it, as long as an aborted one's messages would be away) and takes the
+   * full visibility: frequent closes then cost no receives.
    */
   private async receive(ask: number, wait: number): Promise<Message[]> {
     const response = await this.sqs.send(
@@ -162,11 +163,11 @@ export class SqsSubscription implements Subscription {
         QueueUrl: this.queue.url,
         MaxNumberOfMessages: ask,
         WaitTimeSeconds: wait,
-        VisibilityTimeout: wait > 0 ? this.leaseSeconds : this.config.visibilityTimeoutSeconds,
+        VisibilityTimeout: wait > LONG_POLL_LEASE_SECONDS ? this.leaseSeconds : this.config.visibilityTimeoutSeconds,
         MessageAttributeNames: ['All'],
         MessageSystemAttributeNames: ['ApproximateReceiveCount', 'SentTimestamp'],
       }),
-      wait > 0 ? { requestTimeout: pollTimeoutMs(this.config), abortSignal: this.aborter.signal } : { requestTimeout: pollTimeoutMs(this.config) },
+      wait > LONG_POLL_LEASE_SECONDS ? { requestTimeout: pollTimeoutMs(this.config), abortSignal: this.aborter.signal } : { requestTimeout: pollTimeoutMs(this.config) },
     );
     return response.Messages ?? [];
   }
