@@ -10,17 +10,9 @@ import { encode, GROUP_TAG, Publisher, QueueError } from '@ferry/sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { spec as baseSpec, startTcpProxy, subscribe } from '../harness/index.ts';
-import { cleanup, rawClient, sqs, sqsEndpoint, topicName } from './helpers.ts';
+import { cleanup, rawClient, sleep, sqs, sqsEndpoint, topicName, waitFor } from './helpers.ts';
 
 const Item = (topic: string) => defineMessage('sqs.item', z.object({ n: z.number(), tag: z.string().optional() }), { topic });
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-async function waitFor(check: () => boolean, ms: number, what: string): Promise<void> {
-  const until = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await sleep(20);
-  }
-}
 const spec = (topic: string, group: string, extra: Partial<SubscriptionSpec> = {}): SubscriptionSpec => baseSpec(topic, group, { handlerTimeoutMs: 60_000, ...extra });
 const raw = (topic: string, id: string, extra: Partial<OutgoingMessage> = {}): OutgoingMessage => ({ id, type: 'sqs.raw', topic, headers: {}, payload: Buffer.from(`"${id}"`), timestamp: Date.now(), ...extra });
 
@@ -338,18 +330,7 @@ describe('sqs on ElasticMQ', () => {
     }
   });
 
-  it('abortPollsOnClose: close() returns at once even with 20 s long polls', async () => {
-    const topic = topicName('abort');
-    const transport = sqs({ waitTimeSeconds: 20, abortPollsOnClose: true });
-    const sub = await subscribe(transport, spec(topic, 'g'), (d) => void d.ack());
-    await sleep(300); // the polls are waiting on the server
-    const t0 = Date.now();
-    await sub.close();
-    await transport.close();
-    expect(Date.now() - t0).toBeLessThan(1_000);
-  });
-
-  it('close() ends within the long-poll wait and releases unsettled deliveries at once', async () => {
+  it('close() aborts the long polls and releases unsettled deliveries for redelivery', async () => {
     const topic = topicName('close');
     const transport = sqs({ waitTimeSeconds: 2 });
     const held: Delivery[] = [];
@@ -368,9 +349,10 @@ describe('sqs on ElasticMQ', () => {
       void d.ack();
     });
     try {
-      await waitFor(() => again.length === 1, 5_000, 'the released message');
+      // At once, or after the long-poll lease (5 s) if an aborted poll still waiting on the server took it (a receive more).
+      await waitFor(() => again.length === 1, 12_000, 'the released message');
       expect(again[0]!.envelope.id).toBe('held');
-      expect(again[0]!.attempt).toBe(2);
+      expect(again[0]!.attempt).toBeGreaterThanOrEqual(2);
     } finally {
       await sub2.close();
       await next.close();

@@ -3,6 +3,10 @@ import { DeleteQueueCommand, ListQueuesCommand, SQSClient } from '@aws-sdk/clien
 import { SqsTransport, type SqsOptions } from '@ferry/sqs';
 import { endpointsFromEnv, uniqueName } from '../harness/index.ts';
 
+// The SDK's own switch for its 9-line NodeVersionSupportWarning on Node.js < 22, which the raw
+// clients of these tests would print (the transport routes it to Ferry's logger itself).
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 export function sqsEndpoint() {
   return endpointsFromEnv().sqs;
 }
@@ -12,7 +16,7 @@ export function sqsUrl(endpoint: string = sqsEndpoint().endpoint): string {
   return `sqs://${sqsEndpoint().region}?endpoint=${encodeURIComponent(endpoint)}`;
 }
 
-/** Test defaults: short long polls so closing a consumer takes about a second, not 20. */
+/** Test defaults: short long polls, so a poll aborted at close is gone from the server within a second. */
 export const TEST_OPTIONS: SqsOptions = { waitTimeSeconds: 1 };
 
 export function sqs(options: SqsOptions = {}, endpoint?: string): SqsTransport {
@@ -38,5 +42,16 @@ export async function cleanup(prefix: string): Promise<void> {
     await Promise.all(QueueUrls.map((QueueUrl) => client.send(new DeleteQueueCommand({ QueueUrl })).catch(() => undefined)));
   } finally {
     client.destroy();
+  }
+}
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Polls `check` every 20 ms; throws naming `what` after `ms`. */
+export async function waitFor(check: () => boolean, ms: number, what: string): Promise<void> {
+  const until = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await sleep(20);
   }
 }

@@ -1,6 +1,6 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { Logger } from '@ferry/core/spi';
-import { createSqsClient } from './client.ts';
+import { createSqsClient, withoutNodeVersionWarning } from './client.ts';
 import { resolveConfig } from './options.ts';
 
 describe('the SQS client logger', () => {
@@ -18,5 +18,28 @@ describe('the SQS client logger', () => {
     expect(lines).toHaveLength(2);
     expect(lines[0]).toMatch(/^warn retrying https:\/\/user:\*\*\*@sqs\.example\/queue {"source":"aws-sdk"}$/);
     expect(lines[1]).toMatch(/^error failed { code: 'X' }/);
+  });
+});
+
+describe('withoutNodeVersionWarning', () => {
+  it("takes out only the SDK's NodeVersionSupportWarning, for the logger, and restores process.emitWarning", () => {
+    const original = process.emitWarning;
+    const passed = vi.fn();
+    process.emitWarning = passed as unknown as typeof process.emitWarning;
+    const notices: string[] = [];
+    try {
+      const built = withoutNodeVersionWarning((text) => notices.push(text), () => {
+        process.emitWarning('NodeVersionSupportWarning: The AWS SDK for JavaScript (v3)\nversions published after ...\nwill require node >=22.');
+        process.emitWarning('something else', 'DeprecationWarning');
+        return 42;
+      });
+      expect(built).toBe(42);
+      expect(notices).toEqual(['NodeVersionSupportWarning: The AWS SDK for JavaScript (v3) versions published after ... will require node >=22.']);
+      expect(passed).toHaveBeenCalledTimes(1);
+      expect(passed).toHaveBeenCalledWith('something else', 'DeprecationWarning');
+      expect(process.emitWarning).toBe(passed);
+    } finally {
+      process.emitWarning = original;
+    }
   });
 });

@@ -12,9 +12,9 @@ import type { ResolvedConfig } from './options.ts';
  * each long poll holds one for up to 20 s), and timeouts that turn a hung request into an error
  * instead of a stalled consumer (the SDK sets no request timeout and only warns by default).
  */
-export function createSqsClient(config: ResolvedConfig, logs: LogTarget = { logger: silentLogger }): SQSClient {
+export function createSqsClient(config: ResolvedConfig, logs: LogTarget = { logger: silentLogger }, onNodeVersionNotice: (text: string) => void = () => undefined): SQSClient {
   const agentOptions = { keepAlive: true, keepAliveMsecs: 1_000, maxSockets: config.maxSockets, maxFreeSockets: config.maxSockets };
-  return new SQSClient({
+  return withoutNodeVersionWarning(onNodeVersionNotice, () => new SQSClient({
     ...(config.region ? { region: config.region } : {}),
     ...(config.endpoint ? { endpoint: config.endpoint } : {}),
     ...(config.credentials ? { credentials: config.credentials } : {}),
@@ -27,7 +27,27 @@ export function createSqsClient(config: ResolvedConfig, logs: LogTarget = { logg
       requestTimeout: config.requestTimeoutMs,
       throwOnRequestTimeout: true,
     }),
-  });
+  }));
+}
+
+/**
+ * The SDK's constructor calls `process.emitWarning` with a 9-line `NodeVersionSupportWarning` on
+ * Node.js < 22 (once per process): only that warning is taken out, for the transport's logger;
+ * every other warning passes. Synchronous, so the original is back before anything else runs.
+ */
+export function withoutNodeVersionWarning<T>(notice: (text: string) => void, build: () => T): T {
+  const original = process.emitWarning;
+  process.emitWarning = ((...args: Parameters<typeof process.emitWarning>) => {
+    const warning = args[0];
+    const text = typeof warning === 'string' ? warning : warning.message;
+    if (text.startsWith('NodeVersionSupportWarning')) return notice(text.replace(/\s+/g, ' '));
+    return Reflect.apply(original, process, args);
+  }) as typeof process.emitWarning;
+  try {
+    return build();
+  } finally {
+    process.emitWarning = original;
+  }
 }
 
 /** Where the SDK's lines go; the transport sets `logger` when the client hands it one. */

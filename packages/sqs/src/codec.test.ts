@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Message } from '@aws-sdk/client-sqs';
-import type { Envelope } from '@ferry/core';
-import { asBody, ATTR_META, ATTR_PAYLOAD, decode, encode } from './codec.ts';
+import { DecodeError, type Envelope } from '@ferry/core';
+import { asBody, ATTR_META, ATTR_PAYLOAD, decode, encode, salvage } from './codec.ts';
 
 const envelope = (payload: Uint8Array, extra: Partial<Envelope> = {}): Envelope => ({
   id: 'id-1',
@@ -90,5 +90,21 @@ describe('codec', () => {
     const e = decode({ MessageId: 'm-9', Body: 'plain', MessageAttributes: { type: { DataType: 'String', StringValue: 'legacy.event' } }, Attributes: { SentTimestamp: '42' } }, 'legacy');
     expect(e).toMatchObject({ id: 'm-9', type: 'legacy.event', topic: 'legacy', headers: { type: 'legacy.event' }, timestamp: 42 });
     expect(Buffer.from(e.payload).toString()).toBe('plain');
+  });
+
+  it('refuses a `ferry` attribute that is not Ferry\'s metadata with a DecodeError naming the attribute; salvage keeps all of it', () => {
+    for (const shape of ['{}', '[]', '"str"', '{"id":5,"headers":"x"}', 'null', 'not json', '{"i":"x","t":"t","o":"o","s":1,"h":{"a":1}}']) {
+      const message: Message = { MessageId: 'm-9', Body: 'body', MessageAttributes: { [ATTR_META]: { DataType: 'String', StringValue: shape }, other: { DataType: 'String', StringValue: 'v' } } };
+      let error: unknown;
+      try {
+        decode(message, 't');
+      } catch (e) {
+        error = e;
+      }
+      expect(error, shape).toBeInstanceOf(DecodeError);
+      expect((error as Error).message).toMatch(/^SQS message attribute `ferry` is not Ferry's metadata: /);
+      expect(salvage(message, 't')).toMatchObject({ id: 'm-9', type: '', topic: 't', headers: { [ATTR_META]: shape, other: 'v' } });
+      expect(Buffer.from(salvage(message, 't').payload).toString()).toBe('body');
+    }
   });
 });

@@ -1,6 +1,8 @@
 import { isUtf8 } from 'node:buffer';
 import type { Message, MessageAttributeValue } from '@aws-sdk/client-sqs';
+import { DecodeError } from '@ferry/core';
 import { HEADERS, type Envelope } from '@ferry/core/spi';
+import { z } from 'zod';
 
 /**
  * How an envelope travels in an SQS message. SQS allows 10 message attributes and only some
@@ -15,17 +17,19 @@ export const ATTR_META = 'ferry';
 export const ATTR_PAYLOAD = 'ferry-payload';
 const PLACEHOLDER_BODY = '-';
 
-interface Meta {
+/** The packed metadata: checked on receive, since any tool can send a message with a `ferry` attribute. */
+const metaSchema = z.object({
   /** id, type, topic, key, timestamp, headers */
-  i: string;
-  t: string;
-  o: string;
-  k?: string;
-  s: number;
-  h: Readonly<Record<string, string>>;
+  i: z.string(),
+  t: z.string(),
+  o: z.string(),
+  k: z.string().optional(),
+  s: z.number(),
+  h: z.record(z.string(), z.string()),
   /** Where the payload is: absent = body, `a` = the binary attribute, `e` = empty. */
-  p?: 'a' | 'e';
-}
+  p: z.enum(['a', 'e']).optional(),
+});
+type Meta = z.infer<typeof metaSchema>;
 
 /** Characters SQS refuses in bodies and string attributes (outside #x9 #xA #xD #x20-#xD7FF #xE000-#xFFFD #x10000-#x10FFFF). */
 const REFUSED_CHARS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/;
@@ -100,21 +104,21 @@ export function encode(message: Envelope): EncodedMessage {
 /**
  * The envelope of a received message. Messages without Ferry's attribute (sent by other tools)
  * still arrive: id = MessageId, type = a `type` string attribute if any, headers = the other
- * string attributes, payload = the body's bytes.
+ * string attributes, payload = the body's bytes. Throws DecodeError when the `ferry` attribute is
+ * not Ferry's metadata (not JSON, or JSON of another shape).
  */
 export function decode(message: Message, topic: string): Envelope {
   const attrs = message.MessageAttributes ?? {};
   const packed = attrs[ATTR_META]?.StringValue;
   if (packed !== undefined) {
-    const meta = JSON.parse(packed) as Meta;
+    const meta = parseMeta(packed);
     let payload: Uint8Array;
     if (meta.p === 'e') payload = new Uint8Array(0);
     else if (meta.p === 'a') payload = attrs[ATTR_PAYLOAD]?.BinaryValue ?? new Uint8Array(0);
     else payload = textBytes(message.Body ?? '');
     return { id: meta.i, type: meta.t, topic: meta.o, key: meta.k, headers: meta.h, payload, timestamp: meta.s };
   }
-  const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(attrs)) if (value.StringValue !== undefined) headers[name] = value.StringValue;
+  const headers = stringAttributes(attrs);
   return {
     id: message.MessageId ?? '',
     type: headers.type ?? '',
@@ -123,6 +127,46 @@ export function decode(message: Message, topic: string): Envelope {
     payload: textBytes(message.Body ?? ''),
     timestamp: Number(message.Attributes?.SentTimestamp ?? Date.now()),
   };
+}
+
+function parseMeta(packed: string): Meta {
+  let json: unknown;
+  try {
+    json = JSON.parse(packed);
+  } catch (cause) {
+    throw new DecodeError(`SQS message attribute \`${ATTR_META}\` is not Ferry's metadata: not valid JSON (${(cause as Error).message})`, { cause });
+  }
+  const parsed = metaSchema.safeParse(json);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.slice(0, 5).map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
+    throw new DecodeError(`SQS message attribute \`${ATTR_META}\` is not Ferry's metadata: ${issues.join('; ')}`);
+  }
+  return parsed.data;
+}
+
+/**
+ * What can be kept of a message whose `ferry` attribute does not decode: id = MessageId, headers =
+ * its string attributes (the raw `ferry` value among them), payload = the binary attribute if any,
+ * else the body. Nothing of the message is dropped, so it can be inspected and redriven.
+ */
+export function salvage(message: Message, topic: string): Envelope {
+  const attrs = message.MessageAttributes ?? {};
+  const headers = stringAttributes(attrs);
+  const binary = attrs[ATTR_PAYLOAD]?.BinaryValue;
+  return {
+    id: message.MessageId ?? '',
+    type: '',
+    topic,
+    headers,
+    payload: binary ?? textBytes(message.Body ?? ''),
+    timestamp: Number(message.Attributes?.SentTimestamp ?? Date.now()),
+  };
+}
+
+function stringAttributes(attrs: Record<string, MessageAttributeValue>): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(attrs)) if (value.StringValue !== undefined) headers[name] = value.StringValue;
+  return headers;
 }
 
 function textBytes(text: string): Uint8Array {

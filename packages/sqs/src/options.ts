@@ -40,14 +40,8 @@ export const optionsSchema = z
     fifoTopics: topicPatternsSchema,
     /** The visibility timeout of received messages, extended while a handler runs. */
     visibilityTimeoutSeconds: z.number().int().min(1).max(SQS_LIMITS.visibilitySeconds).default(30),
-    /** Long poll wait. A closing consumer lets the polls in flight end (see docs), so this bounds close(). */
+    /** Long poll wait, when the queue is empty. Closing aborts the polls in flight (see docs). */
     waitTimeSeconds: z.number().int().min(0).max(SQS_LIMITS.waitTimeSeconds).default(20),
-    /**
-     * Abort long polls in flight when a subscription closes, instead of letting them end within
-     * waitTimeSeconds. Closing is then immediate, but SQS may already have handed messages to an
-     * aborted poll: those stay invisible for a visibility timeout before they are redelivered.
-     */
-    abortPollsOnClose: z.boolean().default(false),
     /** Most concurrent ReceiveMessage loops per subscription (each asks for up to 10 messages). */
     maxPollers: z.number().int().min(1).max(100).default(10),
     /** RedrivePolicy maxReceiveCount: the broker moves a message received this often to the dead-letter queue. */

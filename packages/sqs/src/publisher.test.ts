@@ -67,4 +67,32 @@ describe('Publisher', () => {
     // Core's deduplication id of a dead letter or a redrive wins over the message id.
     expect(toRequestEntry('0', entry(message(1, { deduplicationId: 'm1|redrive|2026' })), true).MessageDeduplicationId).toBe('m1|redrive|2026');
   });
+
+  it('on a FIFO queue, sends one key\'s batches one at a time, in order, and different keys in parallel', async () => {
+    const fifo: QueueInfo = { ...queue, fifo: true };
+    const inFlight = new Map<string, number>();
+    let overlapping = 0;
+    let parallel = 0;
+    const sent: Array<{ key: string; n: number }> = [];
+    const send: SendBatch = async (_url, entries) => {
+      const groups = [...new Set(entries.map((e) => e.MessageGroupId!))];
+      for (const g of groups) {
+        if (inFlight.get(g)) overlapping++;
+        inFlight.set(g, (inFlight.get(g) ?? 0) + 1);
+      }
+      parallel = Math.max(parallel, [...inFlight.values()].filter((v) => v > 0).length);
+      await new Promise((resolve) => setTimeout(resolve, 1 + Math.random() * 5));
+      for (const e of entries) sent.push({ key: e.MessageGroupId!, n: JSON.parse(e.MessageBody!).n as number });
+      for (const g of groups) inFlight.set(g, inFlight.get(g)! - 1);
+      return [];
+    };
+    const publisher = new Publisher(config, send);
+    await Promise.all(Array.from({ length: 200 }, (_, n) => publisher.publish(fifo, entry(message(n, { key: `k${n % 4}` })))));
+    expect(overlapping).toBe(0);
+    expect(parallel).toBeGreaterThan(1);
+    for (let k = 0; k < 4; k++) {
+      const ns = sent.filter((s) => s.key === `k${k}`).map((s) => s.n);
+      expect(ns).toEqual([...ns].sort((a, b) => a - b));
+    }
+  });
 });

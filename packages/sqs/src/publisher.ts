@@ -20,6 +20,11 @@ const ENTRY_RETRIES = 5;
  * Coalesces concurrent publishes into SendMessageBatch requests (10 entries, 1 MiB) per queue with
  * core's Batcher, and resends only the entries a batch reports as failed on SQS's side. Entries
  * SQS refuses as the sender's fault fail alone, with SQS's reason; the others of the batch are sent.
+ *
+ * A FIFO queue stores a message group in the order its messages arrive, and concurrent requests
+ * arrive in any order: so a FIFO queue's publishes go through `maxConcurrentBatches` lanes, a key
+ * always through the same one (by a hash of its group id), each lane one request at a time. Keys
+ * still go out in parallel; one key's batches, and their resent entries, go out in publish order.
  */
 export class Publisher {
   private readonly batchers = new Map<string, Batcher<OutgoingEntry>>();
@@ -34,17 +39,19 @@ export class Publisher {
   }
 
   publish(queue: QueueInfo, entry: OutgoingEntry): Promise<void> {
-    let batcher = this.batchers.get(queue.url);
+    const lanes = this.config.maxConcurrentBatches;
+    const name = queue.fifo ? `${queue.url}#${laneOf(groupOf(entry.message), lanes)}` : queue.url;
+    let batcher = this.batchers.get(name);
     if (!batcher) {
       batcher = new Batcher<OutgoingEntry>({
         maxItems: SQS_LIMITS.batchEntries,
         maxBytes: SQS_LIMITS.messageBytes,
         lingerMs: this.config.lingerMs,
-        maxConcurrentFlushes: this.config.maxConcurrentBatches,
+        maxConcurrentFlushes: queue.fifo ? 1 : lanes,
         sizeOf: (e) => e.encoded.size,
         flush: (entries) => this.flush(queue, entries),
       });
-      this.batchers.set(queue.url, batcher);
+      this.batchers.set(name, batcher);
     }
     return batcher.add(entry);
   }
@@ -80,13 +87,24 @@ export class Publisher {
   }
 }
 
+/** The FIFO message group of a message: its key; without a key, no order is promised, so each message is its own group. */
+function groupOf(message: OutgoingMessage): string {
+  return fifoId(message.key ?? message.id);
+}
+
+/** A lane in 0..lanes-1 for a group id (FNV-1a: cheap, and spreads similar keys). */
+function laneOf(group: string, lanes: number): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < group.length; i++) h = Math.imul(h ^ group.charCodeAt(i), 0x01000193);
+  return (h >>> 0) % lanes;
+}
+
 /** The batch entry of one message; `Id` is its index in the batch (unique per request). */
 export function toRequestEntry(id: string, entry: OutgoingEntry, fifo: boolean): SendMessageBatchRequestEntry {
   const { message, encoded } = entry;
   const request: SendMessageBatchRequestEntry = { Id: id, MessageBody: encoded.body, MessageAttributes: encoded.attributes };
   if (fifo) {
-    // Per-key order: one message group per key; without a key, no order is promised, so each message is its own group.
-    request.MessageGroupId = fifoId(message.key ?? message.id);
+    request.MessageGroupId = groupOf(message);
     request.MessageDeduplicationId = fifoId(message.deduplicationId ?? message.id);
   } else if (message.delayMs !== undefined && message.delayMs > 0) {
     request.DelaySeconds = Math.min(SQS_LIMITS.delaySeconds, Math.ceil(message.delayMs / 1000));

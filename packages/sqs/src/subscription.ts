@@ -1,10 +1,18 @@
 import { GetQueueAttributesCommand, ReceiveMessageCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
-import { FerryError, redactText, type Coordinates, type Delivery, type DeliverySink, type Envelope, type Subscription, type SubscriptionSpec } from '@ferry/core/spi';
+import { DEAD_LETTER_GROUP, FerryError, redactText, type Coordinates, type Delivery, type DeliverySink, type Envelope, type Logger, type Subscription, type SubscriptionSpec } from '@ferry/core/spi';
 import { pollTimeoutMs } from './client.ts';
-import { decode } from './codec.ts';
+import { decode, salvage } from './codec.ts';
 import { SQS_LIMITS, type ResolvedConfig } from './options.ts';
 import type { QueueInfo } from './queues.ts';
 import { SettleBatcher } from './settle-batcher.ts';
+import type { UndecodableMessages } from './undecodable.ts';
+
+/**
+ * The visibility a long poll longer than this asks for (seconds). An aborted poll's messages are back after this; a
+ * received one is extended to the full timeout at once, so this only has to cover the response's
+ * way to the client and the extension's way back.
+ */
+const LONG_POLL_LEASE_SECONDS = 5;
 
 /** Receives failing in a row (with backoff, about 3 s) before the subscription reports itself dead. */
 const MAX_RECEIVE_FAILURES = 6;
@@ -70,8 +78,10 @@ export class SqsSubscription implements Subscription {
   private readonly releases = new Set<Promise<void>>();
   private closing: Promise<void> | undefined;
   private readonly visibilityMs: number;
-  /** Aborts polls in flight on close, only with the `abortPollsOnClose` option. */
+  /** Aborts the long polls in flight on stop. */
   private readonly aborter = new AbortController();
+  /** Visibility a long poll asks for: what an aborted poll takes is back this soon (extended at once otherwise). */
+  private readonly leaseSeconds: number;
 
   constructor(
     private readonly sqs: SQSClient,
@@ -79,9 +89,13 @@ export class SqsSubscription implements Subscription {
     private readonly spec: SubscriptionSpec,
     private readonly config: ResolvedConfig,
     private readonly sink: DeliverySink,
+    private readonly undecodable: UndecodableMessages,
+    /** The transport's logger (the application's once createClient handed it over). */
+    private readonly logger: () => Logger,
   ) {
     this.settles = new SettleBatcher(sqs, queue, config);
     this.visibilityMs = config.visibilityTimeoutSeconds * 1000;
+    this.leaseSeconds = Math.min(config.visibilityTimeoutSeconds, LONG_POLL_LEASE_SECONDS);
   }
 
   start(): void {
@@ -105,6 +119,8 @@ export class SqsSubscription implements Subscription {
 
   private async poll(): Promise<void> {
     let failures = 0;
+    // After a receive that brought messages, the next does not wait: more are likely there.
+    let backlog = false;
     while (this.running) {
       const free = this.sink.room - this.reserved;
       if (free <= 0) {
@@ -115,24 +131,10 @@ export class SqsSubscription implements Subscription {
       this.reserved += ask;
       // The lease starts when SQS hands the messages out, at the latest now.
       const askedAt = Date.now();
+      const wait = backlog ? 0 : this.config.waitTimeSeconds;
       let messages: Message[];
       try {
-        // Not aborted on stop/close (unless abortPollsOnClose): a long poll cut on the client side
-        // can still take messages on the server (measured on ElasticMQ, reported for AWS), which
-        // then stay invisible for a whole visibility timeout. It ends by itself within
-        // waitTimeSeconds instead; what it brings back after stop() is released at once.
-        const response = await this.sqs.send(
-          new ReceiveMessageCommand({
-            QueueUrl: this.queue.url,
-            MaxNumberOfMessages: ask,
-            WaitTimeSeconds: this.config.waitTimeSeconds,
-            VisibilityTimeout: this.config.visibilityTimeoutSeconds,
-            MessageAttributeNames: ['All'],
-            MessageSystemAttributeNames: ['ApproximateReceiveCount', 'SentTimestamp'],
-          }),
-          { requestTimeout: pollTimeoutMs(this.config), abortSignal: this.aborter.signal },
-        );
-        messages = response.Messages ?? [];
+        messages = await this.receive(ask, wait);
         failures = 0;
       } catch (error) {
         this.reserved -= ask;
@@ -145,13 +147,15 @@ export class SqsSubscription implements Subscription {
           break;
         }
         if (failures === 1) {
-          console.warn(`[ferry:sqs] receiving from queue \`${this.queue.name}\` failed (${failures}x), retrying: ${redactText(error instanceof Error ? error.message : String(error))}`);
+          this.logger().warn({ queue: this.queue.name, failures }, `receiving from SQS queue \`${this.queue.name}\` failed, retrying: ${redactText(error instanceof Error ? error.message : String(error))}`);
         }
         await this.pause(Math.min(5_000, 100 * 2 ** Math.min(failures - 1, 6)));
         continue;
       }
       this.reserved -= ask;
-      for (const message of messages) this.accept(message, askedAt);
+      backlog = messages.length > 0;
+      const leased = wait > LONG_POLL_LEASE_SECONDS && this.leaseSeconds < this.config.visibilityTimeoutSeconds;
+      for (const message of messages) this.accept(message, askedAt, leased);
     }
   }
 
@@ -163,20 +167,57 @@ export class SqsSubscription implements Subscription {
     this.sink.fail(new FerryError('FERRY_SQS_RECEIVE', `Receiving from SQS queue \`${this.queue.name}\` failed ${failures} times in a row: ${why}`, { cause: error }));
   }
 
-  private accept(message: Message, askedAt: number): void {
+  /**
+   * One ReceiveMessage. A long poll (`wait` > 0) is aborted on stop, so closing does not wait for
+   * it; but the server keeps an aborted poll until its wait ends and can hand it messages nobody
+   * receives (measured on ElasticMQ, reported for AWS). So a long poll asks for a short visibility
+   * (`leaseSeconds`, extended to the full timeout as soon as its messages arrive): what an aborted
+   * one takes is visible again within seconds. A poll that waits no longer than the lease is not
+   * aborted (stop waits for it, as long as an aborted one's messages would be away) and takes the
+   * full visibility: frequent closes then cost no receives.
+   */
+  private async receive(ask: number, wait: number): Promise<Message[]> {
+    const response = await this.sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: this.queue.url,
+        MaxNumberOfMessages: ask,
+        WaitTimeSeconds: wait,
+        VisibilityTimeout: wait > LONG_POLL_LEASE_SECONDS ? this.leaseSeconds : this.config.visibilityTimeoutSeconds,
+        MessageAttributeNames: ['All'],
+        MessageSystemAttributeNames: ['ApproximateReceiveCount', 'SentTimestamp'],
+      }),
+      wait > LONG_POLL_LEASE_SECONDS ? { requestTimeout: pollTimeoutMs(this.config), abortSignal: this.aborter.signal } : { requestTimeout: pollTimeoutMs(this.config) },
+    );
+    return response.Messages ?? [];
+  }
+
+  /** `leased`: received with the long poll's short visibility, extended to the full timeout now. */
+  private accept(message: Message, askedAt: number, leased: boolean): void {
     const handle = message.ReceiptHandle;
     if (!handle) return;
     let envelope: Envelope;
     try {
       envelope = decode(message, this.spec.topic);
-    } catch {
-      // Ferry's attribute that is not valid JSON: deliver the raw body so core dead-letters it as undecodable.
-      envelope = { id: message.MessageId ?? '', type: '', topic: this.spec.topic, headers: {}, payload: Buffer.from(message.Body ?? ''), timestamp: Date.now() };
+    } catch (error) {
+      // A `ferry` attribute that is not Ferry's metadata. Redrive (the dead-letter group) moves it as it is.
+      if (this.spec.group !== DEAD_LETTER_GROUP) return this.deadLetter(message, handle, error as Error, askedAt, leased);
+      envelope = salvage(message, this.spec.topic);
     }
     const delivery = new SqsDelivery(this, envelope, handle, askedAt, message, this.queue, this.visibilityMs);
     this.leases.add(delivery);
+    if (leased) this.extend(delivery);
     // After core stopped it releases the delivery at once: visible again for the group now.
     this.sink.deliver(delivery);
+  }
+
+  /** Dead-letters an undecodable message itself (core cannot run it) and deletes it; on failure it stays for the visibility timeout. */
+  private deadLetter(message: Message, handle: string, error: Error, askedAt: number, leased: boolean): void {
+    const delivery = new SqsDelivery(this, salvage(message, this.spec.topic), handle, askedAt, message, this.queue, this.visibilityMs);
+    this.track(
+      this.undecodable
+        .deadLetter(message, error, this.spec, delivery.coordinates, delivery.attempt)
+        .then((done) => (done ? this.settles.ack(handle) : leased ? this.settles.setVisibility(handle, this.config.visibilityTimeoutSeconds) : undefined)),
+    );
   }
 
   /**
@@ -189,10 +230,15 @@ export class SqsSubscription implements Subscription {
     for (const d of this.leases) {
       if (d.visibleAt - now > 2 * tick) continue;
       if (now - d.receivedAt > this.spec.handlerTimeoutMs + this.visibilityMs) continue;
-      d.visibleAt = now + this.visibilityMs;
-      d.extending = d.extending.then(() => this.settles.setVisibility(d.receiptHandle, this.config.visibilityTimeoutSeconds)).catch(() => undefined);
-      this.track(d.extending);
+      this.extend(d);
     }
+  }
+
+  /** A fresh visibility timeout; a later visibility change (nack, release) waits for it. */
+  private extend(d: SqsDelivery): void {
+    d.visibleAt = Date.now() + this.visibilityMs;
+    d.extending = d.extending.then(() => this.settles.setVisibility(d.receiptHandle, this.config.visibilityTimeoutSeconds)).catch(() => undefined);
+    this.track(d.extending);
   }
 
   /** Best-effort broker calls that nobody awaits: errors are ignored (SQS's timeout applies), close waits for them. */
@@ -216,16 +262,15 @@ export class SqsSubscription implements Subscription {
   }
 
   /**
-   * Stops receiving; resolves once the polls in flight have ended (within waitTimeSeconds), so
-   * nothing is handed over after it. Core releases what it holds only then: a poll still waiting
-   * on the server would take a released message again, counting a receive towards the redrive
-   * policy's maxReceiveCount.
+   * Stops receiving: aborts the long polls (see `receive`) and resolves once the loops have ended,
+   * so nothing is handed over after it. Core releases what it holds only then; a released message
+   * that an aborted poll still waiting on the server takes is back after `leaseSeconds`.
    */
   stop(): Promise<void> {
     this.stopping ??= (async () => {
       this.stopped = true;
       for (const w of this.pauseWaiters.splice(0)) w();
-      if (this.config.abortPollsOnClose) this.aborter.abort();
+      this.aborter.abort();
       await Promise.allSettled(this.loops);
     })();
     return this.stopping;

@@ -1,5 +1,5 @@
 import type { SQSClient } from '@aws-sdk/client-sqs';
-import { CapabilityError, DEAD_LETTER_GROUP, MessageTooLargeError, PublishError, redactWhenShown, silentLogger, type Capabilities, type DeliverySink, type GroupDeclaration, type Logger, type LoggerAware, type OutgoingMessage, type Subscription, type SubscriptionSpec, type Transport } from '@ferry/core/spi';
+import { CapabilityError, DEAD_LETTER_GROUP, MessageTooLargeError, PublishError, redactWhenShown, stderrLogger, type Capabilities, type DeliverySink, type GroupDeclaration, type Logger, type LoggerAware, type OutgoingMessage, type Subscription, type SubscriptionSpec, type Transport } from '@ferry/core/spi';
 import { createSqsClient, type LogTarget } from './client.ts';
 import { checkConnection } from './connect.ts';
 import { encode } from './codec.ts';
@@ -7,6 +7,7 @@ import { resolveConfig, SQS_LIMITS, type ResolvedConfig } from './options.ts';
 import { Publisher } from './publisher.ts';
 import { Queues, type QueueInfo } from './queues.ts';
 import { SqsSubscription } from './subscription.ts';
+import { UndecodableMessages } from './undecodable.ts';
 
 const NAME = 'sqs';
 
@@ -23,8 +24,12 @@ export class SqsTransport implements Transport, LoggerAware {
   private readonly sqs: SQSClient;
   private readonly queues: Queues;
   private readonly publisher: Publisher;
-  private readonly logs: LogTarget = { logger: silentLogger };
+  /** Where the adapter's and the SDK's lines go: stderr until createClient hands over the application's logger. */
+  private readonly logs: LogTarget = { logger: stderrLogger('warn', { transport: NAME }) };
   private connecting: Promise<void> | undefined;
+  /** The SDK's NodeVersionSupportWarning, kept for the application's logger (at info). */
+  private nodeVersionNotice: string | undefined;
+  private readonly undecodable = new UndecodableMessages((messages) => this.send(messages), () => this.logs.logger);
 
   constructor(url: URL, options: Readonly<Record<string, unknown>> = {}) {
     // The config holds the credentials (secret key, session token): printed, they show masked.
@@ -41,9 +46,15 @@ export class SqsTransport implements Transport, LoggerAware {
       transactions: false,
       maxMessageBytes: this.config.maxEnvelopeBytes,
     };
-    this.sqs = createSqsClient(this.config, this.logs);
+    this.sqs = createSqsClient(this.config, this.logs, (text) => (this.nodeVersionNotice = text));
     this.queues = new Queues(this.sqs, this.config);
     this.publisher = new Publisher(this.config, Publisher.sendingWith(this.sqs));
+  }
+
+  /** createClient hands over the application's logger (bound to `{ transport: 'sqs' }`): the adapter's lines and the SDK's warnings and errors go there. */
+  setLogger(logger: Logger): void {
+    this.logs.logger = logger;
+    if (this.nodeVersionNotice) logger.info({}, `AWS SDK: ${this.nodeVersionNotice}`);
   }
 
   /** The queue name a topic maps to (FIFO names end in `.fifo`). */
@@ -54,11 +65,6 @@ export class SqsTransport implements Transport, LoggerAware {
   /** The queue of a topic (created first with `topology: 'declare'`): its name, URL and kind. */
   queueOf(topic: string): Promise<QueueInfo> {
     return this.queues.get(topic);
-  }
-
-  /** The AWS SDK's warnings and errors go to the application's logger. */
-  setLogger(logger: Logger): void {
-    this.logs.logger = logger;
   }
 
   /** Checks endpoint and credentials once (see checkConnection); a failure is a ConnectionError, and the next call checks again. */
@@ -126,7 +132,7 @@ export class SqsTransport implements Transport, LoggerAware {
 
   async subscribe(spec: SubscriptionSpec, sink: DeliverySink): Promise<Subscription> {
     const queue = await this.ownQueue(spec.topic, spec.group, spec.deadLetterTopic);
-    const subscription = new SqsSubscription(this.sqs, queue, spec, this.config, sink);
+    const subscription = new SqsSubscription(this.sqs, queue, spec, this.config, sink, this.undecodable, () => this.logs.logger);
     subscription.start();
     return subscription;
   }

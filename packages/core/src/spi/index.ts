@@ -27,7 +27,7 @@ export { connectionError, classifyConnectFailure, withinTimeout, type ConnectFai
 export { redactFields, errorFields } from '../logging/redact-fields.ts';
 
 // Logging: an adapter that routes its own and its client's logs implements LoggerAware.
-export { silentLogger, type Logger, type LogLevel } from '../logging/logger.ts';
+export { silentLogger, stderrLogger, type Logger, type LogLevel } from '../logging/logger.ts';
 export type { LoggerAware } from '../logging/transport-logger.ts';
 
 // Errors an adapter throws.
