@@ -4,7 +4,7 @@ import { createSqsClient, withoutNodeVersionWarning } from './client.ts';
 import { resolveConfig } from './options.ts';
 
 describe('the SQS client logger', () => {
-  it("sends the AWS SDK's warnings and errors to the transport's logger, redacted; drops its per-request info lines", async () => {
+  it("sends the AWS SDK's warnings (warn) and failed commands (debug) to the transport's logger, redacted; drops its per-request info lines", async () => {
     const lines: string[] = [];
     const at = (level: string) => (fields: Record<string, unknown>, message: string) => void lines.push(`${level} ${message} ${JSON.stringify(fields)}`);
     const logger: Logger = { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
@@ -17,7 +17,7 @@ describe('the SQS client logger', () => {
     client.destroy();
     expect(lines).toHaveLength(2);
     expect(lines[0]).toMatch(/^warn retrying https:\/\/user:\*\*\*@sqs\.example\/queue {"source":"aws-sdk"}$/);
-    expect(lines[1]).toMatch(/^error failed { code: 'X' }/);
+    expect(lines[1]).toMatch(/^debug failed { code: 'X' }/);
   });
 });
 

@@ -56,8 +56,10 @@ export interface LogTarget {
 }
 
 /**
- * The SDK's logger in Ferry's: its warnings and errors only. Its `info` is one line per request
- * with the command's input and output (message bodies included), too much for any application log.
+ * The SDK's logger in Ferry's: its warnings at `warn`, its errors at `debug`. Its `error` is one
+ * line per failed command, which the adapter gets as well and handles (a queue to create, a poll to
+ * retry) or reports; its `info` is one line per request with the command's input and output
+ * (message bodies included): dropped.
  */
 function sdkLogger(target: LogTarget): { debug: () => void; info: () => void; warn: (...content: unknown[]) => void; error: (...content: unknown[]) => void } {
   const line = (content: unknown[]) => redactText(format(...content));
@@ -65,7 +67,7 @@ function sdkLogger(target: LogTarget): { debug: () => void; info: () => void; wa
     debug: () => undefined,
     info: () => undefined,
     warn: (...content) => target.logger.warn({ source: 'aws-sdk' }, line(content)),
-    error: (...content) => target.logger.error({ source: 'aws-sdk' }, line(content)),
+    error: (...content) => target.logger.debug({ source: 'aws-sdk' }, line(content)),
   };
 }
 
