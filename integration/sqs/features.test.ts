@@ -112,8 +112,11 @@ describe('sqs on ElasticMQ', () => {
       const id = await client.producer().publish(message, { n: 1 }, { key: 'k' });
       await waitFor(() => deadLettered === 1, 15_000, 'the first dead letter');
       // The redriven message fails once more and is dead-lettered again, then redriven again, all
-      // within SQS's 5-minute deduplication window and all with the same message id.
-      expect(await client.redrive({ deadLetterTopic: `${topic}.dlq`, idleMs: 2_000 })).toEqual({ redriven: 2, skipped: 0 });
+      // within SQS's 5-minute deduplication window and all with the same message id. A redrive
+      // leaves what is dead-lettered again during it for the next one (so it always ends).
+      expect(await client.redrive({ deadLetterTopic: `${topic}.dlq`, idleMs: 2_000 })).toMatchObject({ redriven: 1 });
+      await waitFor(() => deadLettered === 2, 15_000, 'the second dead letter');
+      expect(await client.redrive({ deadLetterTopic: `${topic}.dlq`, idleMs: 2_000 })).toMatchObject({ redriven: 1 });
       await waitFor(() => handled.length === 1, 15_000, 'the redriven message handled');
       await sleep(1_000);
       expect(handled).toEqual([1]);
