@@ -10,7 +10,7 @@ export { Producer, type BatchEntry } from './producer/producer.ts';
 export { buildMessage } from './producer/build-message.ts';
 export type { PublishOptions } from './producer/publish-options.ts';
 export type { BatchItem, BatchResult, BatchHandler, BatchOptions } from './consumer/batch-collector.ts';
-export { Consumer, CONSUME_STEPS, type ConsumeStep, type Handler, type CloseOptions, type ConsumerHealth } from './consumer/consumer.ts';
+export { Consumer, CONSUME_STEPS, type ConsumeStep, type Handler, type CloseOptions, type ConsumerHealth, type ConsumerLag } from './consumer/consumer.ts';
 export { SubscriptionDiedError, type SubscriptionHealth, type SubscriptionState } from './consumer/supervised-subscription.ts';
 export type { ConsumerOptions, ResolvedConsumerOptions, RetryOptions } from './config/consumer-options.ts';
 export type { ConsumerHooks } from './consumer/hooks.ts';

@@ -137,6 +137,26 @@ describe('what is registered when', () => {
     await telemetry.shutdown();
   });
 
+  it('exports ferry.consumer.lag per topic and group: what waits while the handler is held, then 0', async () => {
+    const telemetry = new TestTelemetry();
+    const client = instrument(await plainClient(), { meterProvider: telemetry.meterProvider });
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let handled = 0;
+    await client.consumer({ group: 'lagging', concurrency: 1 }).handle(OrderPlaced, async () => {
+      await held;
+      handled++;
+    }).start();
+    for (let i = 0; i < 5; i++) await client.producer().publish(OrderPlaced, { orderId: `o-${i}` });
+    const where = { 'messaging.destination.name': 'orders', 'messaging.consumer.group.name': 'lagging' };
+    // Not yet acked by the group, the one with the handler included (as Kafka's committed offset counts it).
+    expect(await telemetry.sum('ferry.consumer.lag', where)).toBe(5);
+    release();
+    await until(() => handled === 5);
+    expect(await telemetry.sum('ferry.consumer.lag', where)).toBe(0);
+    await telemetry.shutdown();
+  });
+
   it('starts tracing when an SDK is registered globally after instrument()', async () => {
     const client = instrument(await plainClient());
     const producer = client.producer();

@@ -24,6 +24,7 @@ export function instrument(client: Client, options: InstrumentOptions = {}): Cli
     // Only while there is a tracer: with the API alone there is nothing to suppress.
     transportScope: t.suppress ? (work) => (t.tracer() === undefined ? work() : suppressedScope(work)) : undefined,
   });
+  if (t.metricsOn) t.metrics.observeLag(() => client.lag());
   instrumented.add(client);
   return client;
 }

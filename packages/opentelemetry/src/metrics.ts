@@ -1,4 +1,4 @@
-import type { OutgoingMessage } from '@ferry/core';
+import type { ConsumerLag, OutgoingMessage } from '@ferry/core';
 import type { Attributes, Counter, Histogram, Meter, UpDownCounter } from '@opentelemetry/api';
 import {
   ATTR_ERROR_TYPE,
@@ -9,6 +9,7 @@ import {
   ATTR_MESSAGING_SYSTEM,
   DURATION_BUCKETS,
   METRIC_FERRY_CONSUMER_IN_FLIGHT,
+  METRIC_FERRY_CONSUMER_LAG,
   METRIC_FERRY_PUBLISH_BATCH_SIZE,
   METRIC_MESSAGING_CLIENT_CONSUMED_MESSAGES,
   METRIC_MESSAGING_CLIENT_OPERATION_DURATION,
@@ -44,7 +45,7 @@ export class FerryMetrics {
   private readonly processSets = new Map<string, Map<string, ProcessSets>>();
 
   constructor(
-    meter: Meter,
+    private readonly meter: Meter,
     private readonly system: string,
   ) {
     this.sentMessages = meter.createCounter(METRIC_MESSAGING_CLIENT_SENT_MESSAGES, { unit: '{message}', description: 'Messages Ferry handed to the broker, by destination and error.type (absent: accepted).' });
@@ -53,6 +54,19 @@ export class FerryMetrics {
     this.consumedMessages = meter.createCounter(METRIC_MESSAGING_CLIENT_CONSUMED_MESSAGES, { unit: '{message}', description: 'Deliveries handed to the handler chain, by ferry.outcome (ok, retried, dead-lettered, duplicate, ignored).' });
     this.processDuration = meter.createHistogram(METRIC_MESSAGING_PROCESS_DURATION, { unit: 's', description: 'Duration of one attempt through the consume stack (decode, schema, idempotency, handler).', advice: { explicitBucketBoundaries: DURATION_BUCKETS } });
     this.inFlightMessages = meter.createUpDownCounter(METRIC_FERRY_CONSUMER_IN_FLIGHT, { unit: '{message}', description: 'Attempts running in the consume stack now.' });
+  }
+
+  /**
+   * `ferry.consumer.lag`: read from the broker when the SDK collects (its export interval), not on
+   * the message path. Each consumer's subscriptions report what their broker tells.
+   */
+  observeLag(read: () => Promise<readonly ConsumerLag[]>): void {
+    const gauge = this.meter.createObservableGauge(METRIC_FERRY_CONSUMER_LAG, { unit: '{message}', description: 'Messages waiting for the group, where the broker tells it (Kafka: this member\'s partitions).' });
+    gauge.addCallback(async (result) => {
+      for (const lag of await read()) {
+        result.observe(lag.messages, { [ATTR_MESSAGING_SYSTEM]: this.system, [ATTR_MESSAGING_DESTINATION_NAME]: lag.topic, [ATTR_MESSAGING_CONSUMER_GROUP_NAME]: lag.group });
+      }
+    });
   }
 
   /** One send call of `messages` that took `seconds`; `failure` is its error.type. */

@@ -46,6 +46,7 @@ export const ATTR_FERRY_LINK_TYPE = 'ferry.link.type' as const;
 
 export const METRIC_FERRY_PUBLISH_BATCH_SIZE = 'ferry.publish.batch.size' as const;
 export const METRIC_FERRY_CONSUMER_IN_FLIGHT = 'ferry.consumer.in_flight' as const;
+export const METRIC_FERRY_CONSUMER_LAG = 'ferry.consumer.lag' as const;
 
 /** Bucket boundaries (seconds) the conventions advise for messaging durations. */
 export const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10];

@@ -3,7 +3,7 @@ import { jsonCodec, type Codec } from '../codec.ts';
 import type { ConsumerOptions } from '../config/consumer-options.ts';
 import { parseOptions } from '../config/parse.ts';
 import { urlProblem } from '../config/url-problem.ts';
-import { Consumer } from '../consumer/consumer.ts';
+import { Consumer, type ConsumerLag } from '../consumer/consumer.ts';
 import { MemoryIdempotencyStore } from '../idempotency/memory-store.ts';
 import type { IdempotencyStore } from '../idempotency/store.ts';
 import { ClosedError, ConfigError } from '../errors.ts';
@@ -184,6 +184,12 @@ export class Client {
     this.assertOpen();
     await this.transport.connect?.();
     return purgeDeadLetters(this.transport, options);
+  }
+
+  /** The lag of every started consumer of this client (`Consumer.lag`), for a gauge or a health check. */
+  async lag(): Promise<ConsumerLag[]> {
+    const all = await Promise.all([...this.consumers].map((c) => c.lag()));
+    return all.flat();
   }
 
   /** Closes consumers (graceful, see Consumer.close), producers, then the transport. Idempotent. */

@@ -59,6 +59,13 @@ export interface ConsumerHealth {
   readonly subscriptions: readonly SubscriptionHealth[];
 }
 
+/** Messages waiting for a group on one topic, as its broker tells it (see `Consumer.lag`). */
+export interface ConsumerLag {
+  readonly topic: string;
+  readonly group: string;
+  readonly messages: number;
+}
+
 export interface CloseOptions {
   /** How long to wait for in-flight handlers. Unfinished ones are released for redelivery. Default 30 s. */
   readonly timeoutMs?: number;
@@ -189,6 +196,23 @@ export class Consumer {
   health(): ConsumerHealth {
     const subscriptions = this.subscriptions.map((s) => s.health());
     return { delivering: this.state === 'running' && subscriptions.every((s) => s.state === 'delivering'), subscriptions };
+  }
+
+  /**
+   * Messages waiting, per subscribed topic, where the transport can tell (Kafka: this member's
+   * partitions, end offset minus committed; RabbitMQ and SQS: the group's queue; memory: the
+   * group's backlog). A subscription that cannot tell now (restarting, or no `lag` on its
+   * transport) is left out.
+   */
+  async lag(): Promise<ConsumerLag[]> {
+    const read = await Promise.all(
+      this.subscriptions.map(async (s) => {
+        if (!s.lag || s.health().state !== 'delivering') return undefined;
+        const lag = await s.lag().catch(() => undefined);
+        return lag && { topic: s.health().topic, group: this.options.group, messages: lag.messages };
+      }),
+    );
+    return read.filter((l): l is ConsumerLag => l !== undefined);
   }
 
   /** Deliveries received and not yet settled. */
