@@ -1,5 +1,10 @@
 import { defineConfig } from 'vitest/config';
 
+// The AWS SDK prints a 9-line Node.js version notice (on Node 20) in every process that loads it:
+// the harness's global setup and each test worker inherit this switch, so test output shows only
+// what the tests say. Applications get the notice through Ferry's logger (docs/adapters/sqs.md).
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 // Two projects: `unit` runs anywhere with no broker (core, memory, conformance on memory);
 // `integration` talks to real brokers that integration/harness starts or reuses.
 export default defineConfig({
