@@ -2,6 +2,8 @@ import { checkOutgoing, checkStart } from '../capability-check.ts';
 import { DeliveryGate, type GatedDelivery } from '../consumer/delivery-gate.ts';
 import { SupervisedSubscription, type RestartPolicy } from '../consumer/supervised-subscription.ts';
 import { ClosedError, ConfigError } from '../errors.ts';
+import { stderrLogger } from '../logging/logger.ts';
+import { errorFields } from '../logging/redact-fields.ts';
 import type { Capabilities } from '../spi/capabilities.ts';
 import type { DeliverySink } from '../spi/delivery.ts';
 import type { OutgoingMessage } from '../spi/envelope.ts';
@@ -137,7 +139,7 @@ export async function openSubscription(
   transport: Transport,
   spec: SubscriptionSpec,
   onDelivery: (delivery: GatedDelivery) => void,
-  onError: (error: unknown) => void = (error) => console.error('[ferry] subscription:', error),
+  onError: (error: unknown) => void = (error) => stderrLogger().error({ err: errorFields(error) }, 'subscription error'),
   restart: RestartPolicy = DEFAULT_RESTART,
 ): Promise<SupervisedSubscription> {
   const subscription = new SupervisedSubscription(guardTransport(transport), spec, { onDelivery, onError }, restart);
