@@ -60,6 +60,8 @@ export class MemoryTransport implements Transport {
 
   async subscribe(spec: SubscriptionSpec, sink: DeliverySink): Promise<Subscription> {
     const group = this.broker.group(spec.topic, spec.group);
+    // The dead-letter topic exists once its consumer started, as the brokers declare theirs.
+    if (spec.deadLetterTopic) this.broker.log(spec.deadLetterTopic);
     this.seek(group, spec.topic, spec.start);
     const member = new Member(group, spec, sink);
     group.join(member);
