@@ -47,7 +47,7 @@ describe.skipIf(skip)('Kafka SASL_SSL (SCRAM-SHA-512)', () => {
     const wrong = wrongPassword();
     const error = await publishError(url(wrong), { ...TIMINGS, tls: { ca: kafka.certs.caPem } });
     expect(error.code).toBe('FERRY_AUTH');
-    expect(error.message).toMatch(/Kafka at .* refused the credentials: .*SCRAM/);
+    expect(error.message).toMatch(/Cannot connect to Kafka at .*SCRAM.*refused the login: check the user name and password/);
     expect(printed(error)).not.toContain(wrong);
     expect(printed(error)).not.toContain(kafka.certs.password);
   });
@@ -56,7 +56,7 @@ describe.skipIf(skip)('Kafka SASL_SSL (SCRAM-SHA-512)', () => {
     const error = await publishError(url(kafka.certs.password), { ...TIMINGS, tls: true });
     expect(error.code).toBe('FERRY_TLS');
     expect(error.message).toMatch(/self-signed certificate in certificate chain/);
-    expect(error.message).toContain('`kafka.tls.ca`');
+    expect(error.message).toContain('`tls.ca`');
     expect(printed(error)).not.toContain(kafka.certs.password);
   });
 });

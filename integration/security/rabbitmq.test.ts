@@ -28,7 +28,7 @@ describe.skipIf(skip)('RabbitMQ over TLS (amqps)', () => {
     const wrong = wrongPassword();
     const error = await publishError(url(wrong), { tls: { ca: rabbit.certs.caPem }, connectTimeoutMs: 60_000 });
     expect(error.code).toBe('FERRY_AUTH');
-    expect(error.message).toMatch(/RabbitMQ at amqps:\/\/ferry:\*\*\*@.* refused the credentials: .*ACCESS.REFUSED/);
+    expect(error.message).toMatch(/Cannot connect to RabbitMQ at amqps:\/\/ferry:\*\*\*@.*ACCESS.REFUSED.*refused the login: check the user name and password/);
     expect(printed(error)).not.toContain(wrong);
     expect(printed(error)).not.toContain(rabbit.certs.password);
   });
@@ -37,7 +37,7 @@ describe.skipIf(skip)('RabbitMQ over TLS (amqps)', () => {
     const error = await publishError(url(rabbit.certs.password), { connectTimeoutMs: 60_000 });
     expect(error.code).toBe('FERRY_TLS');
     expect(error.message).toMatch(/self-signed certificate in certificate chain/);
-    expect(error.message).toContain('`rabbitmq.tls.ca`');
+    expect(error.message).toContain('`tls.ca`');
     expect(printed(error)).not.toContain(rabbit.certs.password);
   });
 });
