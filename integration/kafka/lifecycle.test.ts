@@ -34,7 +34,12 @@ describe('kafka subscription lifecycle', () => {
     const producer = client.producer();
     await producer.publish(event, { n: 1 });
     await waitFor(() => seen.has(1), 20_000, () => 'the first message');
-    expect(consumer.health().subscriptions[0]).toMatchObject({ topic, state: 'delivering', restarts: 0 });
+    // On a freshly started broker a just-created topic's first fetch can fail and count as a death
+    // already (the subscription then comes back by itself): count restarts from here.
+    await waitFor(() => consumer.health().subscriptions[0]!.state === 'delivering', 30_000, () => JSON.stringify(consumer.health()));
+    expect(consumer.health().subscriptions[0]).toMatchObject({ topic, state: 'delivering' });
+    const restartsBefore = consumer.health().subscriptions[0]!.restarts;
+    errors.length = 0;
 
     const admin = new Kafka({ brokers: brokers(), logLevel: logLevel.NOTHING }).admin();
     await admin.connect();
@@ -57,7 +62,7 @@ describe('kafka subscription lifecycle', () => {
       await admin.disconnect();
     }
     const health = consumer.health().subscriptions[0]!;
-    expect(health.restarts).toBeGreaterThanOrEqual(1);
+    expect(health.restarts).toBeGreaterThanOrEqual(restartsBefore + 1);
     expect(health.lastError?.message).toBeTruthy();
     for (let n = 2; n <= 11; n++) await producer.publish(event, { n });
     await waitFor(() => [...Array(10).keys()].every((i) => seen.has(i + 2)), 60_000, () => `messages published after the restart (seen: ${[...seen].sort((a, b) => a - b).join(',')})`);

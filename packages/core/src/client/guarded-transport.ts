@@ -2,7 +2,8 @@ import { checkOutgoing, checkStart } from '../capability-check.ts';
 import { DeliveryGate, type GatedDelivery } from '../consumer/delivery-gate.ts';
 import { SupervisedSubscription, type RestartPolicy } from '../consumer/supervised-subscription.ts';
 import { ClosedError, ConfigError } from '../errors.ts';
-import { stderrLogger } from '../logging/logger.ts';
+import { stderrLogger, type Logger } from '../logging/logger.ts';
+import { giveLogger } from '../logging/transport-logger.ts';
 import { errorFields } from '../logging/redact-fields.ts';
 import type { Capabilities } from '../spi/capabilities.ts';
 import type { DeliverySink } from '../spi/delivery.ts';
@@ -47,6 +48,11 @@ class GuardedTransport implements Transport {
   async connect(): Promise<void> {
     this.assertOpen();
     await this.inner.connect?.();
+  }
+
+  /** The adapter's logs go where the client's do (LoggerAware), when the adapter takes a logger. */
+  setLogger(logger: Logger): void {
+    giveLogger(this.inner, logger);
   }
 
   // Not async: it runs per publish, and a refusal must still arrive as a rejection.
