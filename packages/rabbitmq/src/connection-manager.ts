@@ -1,6 +1,7 @@
 import amqp, { type ChannelModel } from 'amqplib';
 import { classifyConnectFailure, ClosedError, connectionError, ConnectionError, redactText, redactUrl, silentLogger, type ConnectFailureKind, type Logger } from '@ferry/core/spi';
 import type { ResolvedConfig } from './options.ts';
+import { tlsIdentityOptions } from './tls-identity.ts';
 import { batchSocketWrites } from './write-batching.ts';
 
 /** Runs after every re-open, in registration order, before sends and consumers resume. */
@@ -128,6 +129,7 @@ export class ConnectionManager {
           frameMax: 131_072,
         },
         {
+          ...(url.protocol === 'amqps:' ? tlsIdentityOptions(url.hostname.replace(/^\[|\]$/g, ''), tls) : {}),
           ...tls,
           noDelay: true,
           timeout: this.config.connectTimeoutMs,
