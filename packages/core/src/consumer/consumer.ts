@@ -207,9 +207,10 @@ export class Consumer {
   async lag(): Promise<ConsumerLag[]> {
     const read = await Promise.all(
       this.subscriptions.map(async (s) => {
-        if (!s.lag || s.health().state !== 'delivering') return undefined;
+        const { topic, state } = s.health();
+        if (!s.lag || state !== 'delivering') return undefined;
         const lag = await s.lag().catch(() => undefined);
-        return lag && { topic: s.health().topic, group: this.options.group, messages: lag.messages };
+        return lag && { topic, group: this.options.group, messages: lag.messages };
       }),
     );
     return read.filter((l): l is ConsumerLag => l !== undefined);
