@@ -1,19 +1,11 @@
 // Reading, redriving by filter and purging a dead-letter topic through core, on this transport.
-import { createClient, defineMessage, FerryError, HEADERS, NonRetryableError, type Client } from '@ferry/core';
-import { afterEach, describe, expect, it } from 'vitest';
+import { defineMessage, FerryError, HEADERS, NonRetryableError, type Client } from '@ferry/core';
+import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { MemoryTransport } from './transport.ts';
-import { freshBroker, until } from './test-support.ts';
+import { freshBroker, until, clientsClosedAfterEach } from './test-support.ts';
 
-const clients: Client[] = [];
-async function client(broker: string): Promise<Client> {
-  const c = await createClient(new MemoryTransport({ broker }));
-  clients.push(c);
-  return c;
-}
-afterEach(async () => {
-  await Promise.all(clients.splice(0).map((c) => c.close()));
-});
+const client = clientsClosedAfterEach();
 
 const Order = defineMessage('order.placed', z.object({ n: z.number() }), { topic: 'orders' });
 const Invoice = defineMessage('invoice.sent', z.object({ n: z.number() }), { topic: 'orders' });

@@ -1,12 +1,14 @@
-import type { Coordinates, Delivery, Envelope } from '@ferry/core/spi';
+import type { Coordinates, Delivery, Envelope, Slotted } from '@ferry/core/spi';
 import type { Entry } from './entry.ts';
 import type { Member } from './member.ts';
 
 /** One hand-over of an entry to one member. Core settles it once (see DeliveryGate). */
-export class MemoryDelivery implements Delivery {
+export class MemoryDelivery implements Delivery, Slotted {
   readonly envelope: Envelope;
   readonly attempt: number;
   readonly coordinates: Coordinates;
+  /** Place in its member's held list (-1: not held). */
+  slot = -1;
 
   constructor(
     readonly entry: Entry,

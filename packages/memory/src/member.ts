@@ -1,4 +1,4 @@
-import type { DeliverySink, Subscription, SubscriptionSpec } from '@ferry/core/spi';
+import { SlotList, type DeliverySink, type Subscription, type SubscriptionSpec } from '@ferry/core/spi';
 import { MemoryDelivery } from './delivery.ts';
 import type { Entry } from './entry.ts';
 import type { Group } from './group.ts';
@@ -9,7 +9,7 @@ import type { Group } from './group.ts';
  * closes (core released the rest already) goes back to the group, as a dead connection's would.
  */
 export class Member implements Subscription {
-  private readonly held = new Set<MemoryDelivery>();
+  private readonly held = new SlotList<MemoryDelivery>();
 
   constructor(
     private readonly group: Group,
@@ -23,7 +23,7 @@ export class Member implements Subscription {
 
   /** Offsets this member holds right now (a replay does not enqueue them twice). */
   heldOffsets(): number[] {
-    return [...this.held].map((d) => d.entry.record.offset);
+    return this.held.snapshot().map((d) => d.entry.record.offset);
   }
 
   /** Called by the group's dispatch only when `hasCapacity`. */
@@ -34,13 +34,13 @@ export class Member implements Subscription {
   }
 
   acked(delivery: MemoryDelivery): void {
-    this.held.delete(delivery);
+    this.held.remove(delivery);
     this.group.acked(delivery.entry);
   }
 
   /** Back to this group, attempt + 1, due after `afterMs`. */
   redeliver(delivery: MemoryDelivery, afterMs: number): void {
-    this.held.delete(delivery);
+    this.held.remove(delivery);
     this.group.redeliver(delivery.entry, afterMs);
   }
 
@@ -50,8 +50,7 @@ export class Member implements Subscription {
   }
 
   async close(): Promise<void> {
-    const held = [...this.held];
-    this.held.clear();
+    const held = this.held.takeAll();
     // Back to the group with attempt + 1, due now, so another member (or a later one) gets them.
     this.group.leave(this, held.map((d) => d.entry));
   }

@@ -1,5 +1,6 @@
 // Helpers for this package's unit tests (not exported from index.ts).
-import { guardTransport, openSubscription, type Delivery, type OutgoingMessage, type Subscription, type SubscriptionSpec, type Transport } from '@ferry/core/spi';
+import { guardTransport, HEADERS, openSubscription, type Delivery, type OutgoingMessage, type Subscription, type SubscriptionSpec, type Transport } from '@ferry/core/spi';
+import { createClient, type Client } from '@ferry/core';
 import { randomUUID } from 'node:crypto';
 import { afterEach } from 'vitest';
 import { MemoryTransport } from './transport.ts';
@@ -70,4 +71,32 @@ export function transportsClosedAfterEach(): (broker: string, options?: Construc
     opened.push(t);
     return t;
   };
+}
+
+/** Clients made through the returned function (on a memory transport of the given broker) are closed after each test. */
+export function clientsClosedAfterEach(): (broker: string) => Promise<Client> {
+  const made: Client[] = [];
+  afterEach(async () => {
+    await Promise.all(made.splice(0).map((c) => c.close()));
+  });
+  return async (broker) => {
+    const c = await createClient(new MemoryTransport({ broker }));
+    made.push(c);
+    return c;
+  };
+}
+
+/**
+ * Sends, past the SDK, ten readable JSON messages `{ n }` of `type` (ids `ok-0` to `ok-9`) and two
+ * unreadable ones: `bad-schema` (n is a string) and `bad-bytes` (not JSON).
+ */
+export async function sendTenAndTwoUnreadable(broker: string, topic: string, type: string): Promise<void> {
+  const raw = new MemoryTransport({ broker });
+  const json = { headers: { [HEADERS.contentType]: 'application/json' }, type };
+  await raw.send([
+    ...Array.from({ length: 10 }, (_, n) => message(topic, JSON.stringify({ n }), { ...json, id: `ok-${n}` })),
+    message(topic, JSON.stringify({ n: 'not a number' }), { ...json, id: 'bad-schema' }),
+    message(topic, '{not json', { ...json, id: 'bad-bytes' }),
+  ]);
+  await raw.close();
 }

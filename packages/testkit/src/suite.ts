@@ -41,6 +41,7 @@ export const caseGroups: readonly CaseGroupFactory[] = [
 ];
 
 const DEFAULT_TIMEOUT_MS = 20_000;
+const WAIT_MARGIN_MS = 15_000;
 
 /**
  * Registers the conformance suite for one transport as vitest describe blocks. Call it at the top
@@ -75,7 +76,9 @@ function registerCase(info: SuiteInfo, c: ConformanceCase): void {
 }
 
 function registerOne(info: SuiteInfo, c: ConformanceCase, name: string, store?: StoreFactory): void {
-  const timeout = Math.ceil((c.timeoutMs ?? DEFAULT_TIMEOUT_MS) * info.scale);
+  // Past the case's own waits (env.ms of the same budget), so a stalled case fails in its waitFor,
+  // which says what it saw, rather than in vitest's bare timeout.
+  const timeout = Math.ceil((c.timeoutMs ?? DEFAULT_TIMEOUT_MS) * info.scale) + WAIT_MARGIN_MS;
   const note = c.skip;
   if (note !== undefined) {
     it(name, (context) => context.skip(note));

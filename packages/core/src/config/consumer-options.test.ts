@@ -35,6 +35,13 @@ describe('configuration errors name the option and the fix', () => {
     expect(() => client.consumer({ group: 'g', concurency: 4 } as never)).toThrowError(/`consumer\.concurency`.*Remove `concurency` \(did you mean `concurrency`\?\)/);
   });
 
+  it('refuses maxDeliveries below the retry attempts, which would cut retries short', () => {
+    expect(() => client.consumer({ group: 'g', maxDeliveries: 3 })).toThrowError(/consumer\.maxDeliveries.*below the 5 attempts.*at least 5, or retry\.attempts to at most 3/);
+    expect(() => client.consumer({ group: 'g', maxDeliveries: { limit: 2 }, retry: { attempts: 3 } })).toThrowError(ConfigError);
+    expect(() => client.consumer({ group: 'g', maxDeliveries: 3, retry: { attempts: 3 } })).not.toThrow();
+    expect(() => client.consumer({ group: 'g', maxDeliveries: 1, delivery: 'at-most-once' })).not.toThrow();
+  });
+
   it('refuses nested bad values by path', () => {
     expect(() => client.consumer({ group: 'g', retry: { attempts: 0 } })).toThrowError(/consumer\.retry\.attempts.*>= 1/);
     expect(() => client.consumer({ group: '' })).toThrowError(/consumer\.group/);

@@ -40,12 +40,12 @@ interface Pending {
  */
 export class BatchCollector {
   readonly maxSize: number;
-  private readonly maxWaitMs: number;
+  readonly maxWaitMs: number;
   private items: Pending[] = [];
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
-    private readonly handler: BatchHandler<MessageDefinition>,
+    readonly handler: BatchHandler<MessageDefinition>,
     options: BatchOptions,
     type: string,
   ) {
@@ -74,15 +74,14 @@ export class BatchCollector {
     const batch = this.items;
     this.items = [];
     if (batch.length === 0) return;
-    let result: ReturnType<BatchHandler<MessageDefinition>>;
-    try {
-      result = this.handler(batch.map((p) => p.item));
-    } catch (error) {
-      for (const p of batch) p.reject(error);
-      return;
-    }
-    Promise.resolve(result).then(
-      (outcome) => settle(batch, outcome ?? undefined),
+    callBatchHandler(this.handler, batch.map((p) => p.item)).then(
+      (outcome) => {
+        const failures = failuresOf(outcome);
+        for (const p of batch) {
+          if (failures.has(p.item)) p.reject(failures.get(p.item));
+          else p.resolve();
+        }
+      },
       (error: unknown) => {
         for (const p of batch) p.reject(error);
       },
@@ -90,11 +89,18 @@ export class BatchCollector {
   }
 }
 
-function settle(batch: readonly Pending[], outcome: BatchResult | undefined): void {
-  const failures = new Map<BatchItem, unknown>();
-  for (const f of outcome?.failed ?? []) failures.set(f.item, f.error);
-  for (const p of batch) {
-    if (failures.has(p.item)) p.reject(failures.get(p.item) ?? new Error('marked failed by the batch handler'));
-    else p.resolve();
+/** Calls a batch handler; a synchronous throw becomes a rejection. */
+export function callBatchHandler(handler: BatchHandler<MessageDefinition>, items: BatchItem[]): Promise<BatchResult | void> {
+  try {
+    return Promise.resolve(handler(items));
+  } catch (error) {
+    return Promise.reject(error);
   }
+}
+
+/** The items a batch handler's result marks failed, each with its error (one it left out made up). */
+export function failuresOf(outcome: BatchResult | void): Map<BatchItem, unknown> {
+  const failures = new Map<BatchItem, unknown>();
+  for (const f of outcome?.failed ?? []) failures.set(f.item, f.error ?? new Error('marked failed by the batch handler'));
+  return failures;
 }

@@ -26,6 +26,8 @@ import type { TransportScope } from '../client/transport-scope.ts';
 import { loggingHooks } from '../logging/log-hooks.ts';
 import { stderrLogger, type Logger } from '../logging/logger.ts';
 import { BatchCollector, type BatchHandler, type BatchOptions } from './batch-collector.ts';
+import { BatchLane } from './batch-lane.ts';
+import { handleDirect } from './direct-handle.ts';
 import { KeyedScheduler } from './keyed-scheduler.ts';
 import { RunningContexts } from './running-contexts.ts';
 import type { DeliveryContext } from './message-context.ts';
@@ -79,9 +81,17 @@ export interface CloseOptions {
 export class Consumer {
   readonly options: ResolvedConsumerOptions;
   private readonly handlers = new Map<string, { definition: MessageDefinition; handler?: Handler<MessageDefinition>; batch?: BatchCollector }>();
+  /** Batch handlers' fast paths by message type, made at start() when nothing runs per message around them. */
+  private readonly lanes = new Map<string, BatchLane>();
+  /** `handle`d message types' fast paths (direct-handle.ts), made at start() under the lanes' conditions. */
+  private readonly direct = new Map<string, (delivery: GatedDelivery) => Promise<void>>();
+  /** Deliveries a fast path failed (a lane's batch, a direct handler), with that first attempt's error, for the chain. */
+  private readonly failedFirst = new WeakMap<GatedDelivery, { readonly error: unknown }>();
   private readonly subscriptions: SupervisedSubscription[] = [];
   private readonly running = new RunningContexts();
-  private readonly scheduler: KeyedScheduler;
+  private readonly scheduler: KeyedScheduler<GatedDelivery>;
+  /** The consume loop's settings, made at start(). */
+  private settings: LoopSettings | undefined;
   private readonly orderedByKey: boolean;
   /** The retry policy in force (the transport's limits applied to the defaults). */
   private readonly retryPolicy: RetryOptions;
@@ -104,7 +114,7 @@ export class Consumer {
     this.checkAgainstTransport();
     // Placement errors (an unknown step name) surface now, not at start().
     placeMiddleware(CONSUME_STEPS.map((name) => ({ name, middleware: undefined })), [...this.shared.consumeMiddleware(), ...this.options.middleware], 'handler', 'consumer.middleware');
-    this.scheduler = new KeyedScheduler(this.options.concurrency);
+    this.scheduler = new KeyedScheduler<GatedDelivery>(this.options.concurrency, (delivery) => this.runDelivery(delivery), (error) => report(this.settings!.hooks, error));
     this.logger = this.shared.logger ?? stderrLogger();
   }
 
@@ -122,7 +132,9 @@ export class Consumer {
    * shared. Return `{ failed: [{ item, error }] }` to fail some items (the rest are acked), or throw
    * to fail them all. Batches fill from the messages in flight, so `concurrency` must be at least
    * `maxSize`; with per-key order a batch holds at most one message per key (the next one of that
-   * key goes in a later batch, in order).
+   * key goes in a later batch, in order). With nothing running per message around the handler
+   * (at-least-once, no middleware, no idempotency step, no maxDeliveries), unkeyed messages skip
+   * the per-message chain (batch-lane.ts); what fails there is retried on the per-message path.
    */
   handleBatch<M extends MessageDefinition>(message: M, handler: BatchHandler<M>, options: BatchOptions = {}): this {
     this.register(message, 'handleBatch');
@@ -151,6 +163,8 @@ export class Consumer {
     await this.transport.connect?.();
     this.scope = this.shared.transportScope?.();
     const settings = this.loopSettings();
+    this.settings = settings;
+    this.openFastPaths();
     const topics = new Set([...this.handlers.values()].map((h) => h.definition.topic));
     const prefetch = this.options.prefetch ?? this.options.concurrency * 2;
     try {
@@ -167,7 +181,7 @@ export class Consumer {
             orderedByKey: this.orderedByKey,
             delivery: this.options.delivery,
           },
-          (delivery) => this.onDelivery(delivery, settings),
+          (delivery) => this.onDelivery(delivery),
           (error) => report(settings.hooks, error),
           this.options.restart,
         );
@@ -218,7 +232,64 @@ export class Consumer {
 
   /** Deliveries received and not yet settled. */
   get inFlight(): number {
-    return this.scheduler.size;
+    let n = this.scheduler.size;
+    for (const lane of this.lanes.values()) n += lane.size;
+    return n;
+  }
+
+  /** Resolves when nothing is in flight (a lane may hand a delivery to the scheduler as it finishes). */
+  private async drained(): Promise<void> {
+    while (this.inFlight > 0) await Promise.all([this.scheduler.idle(), ...[...this.lanes.values()].map((lane) => lane.idle())]);
+  }
+
+  /**
+   * When nothing would run per message around the handlers (at-least-once, no middleware of the
+   * user's or the client's, no idempotency step, no delivery limit, no plugin scope), a batch
+   * handler takes the lane (batch-lane.ts) and a handler handles directly (direct-handle.ts);
+   * what fails there runs the chain. Otherwise every message runs the whole chain.
+   */
+  private openFastPaths(): void {
+    const o = this.options;
+    const plain =
+      o.delivery === 'at-least-once' && o.middleware.length === 0 && this.shared.consumeMiddleware().length === 0 && this.idempotencyGuard() === undefined && o.maxDeliveries === undefined && this.scope === undefined;
+    if (!plain) return;
+    const settings = this.settings!;
+    const host = {
+      settings,
+      running: this.running,
+      codec: this.codec,
+      chain: (delivery: GatedDelivery, failure?: { readonly error: unknown }) => {
+        if (failure) this.failedFirst.set(delivery, failure);
+        return this.abandoned ? Promise.resolve() : processDelivery(delivery, settings, this.running);
+      },
+    };
+    const timed = timeout(o.handlerTimeoutMs, (ctx) => (ctx as DeliveryContext).abort());
+    for (const [type, h] of this.handlers) {
+      if (h.handler) {
+        const handler = h.handler;
+        const definition = h.definition;
+        const call = timed((ctx) => callHandler(handler, ctx));
+        this.direct.set(type, (delivery) => handleDirect(delivery, definition, call, host));
+        continue;
+      }
+      if (!h.batch) continue;
+      const lane = new BatchLane(
+        h.definition,
+        h.batch.handler,
+        { maxSize: h.batch.maxSize, maxWaitMs: h.batch.maxWaitMs, concurrency: o.concurrency, handlerTimeoutMs: o.handlerTimeoutMs },
+        this.codec,
+        {
+          settings: () => this.settings!,
+          running: this.running,
+          abandoned: () => this.abandoned,
+          handOver: (delivery, failure) => {
+            if (failure) this.failedFirst.set(delivery, failure);
+            this.scheduler.schedule(undefined, delivery);
+          },
+        },
+      );
+      this.lanes.set(type, lane);
+    }
   }
 
   private async shutdown(timeoutMs: number): Promise<void> {
@@ -228,12 +299,13 @@ export class Consumer {
     const stopping = Promise.allSettled(this.subscriptions.map((s) => s.stop?.()));
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)));
-    await Promise.race([this.scheduler.idle(), deadline]);
+    await Promise.race([this.drained(), deadline]);
     clearTimeout(timer);
     // Past the deadline: nothing new starts, running handlers are told to stop, and closing each
     // subscription releases what it still holds for redelivery (late settle calls do nothing),
     // once the adapter hands nothing more.
     this.abandoned = true;
+    for (const lane of this.lanes.values()) lane.abandon();
     this.running.releaseAll();
     await stopping;
     await Promise.allSettled(this.subscriptions.map((s) => s.close()));
@@ -241,11 +313,24 @@ export class Consumer {
     this.logger.info({ group: this.options.group, transport: this.transport.name }, 'consumer closed');
   }
 
-  private onDelivery(delivery: GatedDelivery, settings: LoopSettings): void {
+  private onDelivery(delivery: GatedDelivery): void {
     const key = this.schedulingKey(delivery);
+    if (key === undefined && this.lanes.size > 0) {
+      const lane = this.lanes.get(delivery.envelope.type);
+      if (lane) return lane.add(delivery);
+    }
+    this.scheduler.schedule(key, delivery);
+  }
+
+  /** Runs one scheduled delivery (no closure per delivery: the scheduler holds the delivery itself). */
+  private runDelivery(delivery: GatedDelivery): Promise<void> {
+    const settings = this.settings!;
     // Released when its subscription closes once abandoned: delivered again later, not run here.
+    if (this.abandoned) return Promise.resolve();
+    const direct = this.direct.size > 0 ? this.direct.get(delivery.envelope.type) : undefined;
+    if (direct) return direct(delivery);
     const scope = this.scope;
-    void this.scheduler.schedule(key, () => (this.abandoned ? Promise.resolve() : scope ? scope(() => processDelivery(delivery, settings, this.running)) : processDelivery(delivery, settings, this.running)));
+    return scope ? scope(() => processDelivery(delivery, settings, this.running)) : processDelivery(delivery, settings, this.running);
   }
 
   /** Deliveries with one key run one at a time, in order: per partition under transactions, else per message key. */
@@ -271,15 +356,19 @@ export class Consumer {
     ];
     const chain = placeMiddleware(steps, [...this.shared.consumeMiddleware(), ...o.middleware], 'handler', 'consumer.middleware');
     const handlers = this.handlers;
+    const failedFirst = this.failedFirst;
     // Not async (see the decode middleware): a handler's sync throw still becomes a rejection.
     const dispatch: HandlerFn = (ctx) => {
+      // A message a fast path failed: that was its first attempt (retried from here on).
+      const delivery = (ctx as DeliveryContext).delivery;
+      const failed = failedFirst.get(delivery);
+      if (failed) {
+        failedFirst.delete(delivery);
+        return Promise.reject(failed.error);
+      }
       const registered = handlers.get(ctx.envelope.type)!;
       if (registered.batch) return registered.batch.add(ctx);
-      try {
-        return Promise.resolve(registered.handler!(ctx.payload, ctx));
-      } catch (error) {
-        return Promise.reject(error);
-      }
+      return callHandler(registered.handler!, ctx);
     };
     const delay = this.transport.capabilities.delay;
     return {
@@ -356,6 +445,16 @@ export class Consumer {
     if (o.delivery === 'exactly-once' && o.idempotency === false) {
       throw new ConfigError('consumer.idempotency', "exactly-once needs the idempotency store to drop duplicates", 'Remove idempotency: false, or pass { store } for a shared store.');
     }
+    const limit = typeof o.maxDeliveries === 'number' ? o.maxDeliveries : o.maxDeliveries?.limit;
+    if (limit !== undefined && limit < this.retryPolicy.attempts) {
+      // Every retry is a delivery (the broker's count, a retry copy's attempt): the limit would end
+      // the retries early and call an ordinary failure a crash loop.
+      throw new ConfigError(
+        'consumer.maxDeliveries',
+        `is ${limit}, below the ${this.retryPolicy.attempts} attempts of the retry policy, and every retry is a delivery: a failing message would be dead-lettered as a crash loop before its retries ran out`,
+        `Set maxDeliveries to at least ${this.retryPolicy.attempts}, or retry.attempts to at most ${limit}.`,
+      );
+    }
     const longest = maxBackoff(this.retryPolicy);
     if (o.delivery !== 'at-most-once' && this.retryPolicy.attempts > 1 && longest > 0) checkDelay(this.transport, longest, 'retry backoff');
   }
@@ -363,4 +462,13 @@ export class Consumer {
 
 function maxBackoff(policy: { initialDelayMs: number; multiplier: number; attempts: number; maxDelayMs: number }): number {
   return Math.min(policy.maxDelayMs, policy.initialDelayMs * policy.multiplier ** Math.max(0, policy.attempts - 2));
+}
+
+/** Calls a handler with its payload; a synchronous throw becomes a rejection. */
+function callHandler(handler: Handler<MessageDefinition>, ctx: MessageContext): Promise<void> {
+  try {
+    return Promise.resolve(handler(ctx.payload as PayloadOut<MessageDefinition>, ctx));
+  } catch (error) {
+    return Promise.reject(error);
+  }
 }

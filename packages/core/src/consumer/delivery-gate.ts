@@ -161,6 +161,10 @@ export class GatedDelivery implements Delivery {
     return this.inner.serialKey;
   }
 
+  get envelopeError(): Error | undefined {
+    return this.inner.envelopeError;
+  }
+
   ack(): Promise<void> {
     return this.begin() ? this.inner.ack() : RESOLVED;
   }

@@ -45,7 +45,11 @@ export async function processDelivery(delivery: GatedDelivery, settings: LoopSet
       // message is released unhandled (at most once).
       if (!(await persist(() => delivery.ack(), ctx, settings, running))) return;
     }
-    if (settings.mode === 'exactly-once' && delivery.transact) {
+    const unreadable = delivery.envelopeError;
+    if (unreadable !== undefined) {
+      // No envelope to run a handler on: dead-lettered (with dead-lettering off, reported and acked).
+      ctx.outcome = { kind: 'dead-letter', error: unreadable };
+    } else if (settings.mode === 'exactly-once' && delivery.transact) {
       if (await runInTransaction(delivery, ctx, settings)) return;
     } else {
       // runChain inlined (an async frame less on the path of every message).
@@ -55,12 +59,36 @@ export async function processDelivery(delivery: GatedDelivery, settings: LoopSet
         keepForRetry(ctx, settings, error);
       }
     }
+    if (ctx.outcome === undefined && ctx.commits === undefined && settings.mode !== 'at-most-once') {
+      // Handled, nothing registered to commit (most messages): the ack awaited here rather than
+      // in settle() and persist(), two async frames and a closure less per message.
+      try {
+        await delivery.ack();
+      } catch (error) {
+        await ackFailed(ctx, error, settings, running);
+      }
+      notifySuccess(ctx, settings.hooks);
+      return;
+    }
     await settle(ctx, settings, running);
   } catch (error) {
     report(settings.hooks, error, ctx);
   } finally {
     running.remove(ctx);
   }
+}
+
+/**
+ * An ack that failed once: reported, and tried again with persist()'s backoff (after its first
+ * wait), unless the consumer released its deliveries (as settle() does).
+ */
+export async function ackFailed(ctx: DeliveryContext, error: unknown, settings: LoopSettings, running: RunningContexts): Promise<boolean> {
+  ctx.delivery.settleFailed();
+  report(settings.hooks, error, ctx);
+  if (running.released) return false;
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  if (running.released) return false;
+  return persist(() => ctx.delivery.ack(), ctx, settings, running);
 }
 
 async function runChain(ctx: DeliveryContext, settings: LoopSettings): Promise<void> {

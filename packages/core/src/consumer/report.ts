@@ -9,7 +9,8 @@ export function notifySuccess(ctx: DeliveryContext, hooks: ConsumerHooks): void 
   const kind = ctx.outcome?.kind;
   if (kind === 'duplicate') safe(hooks, () => hooks.onDuplicate?.(ctx), ctx);
   else if (kind === 'ignored') safe(hooks, () => hooks.onIgnored?.(ctx), ctx);
-  else safe(hooks, () => hooks.onProcessed?.(ctx), ctx);
+  // Looked at first: most consumers have no onProcessed, and the closure is made per message.
+  else if (hooks.onProcessed) safe(hooks, () => hooks.onProcessed?.(ctx), ctx);
 }
 
 /** Runs a user hook; a hook that throws is reported, never allowed to break settlement. */

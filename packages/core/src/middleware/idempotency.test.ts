@@ -149,6 +149,18 @@ describe('idempotency middleware, abandoned attempts', () => {
     expect(retry.outcome?.kind).toBe('duplicate');
   });
 
+  it("asks core's context whether it was abandoned instead of making its AbortController (one per message is costly)", async () => {
+    const store = new MemoryIdempotencyStore();
+    const mw = idempotency({ store, ttlMs: 60_000, leaseMs: 60_000 });
+    const ctx = fakeContext({ id: 'cheap' });
+    let made = 0;
+    Object.defineProperty(ctx, 'abandoned', { get: () => false });
+    Object.defineProperty(ctx, 'signal', { get: () => (made++, new AbortController().signal) });
+    await run(mw(async () => undefined), ctx);
+    expect(made).toBe(0);
+    expect(ctx.commits).toHaveLength(1);
+  });
+
   it('releases the claim when the abandoned attempt then fails, so the retry runs', async () => {
     const store = new MemoryIdempotencyStore();
     const mw = idempotency({ store, ttlMs: 60_000, leaseMs: 60_000, pollMs: 2 });

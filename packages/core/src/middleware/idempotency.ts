@@ -83,7 +83,7 @@ export function idempotency(options: IdempotencyOptions): Middleware {
     heartbeat.drop(hold);
     // The loop gave up on this attempt (handler timeout, consumer closed) and settled the delivery
     // already, but the handler did finish: its effect happened, so the key is completed now.
-    if (ctx.signal.aborted) {
+    if (givenUp(ctx)) {
       await store.complete(key, token, ttlMs);
       return;
     }
@@ -92,6 +92,15 @@ export function idempotency(options: IdempotencyOptions): Middleware {
       if (!(await store.complete(key, token, ttlMs))) throw new LeaseLostError(key);
     });
   };
+}
+
+/**
+ * Whether the loop gave up on this attempt. Core's context answers without making its
+ * AbortController (one per message costs more than the rest of this step); another context is
+ * asked through its signal.
+ */
+function givenUp(ctx: MessageContext): boolean {
+  return 'abandoned' in ctx && typeof ctx.abandoned === 'boolean' ? ctx.abandoned : ctx.signal.aborted;
 }
 
 /** The refusal of a message without an id under exactly-once (kind `no-id`); guards other than the store step give the same. */

@@ -1,4 +1,5 @@
 import { FerryError } from '../errors.ts';
+import { SlotList, type Slotted } from '../consumer/slot-list.ts';
 import type { MessageContext, Middleware } from './types.ts';
 
 export class HandlerTimeoutError extends FerryError {
@@ -7,34 +8,27 @@ export class HandlerTimeoutError extends FerryError {
   }
 }
 
-/**
- * One running attempt: when it is due, and how to fail it. A finished one drops its context and
- * callback at once: it may wait in the queue for up to a check period, and what it still held
- * would outlive a young-generation collection and be promoted (a 1M-message backlog drained by a
- * slow handler grew the old heap by hundreds of MB that way).
- */
-class Watch {
-  finished = false;
+/** One running attempt: when it is due, and how to fail it. Lives only as long as the attempt. */
+class Watch implements Slotted {
+  slot = -1;
 
   constructor(
     readonly due: number,
-    public ctx: MessageContext | undefined,
-    public reject: ((error: Error) => void) | undefined,
+    readonly ctx: MessageContext,
+    readonly reject: (error: Error) => void,
   ) {}
 }
 
 /**
  * One timer for all running attempts, not one per message: a timer (or a Set entry) per message is
- * a measurable share of a fast consumer's CPU. Every attempt of one middleware has the same
- * timeout, so attempts fall due in the order they started: a queue in start order, checked from
- * the head a few times per timeout period, so an attempt fails between `ms` and about 1.25 x `ms`
- * after it started. Finished attempts are only marked; they leave the queue when they reach its
- * head, or in a compaction when many pile up behind a long-running one.
+ * a measurable share of a fast consumer's CPU. The running attempts are a SlotList (O(1) add and
+ * remove), scanned a few times per timeout period, so an attempt fails between `ms` and about
+ * 1.25 x `ms` after it started. A finished attempt leaves at once: nothing of it outlives the
+ * message (entries kept until a later check were promoted out of the young generation and grew
+ * the old heap of a consumer draining a backlog by ~60 bytes a message between full collections).
  */
 class Watchdog {
-  private queue: Watch[] = [];
-  private head = 0;
-  private running = 0;
+  private readonly running = new SlotList<Watch>();
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -43,43 +37,29 @@ class Watchdog {
   ) {}
 
   add(watch: Watch): void {
-    this.queue.push(watch);
-    this.running++;
+    this.running.add(watch);
     if (!this.timer) {
       this.timer = setInterval(() => this.check(), this.periodMs);
       this.timer.unref();
     }
   }
 
-  finish(watch: Watch): void {
-    if (watch.finished) return;
-    watch.finished = true;
-    watch.ctx = undefined;
-    watch.reject = undefined;
-    if (--this.running === 0) {
+  /** Returns false when the watchdog already fired it. */
+  finish(watch: Watch): boolean {
+    if (watch.slot < 0) return false;
+    this.running.remove(watch);
+    if (this.running.size === 0) {
       clearInterval(this.timer);
       this.timer = undefined;
-      this.queue = [];
-      this.head = 0;
     }
+    return true;
   }
 
   private check(): void {
     const now = Date.now();
-    while (this.head < this.queue.length) {
-      const watch = this.queue[this.head]!;
-      if (!watch.finished && watch.due > now) break;
-      this.head++;
-      if (!watch.finished) {
-        const { ctx, reject } = watch;
-        this.finish(watch);
-        this.fire(ctx!, reject!);
-      }
-    }
-    const waiting = this.queue.length - this.head;
-    if (this.head > 0 && (this.head * 2 > this.queue.length || waiting > 4 * this.running + 1024)) {
-      this.queue = this.queue.slice(this.head).filter((w) => !w.finished);
-      this.head = 0;
+    const due = this.running.snapshot().filter((w) => w.due <= now);
+    for (const watch of due) {
+      if (this.finish(watch)) this.fire(watch.ctx, watch.reject);
     }
   }
 }

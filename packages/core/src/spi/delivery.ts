@@ -16,6 +16,12 @@ export interface Delivery {
    */
   readonly attempt: number;
   readonly coordinates: Coordinates;
+  /**
+   * Set when the adapter could not read the message's envelope (a malformed metadata header):
+   * `envelope` holds what could be kept (an id made from the coordinates). Core runs no handler
+   * and dead-letters it as kind `decode`, with this error's message as the reason.
+   */
+  readonly envelopeError?: Error | undefined;
   /** Done: never delivered to this group again. */
   ack(): Promise<void>;
   /**

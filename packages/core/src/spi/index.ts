@@ -8,6 +8,8 @@ export type { Delivery, DeliverySink, Coordinates } from './delivery.ts';
 export type { Capabilities } from './capabilities.ts';
 export type { Envelope, OutgoingMessage } from './envelope.ts';
 export { HEADERS } from './envelope.ts';
+export { toCloudEvent, fromCloudEvent, defaultCloudEventsSource, isCloudEventsAttributeName, CLOUDEVENTS_SPEC_VERSION, CLOUDEVENTS_HEADER_PREFIX } from './cloudevents.ts';
+export type { OutgoingCloudEvent, IncomingCloudEvent, EnvelopeFields } from './cloudevents.ts';
 
 // What core wraps every transport and subscription in; a test drives an adapter through them as core does.
 export { guardTransport, openSubscription, DEFAULT_RESTART } from '../client/guarded-transport.ts';
@@ -17,6 +19,7 @@ export { DeliveryGate, GatedDelivery } from '../consumer/delivery-gate.ts';
 // Building blocks adapters share.
 export { Batcher, type BatcherOptions } from './batcher.ts';
 export { Fifo } from './fifo.ts';
+export { SlotList, type Slotted } from '../consumer/slot-list.ts';
 export { envelopeSize } from './size.ts';
 export { parseOptions } from '../config/parse.ts';
 export { topicPatternsSchema, matchesTopic } from '../config/topic-patterns.ts';
@@ -31,5 +34,5 @@ export { silentLogger, stderrLogger, type Logger, type LogLevel } from '../loggi
 export type { LoggerAware } from '../logging/transport-logger.ts';
 
 // Errors an adapter throws.
-export { FerryError, ConfigError, CapabilityError, ClosedError, MessageTooLargeError, PublishError, NoGroupError } from '../errors.ts';
+export { FerryError, ConfigError, CapabilityError, ClosedError, MessageTooLargeError, PublishError, NoGroupError, DecodeError } from '../errors.ts';
 export { ConnectionError, type ConnectFailureKind } from '../connect-errors.ts';

@@ -92,7 +92,10 @@ async function wholeFailure(env: CaseEnv): Promise<void> {
   const message = itemMessage(env.topic());
   const handled = new Collector();
   let failedCalls = 0;
-  await consumeBatches(env, message, { group: env.group(), retry: env.retry(3) }, (items) => {
+  // A retried item can share a batch with fresh ones, and that batch throws too; every throwing
+  // batch holds a fresh item, so there are at most 30 of them and 32 attempts (a flat 10 ms
+  // backoff) never run out: no item is dead-lettered, whatever the batches' timing.
+  await consumeBatches(env, message, { group: env.group(), retry: env.retry(32, 10, 1) }, (items) => {
     if (items.some((i) => i.ctx.attempt === 1)) {
       failedCalls++;
       throw new Error('downstream unavailable');
