@@ -11,6 +11,8 @@ export const TEST_OPTIONS: KafkaOptions = {
   retry: { retries: 5, initialRetryTimeMs: 50, maxRetryTimeMs: 1_000 },
   requestTimeoutMs: 5_000,
   logLevel: 'error',
+  // FERRY_KAFKA_DRIVER=platformatic runs these tests on the second driver.
+  ...(process.env['FERRY_KAFKA_DRIVER'] ? { driver: process.env['FERRY_KAFKA_DRIVER'] as 'kafkajs' | 'platformatic' } : {}),
 };
 
 export function brokers(): string[] {
@@ -39,12 +41,6 @@ export const spec = (topic: string, group: string, overrides: Partial<Subscripti
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-export async function waitFor(condition: () => boolean, ms: number, what: () => string): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`Timed out after ${ms} ms waiting for ${what()}`);
-    await sleep(20);
-  }
-}
+export { waitFor } from '../harness/index.ts';
 
 export const text = (d: Delivery) => new TextDecoder().decode(d.envelope.payload);

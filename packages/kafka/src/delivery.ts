@@ -9,6 +9,8 @@ import type { Settlement } from './settlement.ts';
 export class KafkaDelivery implements Delivery {
   readonly envelope: Envelope;
   readonly attempt: number;
+  /** The record's envelope header could not be read: core dead-letters it. */
+  readonly envelopeError: Error | undefined;
   private coords: Coordinates | undefined;
 
   constructor(
@@ -17,6 +19,7 @@ export class KafkaDelivery implements Delivery {
   ) {
     this.envelope = entry.decoded.envelope;
     this.attempt = entry.decoded.attempt;
+    this.envelopeError = entry.decoded.error;
   }
 
   /** Made when asked for (dead letters, handlers that log them): most deliveries never are. */

@@ -24,6 +24,7 @@ import {
 } from 'kafkajs';
 import { redactSecrets, type Logger } from '@ferry/core/spi';
 import { assignPartitions } from './assigner.ts';
+import { createPlatformaticDriver } from './driver-platformatic.ts';
 import { kafkaLogLine, logLine } from './log-line.ts';
 import { stablePartitioner } from './partitioner.ts';
 import type { ResolvedConfig } from './options.ts';
@@ -78,6 +79,7 @@ const LEVELS = {
 } as const;
 
 export function createDriver(config: ResolvedConfig): Driver {
+  if (config.driver === 'platformatic') return createPlatformaticDriver(config);
   const redact = (text: string) => redactSecrets(text, [config.sasl?.password]);
   const threshold = LEVELS[config.logLevel as keyof typeof LEVELS];
   let logger: Logger | undefined;

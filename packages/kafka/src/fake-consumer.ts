@@ -80,7 +80,7 @@ function notUsed(): never {
   throw new Error('not used by this test');
 }
 
-/** A record as the adapter writes it (`ferry-id`, attempt and due headers), at `offset`. */
+/** A record as the adapter writes it (its envelope header, attempt and due headers), at `offset`. */
 export function record(topic: string, offset: number, text: string, extras: RecordExtras = {}): DriverMessage {
   const envelope: Envelope = { id: `${topic}-${offset}`, type: 't', topic, headers: {}, payload: Buffer.from(text), timestamp: 1 };
   const r = encode(envelope, extras);

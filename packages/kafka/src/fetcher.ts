@@ -109,9 +109,23 @@ export class Fetcher {
       partitionsConsumedConcurrently: Math.min(64, this.deps.config.partitions * 3),
       eachBatch: (payload) => this.eachBatch(payload.batch, payload.resolveOffset, payload.heartbeat, () => payload.isRunning() && !payload.isStale()),
     });
+    // A first join can take a session timeout (until the coordinator evicts a dead member: a
+    // killed process, a member from before a broker restart) and then a rebalance timeout (while
+    // it waits for the known members to rejoin). Waiting only the latter failed replacement
+    // consumers after a broker restart, and each restart began the rebalance again.
+    const joinWithinMs = c.rebalanceTimeoutMs + c.sessionTimeoutMs;
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new FerryError('FERRY_KAFKA_CONSUMER', `Kafka consumer group ${this.spec.group} did not assign partitions of ${this.spec.topic} within ${c.rebalanceTimeoutMs} ms`)), c.rebalanceTimeoutMs);
+      timer = setTimeout(
+        () =>
+          reject(
+            new FerryError(
+              'FERRY_KAFKA_CONSUMER',
+              `Kafka consumer group ${this.spec.group} did not assign partitions of ${this.spec.topic} within ${joinWithinMs} ms (consumer.sessionTimeoutMs + rebalanceTimeoutMs)`,
+            ),
+          ),
+        joinWithinMs,
+      );
     });
     try {
       await Promise.race([firstJoin, timeout]);

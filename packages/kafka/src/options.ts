@@ -4,7 +4,7 @@ import { ConfigError, parseOptions, tlsOptionsSchema } from '@ferry/core/spi';
 /**
  * Options of the Kafka transport. The URL gives the brokers (`kafka://host:9092`, more with
  * `?brokers=host2:9092,host3:9092`: a URL holds one host), credentials
- * (`kafka://user:pass@host:9092?sasl=scram-sha-256`) and `?tls=true`; the rest is this object.
+ * (`kafka://user:pass@host:9092?sasl=scram-sha-256`), `?tls=true` and `?envelope=headers`; the rest is this object.
  */
 const SEVEN_DAYS_MS = 7 * 24 * 60 * 60 * 1000;
 const hostPort = /^[^\s:,]+:\d+$/;
@@ -96,6 +96,20 @@ export const optionsSchema = z
       .default({ retries: 8, initialRetryTimeMs: 100, maxRetryTimeMs: 5_000 }),
     /** Connect to these addresses instead of the advertised ones (`"advertised:port": "reach:port"`): tunnels, NAT, a fault proxy. */
     addressMap: z.record(z.string(), z.string().regex(hostPort, 'must be host:port')).default({}),
+    /**
+     * How id, type and content type are written (every form is read): `compact` one
+     * `ferry-envelope` header (fastest; consumers before this version cannot read it), `headers`
+     * the older `ferry-id`/`ferry-type`/`ferry-content-type`, `cloudevents` the CloudEvents 1.0
+     * Kafka binding (binary mode: `ce_*` headers and `content-type`).
+     */
+    envelope: z.enum(['compact', 'headers', 'cloudevents']).default('compact'),
+    /** CloudEvents `source` of what this transport publishes with `envelope: 'cloudevents'`. Default `ferry://<topic>`. */
+    cloudEventsSource: z.string().min(1).optional(),
+    /**
+     * The Kafka client under the transport: `kafkajs` (default), or `platformatic`
+     * (@platformatic/kafka, experimental: see docs/adapters/kafka.md for what it does not support).
+     */
+    driver: z.enum(['kafkajs', 'platformatic']).default('kafkajs'),
     /** kafkajs log level: lines at or above it go to the client's logger (stderr by default), redacted. */
     logLevel: z.enum(['nothing', 'error', 'warn', 'info', 'debug']).default('error'),
   })
@@ -119,11 +133,18 @@ export function resolveConfig(url: URL, options: Readonly<Record<string, unknown
   if (q.get('tls') === 'true' && input['tls'] === undefined) input['tls'] = true;
   const clientId = q.get('clientId');
   if (clientId && input['clientId'] === undefined) input['clientId'] = clientId;
+  const envelope = q.get('envelope');
+  if (envelope && input['envelope'] === undefined) input['envelope'] = envelope;
+  const driver = q.get('driver');
+  if (driver && input['driver'] === undefined) input['driver'] = driver;
   const mechanism = q.get('sasl');
   if ((url.username || mechanism) && input['sasl'] === undefined) {
     input['sasl'] = { mechanism: mechanism ?? 'plain', username: decodeURIComponent(url.username), password: decodeURIComponent(url.password) };
   }
   const parsed = parseOptions(optionsSchema, input, 'kafka');
+  if (parsed.driver === 'platformatic' && Object.keys(parsed.addressMap).length > 0) {
+    throw new ConfigError('kafka.addressMap', 'the platformatic driver cannot rewrite broker addresses (@platformatic/kafka has no socket factory)', 'Use driver: \'kafkajs\' with addressMap, or reach the advertised broker addresses directly.');
+  }
   const fromUrl = url.hostname ? [`${url.hostname}:${url.port || '9092'}`] : [];
   const extra = (q.get('brokers') ?? '')
     .split(',')

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Partitioners } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
-import { stablePartitioner } from './partitioner.ts';
+import { packEnvelope } from './codec.ts';
+import { recordIdentity, stablePartitioner } from './partitioner.ts';
 
 const partitionMetadata = Array.from({ length: 6 }, (_, partitionId) => ({ partitionId, leader: 1, replicas: [1], isr: [1], partitionErrorCode: 0 }));
 const keyless = (id: string) => ({ topic: 't', partitionMetadata, message: { key: null, value: Buffer.from('v'), headers: { 'ferry-id': id } } });
@@ -32,5 +33,23 @@ describe('stablePartitioner', () => {
     }
     const pinned = { topic: 't', partitionMetadata, message: { key: null, partition: 4, value: 'v', headers: { 'ferry-id': 'x' } } };
     expect(ours(pinned)).toBe(4);
+  });
+
+  it('hashes the compact envelope header of a keyless record the same way on every call', () => {
+    const partition = stablePartitioner();
+    const compact = (id: string) => ({ topic: 't', partitionMetadata, message: { key: null, value: Buffer.from('v'), headers: { 'ferry-envelope': packEnvelope(id, 't', undefined) } } });
+    const ids = Array.from({ length: 200 }, () => randomUUID());
+    const once = ids.map((id) => partition(compact(id)));
+    expect(ids.map((id) => stablePartitioner()(compact(id)))).toEqual(once);
+    expect(new Set(once).size).toBe(6);
+  });
+
+  it('finds the id header in a header Map too (the shape the platformatic driver hands over), for every envelope form', () => {
+    const packed = packEnvelope('id-1', 't', undefined);
+    expect(recordIdentity(new Map([['ferry-envelope', packed]]))).toBe(packed);
+    expect(recordIdentity(new Map([['ferry-id', 'id-1']]))).toBe('id-1');
+    expect(recordIdentity(new Map([['ce_id', 'id-1']]))).toBe('id-1');
+    expect(recordIdentity({ 'ferry-envelope': packed })).toBe(packed);
+    expect(recordIdentity(new Map([['other', 'x']]))).toBeUndefined();
   });
 });

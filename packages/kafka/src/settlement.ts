@@ -1,9 +1,11 @@
 import type { OutgoingMessage, SubscriptionSpec } from '@ferry/core/spi';
-import { encode } from './codec.ts';
+import { encode, sameForm } from './codec.ts';
 import type { CommitBatcher } from './commit-batcher.ts';
 import type { ProducerRecord } from './driver.ts';
 import type { Entry } from './partition.ts';
 import type { TransactionalSettlement } from './transactional-settlement.ts';
+
+const RESOLVED = Promise.resolve();
 
 export interface SettlementDeps {
   readonly commits: CommitBatcher;
@@ -27,15 +29,21 @@ export class Settlement {
     private readonly deps: SettlementDeps,
   ) {}
 
-  async ack(entry: Entry): Promise<void> {
+  /** Not async: without ackAwaitsCommit (at-least-once's default) nothing is awaited, and this runs for every message. */
+  ack(entry: Entry): Promise<void> {
     const { part } = entry;
-    if (part.released) return;
-    part.tracker.finish(entry.offset);
-    if (this.spec.delivery === 'at-most-once') part.ackedAbove = Math.max(part.ackedAbove, entry.offset + 1);
-    // Awaited: the offset is stored before ack() resolves, which at-most-once needs (it acks before
-    // the handler). Not awaited: at-least-once throughput without an offset commit per handler slot.
-    if (this.deps.ackAwaitsCommit) await this.deps.commits.request(part);
-    else this.deps.commits.mark(part);
+    if (part.released) return RESOLVED;
+    try {
+      part.tracker.finish(entry.offset);
+      if (this.spec.delivery === 'at-most-once') part.ackedAbove = Math.max(part.ackedAbove, entry.offset + 1);
+      // Awaited: the offset is stored before ack() resolves, which at-most-once needs (it acks before
+      // the handler). Not awaited: at-least-once throughput without an offset commit per handler slot.
+      if (this.deps.ackAwaitsCommit) return this.deps.commits.request(part);
+      this.deps.commits.mark(part);
+      return RESOLVED;
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   /**
@@ -47,7 +55,7 @@ export class Settlement {
   async nack(entry: Entry, delayMs: number): Promise<void> {
     if (entry.part.released) return;
     const { envelope } = entry.decoded;
-    const copy = encode(envelope, { recordTopic: this.deps.retryTopic, attempt: entry.decoded.attempt + 1, dueAt: Date.now() + delayMs });
+    const copy = encode(envelope, { recordTopic: this.deps.retryTopic, attempt: entry.decoded.attempt + 1, dueAt: Date.now() + delayMs }, sameForm(entry.decoded));
     if (this.spec.delivery === 'exactly-once') return this.deps.transactional.nack(entry, copy);
     await this.deps.send(copy, envelope);
     entry.part.tracker.finish(entry.offset);

@@ -1,5 +1,5 @@
 import { redactWhenShown, type Capabilities, type DeliverySink, type Logger, type LoggerAware, type OutgoingMessage, type Subscription, type SubscriptionSpec, type Transport } from '@ferry/core/spi';
-import { encode } from './codec.ts';
+import { encode, type WireFormat } from './codec.ts';
 import { connectWithin } from './connect.ts';
 import { createDriver, type Driver, type DriverAdmin, type ProducerRecord } from './driver.ts';
 import { delayTopic, retryTopic } from './names.ts';
@@ -23,6 +23,8 @@ export class KafkaTransport implements Transport, LoggerAware {
   private readonly driver: Driver;
   private readonly topics: Topics;
   private readonly producer: BatchingProducer;
+  /** How this transport writes envelopes (the `envelope` option). */
+  private readonly format: WireFormat;
   private adminClient: Promise<DriverAdmin> | undefined;
   private connecting: Promise<void> | undefined;
 
@@ -39,6 +41,7 @@ export class KafkaTransport implements Transport, LoggerAware {
       transactions: true,
       maxMessageBytes: this.config.maxMessageBytes,
     };
+    this.format = { form: this.config.envelope, cloudEventsSource: this.config.cloudEventsSource };
     this.driver = createDriver(this.config);
     this.topics = new Topics(() => this.admin(), this.config);
     this.producer = new BatchingProducer(() => this.driver.producer({ idempotent: this.config.producer.idempotent }), this.config);
@@ -131,7 +134,8 @@ export class KafkaTransport implements Transport, LoggerAware {
 
   private encodeAll(messages: readonly OutgoingMessage[]): ProducerRecord[] {
     const now = Date.now();
-    return messages.map((m) => (m.delayMs !== undefined && m.delayMs > 0 ? encode(m, { recordTopic: delayTopic(m.topic), dueAt: now + m.delayMs }) : encode(m)));
+    const format = this.format;
+    return messages.map((m) => (m.delayMs !== undefined && m.delayMs > 0 ? encode(m, { recordTopic: delayTopic(m.topic), dueAt: now + m.delayMs }, format) : encode(m, undefined, format)));
   }
 
 

@@ -1,12 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { FerryError } from '@ferry/core';
 import type { Kafka } from 'kafkajs';
+import { decodeRecord } from '@ferry/kafka';
 import type { OnTapped, Tap } from './tapped.ts';
-
-/** Headers the Kafka transport sets for itself (packages/kafka/src/codec.ts): shown as fields, not headers. */
-const ID = 'ferry-id';
-const TYPE = 'ferry-type';
-const PRIVATE = new Set([ID, TYPE, 'ferry-attempt', 'ferry-due', 'ferry-topic']);
 
 /**
  * Reads what is published to `topic` from now on, disturbing no group: a group id of its own
@@ -38,25 +34,16 @@ export async function kafkaTap(kafka: Kafka, topic: string, onMessage: OnTapped)
   await consumer.run({
     autoCommit: false,
     eachMessage: async ({ partition, message }) => {
-      const headers: Record<string, string> = {};
-      let id = '';
-      let type = '';
-      for (const [name, raw] of Object.entries(message.headers ?? {})) {
-        const value = Array.isArray(raw) ? raw.at(-1) : raw;
-        if (value === undefined) continue;
-        const text = value.toString();
-        if (name === ID) id = text;
-        else if (name === TYPE) type = text;
-        else if (!PRIVATE.has(name)) headers[name] = text;
-      }
+      // The transport's own reader: every envelope form (compact, headers, CloudEvents), its private headers left out.
+      const { envelope, error } = decodeRecord(topic, partition, message);
       onMessage({
         topic,
-        id,
-        type,
-        key: message.key?.toString('utf8'),
-        headers,
-        payload: message.value ?? Buffer.alloc(0),
-        timestamp: Number(message.timestamp),
+        id: envelope.id,
+        type: error ? `(unreadable envelope: ${error.message})` : envelope.type,
+        key: envelope.key,
+        headers: envelope.headers,
+        payload: Buffer.from(envelope.payload.buffer, envelope.payload.byteOffset, envelope.payload.byteLength),
+        timestamp: envelope.timestamp,
         at: `partition ${partition} offset ${message.offset}`,
       });
     },
