@@ -7,7 +7,7 @@ import amqp from 'amqplib';
 import { createClient, defineMessage, HEADERS, type Client, type Middleware } from '@ferry/core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { amqpUrl, cleanup, rabbit, topicName } from './helpers.ts';
+import { amqpUrl, cleanup, rabbit, topicName, sleep, waitFor } from './helpers.ts';
 
 const clients: Client[] = [];
 const prefixes: string[] = [];
@@ -15,15 +15,6 @@ afterAll(async () => {
   await Promise.all(clients.map((c) => c.close({ timeoutMs: 1000 })));
   await cleanup(...prefixes);
 });
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-async function until(condition: () => boolean, ms: number, what: () => string): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what()}`);
-    await sleep(20);
-  }
-}
 
 /** Publishes like a non-Ferry client: routing key and `type` property, no message-id. */
 async function publishForeign(topic: string, payloads: object[]): Promise<void> {
@@ -54,7 +45,7 @@ async function setUp(delivery: 'exactly-once' | 'at-least-once') {
 describe('rabbitmq: foreign messages without message-id', () => {
   it('exactly-once dead-letters each of them, naming the message-id property', async () => {
     const { handled, dead, duplicates } = await setUp('exactly-once');
-    await until(() => dead.length === 3, 15_000, () => `3 dead letters (${dead.length}; handled ${handled.length}, duplicates ${duplicates()})`);
+    await waitFor(() => dead.length === 3, 15_000, () => `3 dead letters (${dead.length}; handled ${handled.length}, duplicates ${duplicates()})`);
     expect(handled).toEqual([]);
     expect(duplicates()).toBe(0);
     for (const headers of dead) {
@@ -65,7 +56,7 @@ describe('rabbitmq: foreign messages without message-id', () => {
 
   it('at-least-once handles every one of them', async () => {
     const { handled, dead } = await setUp('at-least-once');
-    await until(() => handled.length === 3, 15_000, () => `3 handled (${handled.length})`);
+    await waitFor(() => handled.length === 3, 15_000, () => `3 handled (${handled.length})`);
     await sleep(200);
     expect(handled.sort()).toEqual([1, 2, 3]);
     expect(dead).toEqual([]);

@@ -71,7 +71,7 @@ export async function cleanup(...prefixes: string[]): Promise<void> {
   }
 }
 
-export { message, spec, subscribe } from '../harness/index.ts';
+export { message, spec, subscribe, waitFor } from '../harness/index.ts';
 
 /** Collects deliveries; optionally settles them itself. */
 export class Collector {

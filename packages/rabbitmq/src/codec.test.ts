@@ -1,11 +1,12 @@
 import type { ConsumeMessage } from 'amqplib';
 import { describe, expect, it } from 'vitest';
 import type { OutgoingMessage } from '@ferry/core';
-import { attemptOf, decode, encode, retryHeaders } from './codec.ts';
+import { attemptOf, decode, encode, retryHeaders, type WireFormat } from './codec.ts';
+import { resolveConfig } from './options.ts';
 
 /** What amqplib hands a consumer for a message published with `encode`'s output (no broker involved). */
-function asDelivered(message: OutgoingMessage, extraHeaders: Record<string, unknown> = {}, redelivered = false): ConsumeMessage {
-  const { content, options } = encode(message);
+function asDelivered(message: OutgoingMessage, extraHeaders: Record<string, unknown> = {}, redelivered = false, format?: WireFormat): ConsumeMessage {
+  const { content, options } = encode(message, format);
   return {
     content: Buffer.from(content),
     fields: { deliveryTag: 1, redelivered, exchange: message.topic, routingKey: message.type, consumerTag: 'c' },
@@ -72,5 +73,67 @@ describe('rabbitmq codec', () => {
     expect(copy).toMatchObject({ 'x-ferry-attempt': 5, 'x-ferry-topic': 'orders', 'x-request-id': 'r-1' });
     expect(copy).not.toHaveProperty('x-death');
     expect(copy).not.toHaveProperty('x-delivery-count');
+  });
+
+  describe('CloudEvents binary mode (AMQP binding)', () => {
+    const ce: WireFormat = { form: 'cloudevents', cloudEventsSource: 'https://shop.example/orders' };
+
+    it('writes each attribute once: cloudEvents: headers, the content type as the AMQP property', () => {
+      const { options } = encode(base, ce);
+      expect(options.contentType).toBe('application/json');
+      expect(options.messageId).toBeUndefined();
+      expect(options.type).toBeUndefined();
+      expect(options.headers).toEqual({
+        'cloudEvents:specversion': '1.0',
+        'cloudEvents:id': 'id-1',
+        'cloudEvents:type': 'order.placed',
+        'cloudEvents:source': 'https://shop.example/orders',
+        'cloudEvents:time': '2023-11-14T22:13:20.123Z',
+        'x-ferry-key': 'k',
+        'x-request-id': 'r-1',
+        uni: 'ü😀',
+      });
+    });
+
+    it('round-trips the envelope (a source other than the default kept as the ce_source header)', () => {
+      const envelope = decode(asDelivered(base, {}, false, ce), 'orders');
+      expect(envelope).toEqual({ ...base, headers: { ...base.headers, ce_source: 'https://shop.example/orders' } });
+      const plain = decode(asDelivered(base, {}, false, { form: 'cloudevents' }), 'orders');
+      expect(plain).toEqual({ ...base });
+    });
+
+    it('reads a message as another CloudEvents producer writes it: native AMQP timestamp, extensions, no Ferry headers', () => {
+      const foreign = asDelivered(base);
+      foreign.properties.messageId = undefined;
+      foreign.properties.type = undefined;
+      foreign.properties.timestamp = undefined;
+      foreign.properties.contentType = 'application/cloudevents-data+json';
+      foreign.properties.headers = {
+        'cloudEvents:specversion': '1.0',
+        'cloudEvents:id': Buffer.from('evt-9'),
+        'cloudEvents:type': 'com.example.shipped',
+        'cloudEvents:source': '/warehouse',
+        'cloudEvents:time': 1_700_000_000,
+        'cloudEvents:subject': 'parcel-4',
+      };
+      expect(decode(foreign, 'orders')).toMatchObject({
+        id: 'evt-9',
+        type: 'com.example.shipped',
+        timestamp: 1_700_000_000_000,
+        headers: { 'ferry-content-type': 'application/cloudevents-data+json', ce_source: '/warehouse', ce_subject: 'parcel-4' },
+      });
+    });
+
+    it('a CloudEvent without an id is read as a plain AMQP message, its attributes kept as headers', () => {
+      const broken = asDelivered(base);
+      broken.properties.headers = { 'cloudEvents:specversion': '1.0', 'cloudEvents:type': 't', 'cloudEvents:source': '/s' };
+      expect(decode(broken, 'orders')).toMatchObject({ id: 'id-1', type: 'order.placed', headers: { 'cloudEvents:type': 't', 'cloudEvents:specversion': '1.0' } });
+    });
+
+    it('the option is validated, from the object and the URL query', () => {
+      expect(resolveConfig(new URL('amqp://h'), {}).envelope).toBe('properties');
+      expect(resolveConfig(new URL('amqp://h?envelope=cloudevents'), {}).envelope).toBe('cloudevents');
+      expect(() => resolveConfig(new URL('amqp://h'), { envelope: 'compact' })).toThrow(/envelope/);
+    });
   });
 });

@@ -1,11 +1,16 @@
 import type { ConsumeMessage, Options } from 'amqplib';
-import { HEADERS, type Envelope, type OutgoingMessage } from '@ferry/core/spi';
+import { DecodeError, fromCloudEvent, HEADERS, isCloudEventsAttributeName, toCloudEvent, type Envelope, type OutgoingMessage } from '@ferry/core/spi';
 
 /**
  * Envelope <-> AMQP message. id and type go to the standard `message-id` / `type` properties (seen
  * by other AMQP tools); what AMQP has no field for travels in `x-ferry-*` headers, which are
  * removed again on receive together with the headers the broker adds (x-death, x-delivery-count,
  * x-stream-offset, ...), so an envelope's headers round-trip exactly.
+ *
+ * With the `envelope: 'cloudevents'` option, id, type, time and source travel as the CloudEvents
+ * AMQP binding has them in binary mode instead: `cloudEvents:<attribute>` headers (RabbitMQ's
+ * AMQP 0-9-1 headers are AMQP 1.0's application properties) and the content-type property (core's
+ * cloudevents.ts maps them). Both forms are read.
  */
 export const H = {
   id: 'x-ferry-id',
@@ -19,6 +24,19 @@ export const H = {
   /** Selects the delay tier queue on a topic's headers exchange. */
   delayTier: 'x-ferry-delay-tier',
 } as const;
+
+export type EnvelopeForm = 'properties' | 'cloudevents';
+
+export interface WireFormat {
+  readonly form: EnvelopeForm;
+  /** CloudEvents source; undefined: `ferry://<topic>`. */
+  readonly cloudEventsSource?: string | undefined;
+}
+
+const PROPERTIES: WireFormat = { form: 'properties' };
+/** The binding's prefix; `cloudEvents_` (the form for JMS-style names) is read too. */
+const CE_PREFIX = 'cloudEvents:';
+const CE_PREFIX_ALT = 'cloudEvents_';
 
 const BROKER_HEADERS = new Set([
   'x-death',
@@ -38,7 +56,8 @@ const BROKER_HEADERS = new Set([
 /** AMQP short strings (message-id, type) hold at most 255 bytes; longer values go in headers. */
 const SHORTSTR_MAX = 255;
 
-export function encode(message: OutgoingMessage): { content: Buffer; options: Options.Publish } {
+export function encode(message: OutgoingMessage, format: WireFormat = PROPERTIES): { content: Buffer; options: Options.Publish } {
+  if (format.form === 'cloudevents') return encodeCloudEvent(message, format.cloudEventsSource);
   // Every header costs encoding on both ends and bytes in the queue: the topic is known from the
   // queue a message is read from, and the content type has an AMQP property of its own.
   const headers: Record<string, unknown> = {};
@@ -62,10 +81,24 @@ export function encode(message: OutgoingMessage): { content: Buffer; options: Op
   if (fitsShortString(message.type)) options.type = message.type;
   else headers[H.type] = message.type;
   if (message.priority !== undefined) options.priority = message.priority;
+  return { content: contentOf(message), options };
+}
+
+/** Binary content mode: each attribute once, as a `cloudEvents:` header; datacontenttype as the content-type property. */
+function encodeCloudEvent(message: OutgoingMessage, source: string | undefined): { content: Buffer; options: Options.Publish } {
+  const event = toCloudEvent(message, source);
+  const headers: Record<string, unknown> = { ...event.headers };
+  for (const name in event.attributes) if (name !== 'datacontenttype') headers[CE_PREFIX + name] = event.attributes[name];
+  if (message.key !== undefined) headers[H.key] = message.key;
+  const options: Options.Publish = { persistent: true, mandatory: true, headers, contentType: event.attributes['datacontenttype'] };
+  if (message.priority !== undefined) options.priority = message.priority;
+  return { content: contentOf(message), options };
+}
+
+function contentOf(message: OutgoingMessage): Buffer {
   const p = message.payload;
   // A view, not a copy: the bytes are written to the socket before publish() returns.
-  const content = Buffer.isBuffer(p) ? p : Buffer.from(p.buffer, p.byteOffset, p.byteLength);
-  return { content, options };
+  return Buffer.isBuffer(p) ? p : Buffer.from(p.buffer, p.byteOffset, p.byteLength);
 }
 
 /** At most 255 UTF-8 bytes (a UTF-16 unit is at most 3 bytes: short strings skip the count). */
@@ -73,13 +106,24 @@ export function fitsShortString(value: string): boolean {
   return value.length <= 85 || Buffer.byteLength(value) <= SHORTSTR_MAX;
 }
 
-/** `topic`: the subscription's; a message in a group queue or stream is of the queue's topic. */
+/**
+ * `topic`: the subscription's; a message in a group queue or stream is of the queue's topic. A
+ * CloudEvent whose attributes do not read (no id, a bad time) is read like any AMQP message, its
+ * `cloudEvents:` headers kept as headers.
+ */
 export function decode(msg: ConsumeMessage, topic: string): Envelope {
   const raw = (msg.properties.headers ?? {}) as Record<string, unknown>;
   const headers: Record<string, string> = {};
+  let attributes: Record<string, string> | undefined;
   for (const name of Object.keys(raw)) {
     if (name.startsWith('x-ferry-') || BROKER_HEADERS.has(name)) continue;
     const value = raw[name];
+    const attribute = cloudEventsAttribute(name);
+    if (attribute !== undefined) {
+      const text = attributeText(attribute, value);
+      if (text !== undefined) (attributes ??= {})[attribute] = text;
+      continue;
+    }
     if (typeof value === 'string') headers[name] = value;
     else if (typeof value === 'number' || typeof value === 'boolean') headers[name] = String(value);
     else if (Buffer.isBuffer(value)) headers[name] = value.toString('utf8');
@@ -96,7 +140,43 @@ export function decode(msg: ConsumeMessage, topic: string): Envelope {
     payload: new Uint8Array(c.buffer, c.byteOffset, c.byteLength),
     timestamp: num(raw[H.timestamp]) ?? timestampSeconds(msg.properties.timestamp) ?? 0,
   };
-  return envelope;
+  if (attributes === undefined) return envelope;
+  const event = readCloudEvent(attributes, topic);
+  if (event === undefined) {
+    for (const name in attributes) headers[CE_PREFIX + name] = attributes[name]!;
+    return envelope;
+  }
+  Object.assign(headers, event.headers);
+  return { ...envelope, id: event.id, type: event.type, timestamp: event.timestamp ?? envelope.timestamp };
+}
+
+function readCloudEvent(attributes: Record<string, string>, topic: string): ReturnType<typeof fromCloudEvent> | undefined {
+  if (attributes['specversion'] === undefined) return undefined;
+  try {
+    return fromCloudEvent({ attributes, nameOf: (a) => CE_PREFIX + a, topic });
+  } catch (error) {
+    if (error instanceof DecodeError) return undefined;
+    throw error;
+  }
+}
+
+/** The CloudEvents attribute a header holds (`cloudEvents:id` → `id`), or undefined. */
+function cloudEventsAttribute(name: string): string | undefined {
+  if (name.charCodeAt(0) !== 99 /* c */) return undefined;
+  const prefixed = name.startsWith(CE_PREFIX) || name.startsWith(CE_PREFIX_ALT);
+  if (!prefixed) return undefined;
+  const attribute = name.slice(CE_PREFIX.length);
+  return isCloudEventsAttributeName(attribute) ? attribute : undefined;
+}
+
+/** The binding allows native AMQP types: a timestamp (seconds in 0-9-1), numbers, booleans. */
+function attributeText(attribute: string, value: unknown): string | undefined {
+  if (typeof value === 'string') return value;
+  if (Buffer.isBuffer(value)) return value.toString('utf8');
+  if (attribute === 'time' && typeof value === 'number') return new Date(value * 1000).toISOString();
+  if (value instanceof Date) return value.toISOString();
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
+  return undefined;
 }
 
 interface Death {

@@ -8,6 +8,12 @@ import { batchSocketWrites } from './write-batching.ts';
 export type ReopenHook = (connection: ChannelModel) => Promise<void>;
 /** Runs when the connection is lost (before any reconnect attempt). */
 export type LostHook = () => void;
+/**
+ * What a connection carries. Publishing and consuming have a connection each: when RabbitMQ holds
+ * back a publisher (credit flow, a memory or disk alarm) it stops reading that whole connection,
+ * and acks on it would wait too.
+ */
+export type ConnectionRole = 'publish' | 'consume';
 
 type State = 'idle' | 'opening' | 'ready' | 'down' | 'closed';
 
@@ -25,7 +31,7 @@ export function isConnectionLoss(error: unknown): boolean {
 }
 
 /**
- * amqplib neither reconnects nor restores topology. This owns the one AMQP connection: it opens
+ * amqplib neither reconnects nor restores topology. This owns one AMQP connection: it opens
  * it, notices when it drops (broker restart, cut socket, server-side close), reconnects with
  * exponential backoff and jitter, and runs the reopen hooks (redeclare topology, reopen the
  * confirm channel and resend what was unconfirmed, resume consumers) before anyone waiting for
@@ -47,7 +53,15 @@ export class ConnectionManager {
   logger: Logger = silentLogger;
   private lostReason: string | undefined;
 
-  constructor(private readonly config: ResolvedConfig) {}
+  constructor(
+    private readonly config: ResolvedConfig,
+    private readonly role: ConnectionRole,
+  ) {}
+
+  /** How many times the connection was re-established after a loss. */
+  get reconnects(): number {
+    return Math.max(0, this.generation - 1);
+  }
 
   /** Registers a hook; returns its removal. */
   onReopen(hook: ReopenHook): () => void {
@@ -133,7 +147,7 @@ export class ConnectionManager {
           ...tls,
           noDelay: true,
           timeout: this.config.connectTimeoutMs,
-          clientProperties: { connection_name: this.config.connectionName },
+          clientProperties: { connection_name: `${this.config.connectionName}/${this.role}` },
         },
       );
       if (this.state === 'closed') {
@@ -147,12 +161,12 @@ export class ConnectionManager {
       });
       connection.on('close', () => this.handleLost(connection!));
       // Flow control: the broker stops reading this connection's publishes (memory or disk alarm).
-      connection.on('blocked', (reason: string) => this.logger.warn({ broker: redactUrl(this.config.url), reason }, 'RabbitMQ blocked this connection (flow control): publishes wait until it is unblocked'));
-      connection.on('unblocked', () => this.logger.info({ broker: redactUrl(this.config.url) }, 'RabbitMQ unblocked this connection'));
+      connection.on('blocked', (reason: string) => this.logger.warn({ ...this.where(), reason }, `RabbitMQ blocked the ${this.role} connection (flow control): publishes wait until it is unblocked`));
+      connection.on('unblocked', () => this.logger.info(this.where(), `RabbitMQ unblocked the ${this.role} connection`));
       this.connection = connection;
       if (this.generation > 0) for (const hook of [...this.reopenHooks]) await hook(connection);
       if ((this.state as State) === 'closed' || this.connection !== connection) return;
-      if (this.generation > 0) this.logger.info({ broker: redactUrl(this.config.url), attempts: this.attempt + 1 }, 'RabbitMQ connection re-established; consumers and unconfirmed publishes resumed');
+      if (this.generation > 0) this.logger.info({ ...this.where(), attempts: this.attempt + 1 }, this.role === 'publish' ? 'RabbitMQ publish connection re-established; unconfirmed publishes are sent again' : 'RabbitMQ consume connection re-established; consumers subscribe again');
       this.generation++;
       this.state = 'ready';
       this.attempt = 0;
@@ -173,7 +187,7 @@ export class ConnectionManager {
         this.failWaiters();
         return;
       }
-      if (this.generation > 0) this.logger.debug({ broker: redactUrl(this.config.url), attempt: this.attempt + 1, reason: redactText(this.lastError.message) }, 'RabbitMQ reconnect attempt failed; retrying');
+      if (this.generation > 0) this.logger.debug({ ...this.where(), attempt: this.attempt + 1, reason: redactText(this.lastError.message) }, `RabbitMQ ${this.role} connection: reconnect attempt failed; retrying`);
       this.scheduleRetry();
     }
   }
@@ -214,10 +228,15 @@ export class ConnectionManager {
     if (this.connection !== connection || this.state === 'closed') return;
     this.connection = undefined;
     this.state = 'down';
-    this.logger.warn({ broker: redactUrl(this.config.url), reason: this.lostReason ?? 'closed' }, 'RabbitMQ connection lost; reconnecting');
+    this.logger.warn({ ...this.where(), reason: this.lostReason ?? 'closed' }, `RabbitMQ ${this.role} connection lost; reconnecting`);
     this.lostReason = undefined;
     for (const hook of this.lostHooks) hook();
     this.scheduleRetry();
+  }
+
+  /** The fields every log line carries: the broker (password masked) and which connection. */
+  private where(): { broker: string; connection: ConnectionRole } {
+    return { broker: redactUrl(this.config.url), connection: this.role };
   }
 
   private scheduleRetry(): void {

@@ -72,6 +72,14 @@ export const optionsSchema = z
       .positive()
       .max(128 * 1024 * 1024)
       .default(16 * 1024 * 1024),
+    /**
+     * How id, type, time and content type are written (both are read): `properties` the AMQP
+     * properties (message-id, type, content-type, timestamp), `cloudevents` the CloudEvents 1.0
+     * AMQP binding in binary mode (`cloudEvents:*` headers, the content-type property).
+     */
+    envelope: z.enum(['properties', 'cloudevents']).default('properties'),
+    /** CloudEvents `source` of what this transport publishes with `envelope: 'cloudevents'`. Default `ferry://<topic>`. */
+    cloudEventsSource: z.string().min(1).optional(),
     /** TLS for `amqps://` (node tls options). */
     tls: tlsOptionsSchema.optional(),
   })
@@ -90,7 +98,10 @@ export function resolveConfig(url: URL, options: Readonly<Record<string, unknown
   }
   // amqplib's URL convention `?heartbeat=<s>`; an option given in code wins.
   const heartbeat = url.searchParams.get('heartbeat');
-  const input = heartbeat !== null && options.heartbeatSeconds === undefined ? { ...options, heartbeatSeconds: Number(heartbeat) } : options;
+  const envelope = url.searchParams.get('envelope');
+  const input: Record<string, unknown> = { ...options };
+  if (heartbeat !== null && options.heartbeatSeconds === undefined) input['heartbeatSeconds'] = Number(heartbeat);
+  if (envelope !== null && options.envelope === undefined) input['envelope'] = envelope;
   const parsed = parseOptions(optionsSchema, input, 'rabbitmq');
   if (parsed.tls && url.protocol !== 'amqps:') {
     throw new ConfigError('rabbitmq.tls', 'TLS options given for a plain amqp:// URL', 'Use an amqps:// URL.');

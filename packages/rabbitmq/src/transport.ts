@@ -20,8 +20,12 @@ export class RabbitMqTransport implements Transport, LoggerAware {
   readonly name = NAME;
   readonly capabilities: Capabilities;
   private readonly config: ResolvedConfig;
-  private readonly manager: ConnectionManager;
-  private readonly topology: Topology;
+  /** Publishes (and the declarations they need) on one connection, consumers and their acks on another. */
+  private readonly publishing: ConnectionManager;
+  private readonly consuming: ConnectionManager;
+  /** The declarations of each connection (both caches may hold a name: declaring twice is harmless). */
+  private readonly publishTopology: Topology;
+  private readonly consumeTopology: Topology;
   private readonly publisher: Publisher;
 
   constructor(url: URL, options: Readonly<Record<string, unknown>> = {}) {
@@ -41,23 +45,30 @@ export class RabbitMqTransport implements Transport, LoggerAware {
       transactions: false,
       maxMessageBytes: c.maxMessageBytes,
     };
-    this.manager = new ConnectionManager(c);
-    this.topology = new Topology(this.manager, c);
-    this.publisher = new Publisher(this.manager, c);
+    // Each connection opens on its first use: a transport that only publishes never opens the
+    // consume connection, and one that only consumes opens the publish one at its first retry copy
+    // or dead letter (both are publishes).
+    this.publishing = new ConnectionManager(c, 'publish');
+    this.consuming = new ConnectionManager(c, 'consume');
+    this.publishTopology = new Topology(this.publishing, c);
+    this.consumeTopology = new Topology(this.consuming, c);
+    this.publisher = new Publisher(this.publishing, c);
   }
 
-  /** How many times the connection was re-established after a loss (for logs and tests). */
+  /** How many times a connection was re-established after a loss, both connections together (for logs and tests). */
   get reconnects(): number {
-    return Math.max(0, this.manager.generation - 1);
+    return this.publishing.reconnects + this.consuming.reconnects;
   }
 
   /** Connection losses (warn), reconnects (info) and failed attempts (debug) go to the application's logger. */
   setLogger(logger: Logger): void {
-    this.manager.logger = logger;
+    this.publishing.logger = logger;
+    this.consuming.logger = logger;
   }
 
+  /** Opens both connections (a startup check covers both); publishing and subscribing open theirs on their own. */
   async connect(): Promise<void> {
-    await this.manager.connect();
+    await Promise.all([this.publishing.connect(), this.consuming.connect()]);
   }
 
   send(messages: readonly OutgoingMessage[]): Promise<void> {
@@ -67,13 +78,13 @@ export class RabbitMqTransport implements Transport, LoggerAware {
       return Promise.reject(error);
     }
     // The common case, one message to a topic already declared, takes no extra promise hops.
-    if (messages.length === 1 && this.topology.isTopicReady(messages[0]!.topic)) return this.publishOne(messages[0]!);
+    if (messages.length === 1 && this.publishTopology.isTopicReady(messages[0]!.topic)) return this.publishOne(messages[0]!);
     return this.sendMany(messages);
   }
 
   private async sendMany(messages: readonly OutgoingMessage[]): Promise<void> {
     const topics = new Set(messages.map((m) => m.topic));
-    await Promise.all([...topics].map((t) => this.topology.ensureTopic(t)));
+    await Promise.all([...topics].map((t) => this.publishTopology.ensureTopic(t)));
     await Promise.all(messages.map((m) => this.publishOne(m)));
   }
 
@@ -84,7 +95,7 @@ export class RabbitMqTransport implements Transport, LoggerAware {
         new PublishError(`The routing key of message ${message.id} (its ${this.config.routingKey}) is longer than AMQP's 255 bytes. Use a shorter ${this.config.routingKey}, or another rabbitmq option \`routingKey\`.`),
       );
     }
-    const { content, options } = encode(message);
+    const { content, options } = encode(message, { form: this.config.envelope, cloudEventsSource: this.config.cloudEventsSource });
     if (message.delayMs !== undefined && message.delayMs > 0) return this.publishDelayed(message, routingKey, content, options);
     return this.publisher.publish(names.exchange(message.topic), routingKey, content, options, message);
   }
@@ -93,7 +104,7 @@ export class RabbitMqTransport implements Transport, LoggerAware {
   private async publishDelayed(message: OutgoingMessage, routingKey: string, content: Buffer, options: Options.Publish): Promise<void> {
     const delayMs = message.delayMs!;
     const tier = tierFor(this.config.delayTiersMs, delayMs)!;
-    const exchange = await this.topology.ensureDelayTier(message.topic, tier);
+    const exchange = await this.publishTopology.ensureDelayTier(message.topic, tier);
     options.headers![H.delayTier] = String(tier);
     if (delayMs < tier) options.expiration = String(Math.ceil(delayMs));
     await this.publisher.publish(exchange, routingKey, content, options, message);
@@ -113,7 +124,7 @@ export class RabbitMqTransport implements Transport, LoggerAware {
   /** Refuses, before anything is sent, what AMQP or this topology cannot carry (core checked the capabilities). */
   private check(m: OutgoingMessage): void {
     if (m.priority !== undefined) {
-      if (!this.topology.isPriorityTopic(m.topic)) {
+      if (!this.publishTopology.isPriorityTopic(m.topic)) {
         throw new CapabilityError(NAME, 'priority', `topic \`${m.topic}\` has no priority queues`, 'Add the topic to the rabbitmq option `priorityTopics` (its group queues become classic queues with x-max-priority).');
       }
     }
@@ -125,24 +136,29 @@ export class RabbitMqTransport implements Transport, LoggerAware {
     }
   }
 
-  /** The groups' queues, bound as their subscriptions bind them: RabbitMQ keeps a message only for the queues that exist when it is published. */
+  /**
+   * The groups' queues, bound as their subscriptions bind them: RabbitMQ keeps a message only for
+   * the queues that exist when it is published. Core calls this before a send: it runs on the
+   * publish connection.
+   */
   async declareGroups(declaration: GroupDeclaration): Promise<void> {
     const { topic, groups, deadLetterTopic, orderedByKey } = declaration;
-    await this.topology.ensureGroupQueue(deadLetterTopic, DEAD_LETTER_GROUP, false);
-    for (const group of groups) await this.topology.ensureGroupQueue(topic, group, orderedByKey, deadLetterTopic);
+    await this.publishTopology.ensureGroupQueue(deadLetterTopic, DEAD_LETTER_GROUP, false);
+    for (const group of groups) await this.publishTopology.ensureGroupQueue(topic, group, orderedByKey, deadLetterTopic);
   }
 
-  /** The group's queue keeps the topic's messages for it: the topic exchange alone keeps nothing. */
+  /** The group's queue keeps the topic's messages for it: the topic exchange alone keeps nothing. Core asks before publishing (redrive). */
   hasGroup(topic: string, group: string): Promise<boolean> {
-    return this.topology.queueExists(names.groupQueue(topic, group));
+    return this.publishTopology.queueExists(names.groupQueue(topic, group));
   }
 
   async subscribe(spec: SubscriptionSpec, sink: DeliverySink): Promise<Subscription> {
     // The dead-letter topic first: a group queue with a delivery limit dead-letters into it.
-    if (spec.deadLetterTopic) await this.topology.ensureGroupQueue(spec.deadLetterTopic, DEAD_LETTER_GROUP, false);
+    if (spec.deadLetterTopic) await this.consumeTopology.ensureGroupQueue(spec.deadLetterTopic, DEAD_LETTER_GROUP, false);
     const sources = await this.sourcesFor(spec);
+    // Deliveries and acks on the consume connection; retry copies go out through the publisher.
     const subscription = new AmqpSubscription(
-      { manager: this.manager, topology: this.topology, publisher: this.publisher, config: this.config },
+      { manager: this.consuming, topology: this.consumeTopology, publisher: this.publisher, config: this.config },
       spec,
       sink,
       sources,
@@ -160,14 +176,14 @@ export class RabbitMqTransport implements Transport, LoggerAware {
   private async sourcesFor(spec: SubscriptionSpec): Promise<Source[]> {
     const start = spec.start;
     if (start.from === 'stored') {
-      const queue = await this.topology.ensureGroupQueue(spec.topic, spec.group, spec.orderedByKey, spec.deadLetterTopic);
+      const queue = await this.consumeTopology.ensureGroupQueue(spec.topic, spec.group, spec.orderedByKey, spec.deadLetterTopic);
       return [{ queue, retryTarget: queue }];
     }
-    if (!this.topology.keepsStream(spec.topic)) {
+    if (!this.consumeTopology.keepsStream(spec.topic)) {
       throw new CapabilityError(NAME, 'replay', `topic \`${spec.topic}\` keeps no stream to replay from`, 'Add the topic to the rabbitmq option `streamTopics` (messages are kept from the stream\'s declaration on), or start from `stored`.');
     }
-    await this.topology.ensureTopic(spec.topic);
-    const replay = await this.topology.ensureReplayQueue(spec.topic, spec.group);
+    await this.consumeTopology.ensureTopic(spec.topic);
+    const replay = await this.consumeTopology.ensureReplayQueue(spec.topic, spec.group);
     const stream: NonNullable<Source['stream']> =
       start.from === 'earliest'
         ? { offset: 'first' }
@@ -183,6 +199,6 @@ export class RabbitMqTransport implements Transport, LoggerAware {
   /** Core closed the subscriptions first. */
   async close(): Promise<void> {
     await this.publisher.close(Math.min(this.config.publishTimeoutMs, 10_000));
-    await this.manager.close();
+    await Promise.all([this.publishing.close(), this.consuming.close()]);
   }
 }

@@ -1,10 +1,8 @@
 import { FerryError } from '@ferry/core';
+import { decodeMessage } from '@ferry/rabbitmq';
 import type { ChannelModel } from 'amqplib';
 import { exchangeExists } from './rabbitmq.ts';
 import type { OnTapped, Tap } from './tapped.ts';
-
-/** What the RabbitMQ transport puts in headers for itself (packages/rabbitmq/src/codec.ts) or the broker adds. */
-const OWN = /^x-ferry-|^x-death$|^x-first-death-|^x-last-death-|^x-delivery-count$|^x-received-from$/;
 
 /**
  * Reads what is published to `topic` from now on, taking nothing from any group: a server-named,
@@ -31,19 +29,16 @@ async function open(connection: ChannelModel, topic: string, onMessage: OnTapped
     queue,
     (msg) => {
       if (!msg) return;
-      const raw = (msg.properties.headers ?? {}) as Record<string, unknown>;
-      const headers: Record<string, string> = {};
-      for (const [name, value] of Object.entries(raw)) if (!OWN.test(name) && value !== undefined && value !== null) headers[name] = Buffer.isBuffer(value) ? value.toString('utf8') : typeof value === 'object' ? JSON.stringify(value) : String(value as string | number | boolean);
-      if (typeof msg.properties.contentType === 'string') headers['ferry-content-type'] = msg.properties.contentType;
-      const text = (v: unknown) => (typeof v === 'string' ? v : Buffer.isBuffer(v) ? v.toString('utf8') : undefined);
+      // The transport's own reader: AMQP properties or CloudEvents, its own and the broker's headers left out.
+      const envelope = decodeMessage(msg, topic);
       onMessage({
         topic,
-        id: text(raw['x-ferry-id']) ?? text(msg.properties.messageId) ?? '',
-        type: text(raw['x-ferry-type']) ?? text(msg.properties.type) ?? '',
-        key: text(raw['x-ferry-key']),
-        headers,
+        id: envelope.id,
+        type: envelope.type,
+        key: envelope.key,
+        headers: envelope.headers,
         payload: msg.content,
-        timestamp: typeof raw['x-ferry-timestamp'] === 'number' ? raw['x-ferry-timestamp'] : typeof msg.properties.timestamp === 'number' ? msg.properties.timestamp * 1000 : 0,
+        timestamp: envelope.timestamp,
         at: `routing key ${msg.fields.routingKey}`,
       });
     },

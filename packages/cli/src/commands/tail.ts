@@ -1,6 +1,6 @@
 /** `ferry tail <url> <topic>`: prints what is published to a topic from now on, taking nothing from its groups. */
 import { parseArgs } from 'node:util';
-import { redactUrl } from '@ferry/core';
+import { HEADERS, redactUrl } from '@ferry/core';
 import { kafkaFor } from '../brokers/kafka.ts';
 import { kafkaTap } from '../brokers/kafka-tap.ts';
 import { amqpConnect } from '../brokers/rabbitmq.ts';
