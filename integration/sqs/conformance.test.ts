@@ -1,6 +1,6 @@
 /**
  * Ferry's conformance suite on a real SQS-compatible server (ElasticMQ from the harness), twice:
- *   - `sqs`: standard queues (the default); only the per-key-order case's topics are FIFO.
+ *   - `sqs`: standard queues (the default); only the per-key-order cases' topics are FIFO.
  *   - `sqs-fifo`: every case on FIFO queues, except `delay` (SQS refuses per-message delay on FIFO
  *     queues, so that case keeps a standard queue; the refusal is tested in features.test.ts).
  * Whether a topic is FIFO is decided by name (`fifoTopics`), so the case prefixes select it.
@@ -25,7 +25,8 @@ function casePrefixes(name: string, except: readonly string[]): string[] {
 }
 
 const suites: Array<{ name: string; options: SqsOptions }> = [
-  { name: 'sqs', options: { ...common, fifoTopics: ['conf-sqs-per-key-order-*'] } },
+  // Per-key order holds on FIFO queues only: the cases that assert it get FIFO topics here too.
+  { name: 'sqs', options: { ...common, fifoTopics: ['conf-sqs-per-key-order-*', 'conf-sqs-batch-order-*'] } },
   { name: 'sqs-fifo', options: { ...common, fifoTopics: casePrefixes('sqs-fifo', ['delay']) } },
 ];
 

@@ -11,13 +11,26 @@ describe('the SQS client logger', () => {
     const target = { logger };
     const client = createSqsClient(resolveConfig(new URL('sqs://us-east-1?endpoint=http://127.0.0.1:9324'), {}), target);
     const sdk = client.config.logger;
-    sdk.info({ commandName: 'ReceiveMessageCommand', output: { Messages: [] } });
+    // No `info` at all: the SDK then does not build its per-request line (it calls `logger.info?.(...)`).
+    expect(sdk.info).toBeUndefined();
     sdk.warn('retrying https://user:hunter2@sqs.example/queue');
     sdk.error('failed', { code: 'X' });
     client.destroy();
     expect(lines).toHaveLength(2);
     expect(lines[0]).toMatch(/^warn retrying https:\/\/user:\*\*\*@sqs\.example\/queue {"source":"aws-sdk"}$/);
     expect(lines[1]).toMatch(/^debug failed { code: 'X' }/);
+  });
+});
+
+describe('the SQS client', () => {
+  it("turns the AWS SDK's MD5 checks of bodies off unless md5Checks is set", () => {
+    const url = new URL('sqs://us-east-1?endpoint=http://127.0.0.1:9324');
+    const off = createSqsClient(resolveConfig(url, {}));
+    const on = createSqsClient(resolveConfig(url, { md5Checks: true }));
+    expect(off.config.md5).toBe(false);
+    expect(typeof on.config.md5).toBe('function');
+    off.destroy();
+    on.destroy();
   });
 });
 

@@ -12,7 +12,7 @@ describe('options', () => {
 
   it('has defaults sized for SQS', () => {
     const c = resolveConfig(new URL('sqs://us-east-1'), {});
-    expect(c).toMatchObject({ waitTimeSeconds: 20, visibilityTimeoutSeconds: 30, maxReceiveCount: 10, maxMessageBytes: SQS_LIMITS.messageBytes, topology: 'declare', fifoTopics: [] });
+    expect(c).toMatchObject({ waitTimeSeconds: 20, visibilityTimeoutSeconds: 30, maxReceiveCount: 10, maxMessageBytes: SQS_LIMITS.messageBytes, topology: 'declare', fifoTopics: [], md5Checks: false });
     expect(c.maxEnvelopeBytes).toBe(SQS_LIMITS.messageBytes - METADATA_RESERVE_BYTES);
   });
 

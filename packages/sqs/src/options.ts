@@ -62,6 +62,14 @@ export const optionsSchema = z
     connectionTimeoutMs: z.number().int().min(100).max(60_000).default(3_000),
     /** Attempts of the SDK's own retry (throttling, 5xx, network) per request. */
     maxAttempts: z.number().int().min(1).max(20).default(3),
+    /**
+     * The AWS SDK's MD5 checks of message bodies (SQS's MD5 of each body sent, and of each body
+     * received, against the SDK's own). Off by default: TLS already detects any change in transit on
+     * HTTPS (every AWS endpoint), the checks cover bodies only (not attributes, where Ferry's
+     * envelope is), and they cost a hash per message on both sides of the client. On for
+     * plain-HTTP endpoints if wanted.
+     */
+    md5Checks: z.boolean().default(false),
   })
   .strict();
 
