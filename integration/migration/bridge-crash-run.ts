@@ -126,11 +126,15 @@ export async function bridgeCrashRun(direction: Direction, options: { messages: 
       const hi = Math.round((options.messages * (slice + 1)) / slices);
       publishing.push(publishSlice(lo, hi));
       if (killRecords.length >= options.kills) break;
-      // Killed while copying: once it reports holding messages (a bridge still joining its group,
-      // or one that caught up, has nothing in flight).
+      // Killed while copying: once it reports holding messages and has copied some (a bridge still
+      // joining its group, or one that caught up, has nothing in flight).
       await sleep(200 + Math.random() * 800);
       const victim = live;
-      const active = () => Number(victim.events.filter((e) => e.event === 'progress').at(-1)?.inFlight ?? 0) > 0;
+      // Copying, not only holding its first receive: a kill then leaves copies to send again.
+      const active = () => {
+        const progress = victim.events.filter((e) => e.event === 'progress').at(-1);
+        return Number(progress?.inFlight ?? 0) > 0 && Number(progress?.copied ?? 0) > 0;
+      };
       for (const until = Date.now() + 30_000; !active() && Date.now() < until; ) await sleep(50);
       const last = victim.events.filter((e) => e.event === 'progress').at(-1);
       killRecords.push({ atSeconds: seconds(), published, effects: effects.effects.size, copiedByVictim: last?.copied ?? 0, heldByVictim: Number(last?.inFlight ?? 0) });

@@ -26,7 +26,7 @@ await effects.connect();
 const store = new RedisIdempotencyStore({ url: redis.url, keyPrefix });
 const client = await createClient(transports[broker](), { idempotencyStore: store });
 await client
-  .consumer({ group, concurrency: 1, maxDeliveries: { limit: Number(limit), leaseMs: POISON_SETTINGS.leaseMs } })
+  .consumer({ group, concurrency: 1, retry: { attempts: Number(limit) }, maxDeliveries: { limit: Number(limit), leaseMs: POISON_SETTINGS.leaseMs } })
   .handle(Item, async (item, ctx) => {
     if (item.poison) process.kill(process.pid, 'SIGKILL');
     await effects.hIncrBy(`${keyPrefix}effects`, ctx.envelope.id, 1);

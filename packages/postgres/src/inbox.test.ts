@@ -158,14 +158,19 @@ describe('postgresInbox', () => {
     expect(attempts).toBe(1);
   });
 
-  it('a twin running longer than lockTimeoutMs makes the copy retry (not fail), and the copy then finds it done', async () => {
-    const { producer, rows, events } = await setup({ lockTimeoutMs: 50 }, {}, async (_n, effect) => {
+  it('a twin running longer than lockTimeoutMs makes the copy retry (not fail), and the copy then finds it done', { timeout: 20_000 }, async () => {
+    // Attempts enough to outlast the twin on a loaded machine: with the suite's 5, the copy's
+    // retries (each a 50 ms lock wait and up to 50 ms backoff) could run out before the twin's
+    // 300 ms ended, and the copy was dead-lettered instead of found done.
+    const retry = { attempts: 40, initialDelayMs: 10, maxDelayMs: 50, jitter: 0 };
+    const { producer, rows, events, dead } = await setup({ lockTimeoutMs: 50 }, { retry }, async (_n, effect) => {
       await effect();
       await sleep(300);
     });
     const id = randomUUID();
     await Promise.all([producer.publish(Job, { n: 4 }, { id }), producer.publish(Job, { n: 4 }, { id })]);
-    await expect.poll(() => events.includes('duplicate'), { timeout: 5_000 }).toBe(true);
+    await expect.poll(() => events.includes('duplicate') || dead.length > 0, { timeout: 15_000 }).toBe(true);
+    expect(dead).toEqual([]);
     expect(events.some((e) => /still being handled by another attempt/.test(e))).toBe(true);
     expect(await rows()).toEqual([{ id, n: 4 }]);
     const { rows: counts } = await pool.query(`SELECT * FROM "${schema}".ferry_inbox_claims WHERE key = $1`, [`g:${id}`]);
