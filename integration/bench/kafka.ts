@@ -3,7 +3,7 @@
  *
  *   pnpm exec tsx integration/bench/kafka.ts [messages=50000] [callers=1000] [rounds=3] [consumeCount=200000]
  *
- * Publish (acks=all, idempotent producer, JSON payload with id and type headers):
+ * Publish (acks=all, idempotent producer, JSON payload with the SDK's envelope headers):
  *   - SDK: producer.publish() per message from `callers` concurrent callers (the adapter coalesces them)
  *   - raw kafkajs: producer.send() per message from `callers` concurrent callers (the naive way; a smaller
  *     sample; a non-idempotent producer, see below)
@@ -18,14 +18,17 @@
  *   - raw kafkajs, same work: eachBatch + what the SDK does per message that an application would
  *     write by hand too (UTF-8 check + JSON.parse, the zod schema, an awaited async handler, up
  *     to 64 at once); for reading how much of the gap is the SDK and how much is the work
- * Uses FERRY_KAFKA_BROKERS or 127.0.0.1:9092.
+ * Uses FERRY_KAFKA_BROKERS or 127.0.0.1:9092; FERRY_BENCH_ENVELOPE=headers for the older envelope headers
+ * (SDK and raw producers alike; default compact, the transport's default).
+ * FERRY_KAFKA_DRIVERS=kafkajs,platformatic adds the SDK on its second driver (@platformatic/kafka)
+ * to the publish and consume rounds, alternating with the rest (default: kafkajs only).
  */
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import { z } from 'zod';
 import { createClient, defineMessage } from '@ferry/core';
 import { KafkaTransport } from '@ferry/kafka';
-import { kafkaRawConsume } from './raw-loops.ts';
+import { kafkaRawConsume, kafkaRawSameWork } from './raw-loops.ts';
 
 const brokers = (process.env.FERRY_KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
 const count = Number(process.argv[2] ?? 50_000);
@@ -34,13 +37,19 @@ const rounds = Number(process.argv[4] ?? 3);
 // Large enough that a run takes long against fetch latency and batch granularity (50,000 took ~0.1 s raw).
 const consumeCount = Number(process.argv[5] ?? 200_000);
 const naiveCount = Math.min(count, 10_000);
+const withPlatformatic = (process.env.FERRY_KAFKA_DRIVERS ?? 'kafkajs').split(',').includes('platformatic');
 const PARTITIONS = 6;
 
 const run = randomUUID().slice(0, 8);
 const rate = (n: number, ms: number) => Math.round((n / ms) * 1000);
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 const body = (n: number) => Buffer.from(JSON.stringify({ n, sentAt: Date.now() }));
-const headers = () => ({ 'ferry-id': randomUUID(), 'ferry-type': 'bench.tick', 'ferry-content-type': 'application/json' });
+// The SDK's envelope form (FERRY_BENCH_ENVELOPE, default compact); the raw producers write the same headers, so both encode as much.
+const envelope = (process.env.FERRY_BENCH_ENVELOPE ?? 'compact') as 'compact' | 'headers';
+const headers = (): Record<string, string> => {
+  const id = randomUUID();
+  return envelope === 'compact' ? { 'ferry-envelope': `1,36,10,16;${id}bench.tickapplication/json` } : { 'ferry-id': id, 'ferry-type': 'bench.tick', 'ferry-content-type': 'application/json' };
+};
 
 /** Runs `total` tasks from `width` concurrent callers. */
 async function callersRun(total: number, width: number, task: (n: number) => Promise<unknown>): Promise<void> {
@@ -68,18 +77,19 @@ async function main(): Promise<void> {
   // OUT_OF_ORDER_SEQUENCE_NUMBER; the naive baseline uses a plain producer (acks=all all the same).
   const naive = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
   await naive.connect();
-  const client = await createClient(new KafkaTransport(url, { partitions: PARTITIONS, clientId: 'bench-sdk' }));
+  const client = await createClient(new KafkaTransport(url, { partitions: PARTITIONS, clientId: 'bench-sdk', envelope }));
   const producer = client.producer();
+  const second = withPlatformatic ? await createClient(new KafkaTransport(url, { partitions: PARTITIONS, clientId: 'bench-sdk-plt', driver: 'platformatic', envelope })) : undefined;
   // The same, with every ack waiting for its offset commit (what at-most-once consumers get).
   const awaited = await createClient(new KafkaTransport(url, { partitions: PARTITIONS, clientId: 'bench-sdk-awaited', consumer: { ackAwaitsCommit: true } }));
 
   // --- publish ---------------------------------------------------------------------------
-  const sdkPublish = async () => {
+  const sdkPublish = async (publisher = producer) => {
     const topic = await newTopic(`bench-kafka-${run}-sdk-${randomUUID().slice(0, 6)}`);
     const Tick = defineMessage('bench.tick', z.object({ n: z.number(), sentAt: z.number() }), { topic });
-    await producer.publish(Tick, { n: -1, sentAt: Date.now() }); // metadata and topic warm
+    await publisher.publish(Tick, { n: -1, sentAt: Date.now() }); // metadata and topic warm
     const t0 = performance.now();
-    await callersRun(count, callers, (n) => producer.publish(Tick, { n, sentAt: Date.now() }));
+    await callersRun(count, callers, (n) => publisher.publish(Tick, { n, sentAt: Date.now() }));
     return rate(count, performance.now() - t0);
   };
   const rawSend = async () => {
@@ -100,10 +110,12 @@ async function main(): Promise<void> {
     return rate(count, performance.now() - t0);
   };
 
-  const publish = { sdk: [] as number[], send: [] as number[], batch: [] as number[] };
+  const publish = { sdk: [] as number[], send: [] as number[], batch: [] as number[], platformatic: [] as number[] };
+  const secondProducer = second?.producer();
   for (let r = 0; r < rounds; r++) {
     publish.batch.push(await rawBatch());
     publish.sdk.push(await sdkPublish());
+    if (secondProducer) publish.platformatic.push(await sdkPublish(secondProducer));
     publish.send.push(await rawSend());
   }
 
@@ -135,39 +147,25 @@ async function main(): Promise<void> {
   };
   const rawSameWork = async () => {
     const { topic, Tick } = await filled();
-    const consumer = kafka.consumer({ groupId: `bench-raw-work-${randomUUID().slice(0, 6)}` });
-    await consumer.connect();
-    await consumer.subscribe({ topic, fromBeginning: true });
-    const utf8 = new TextDecoder('utf-8', { fatal: true });
     let seen = 0;
     let first = 0;
     let done!: (ms: number) => void;
     const finished = new Promise<number>((resolve) => (done = resolve));
-    const handler = async (_tick: unknown) => {
+    const consumer = await kafkaRawSameWork(kafka, topic, `bench-raw-work-${randomUUID().slice(0, 6)}`, PARTITIONS, (value) => Tick.schema.parse(value), () => {
       if (seen++ === 0) first = performance.now();
       if (seen === consumeCount) done(performance.now() - first);
-    };
-    await consumer.run({
-      partitionsConsumedConcurrently: PARTITIONS,
-      eachBatch: async ({ batch, resolveOffset, commitOffsetsIfNecessary }) => {
-        for (let i = 0; i < batch.messages.length; i += 64) {
-          const slice = batch.messages.slice(i, i + 64);
-          await Promise.all(slice.map((m) => handler(Tick.schema.parse(JSON.parse(utf8.decode(m.value!))))));
-          resolveOffset(slice[slice.length - 1]!.offset);
-        }
-        await commitOffsetsIfNecessary();
-      },
     });
     const ms = await finished;
     await consumer.disconnect();
     return rate(consumeCount, ms);
   };
-  const consume = { sdk: [] as number[], awaited: [] as number[], raw: [] as number[], rawWork: [] as number[] };
+  const consume = { sdk: [] as number[], awaited: [] as number[], raw: [] as number[], rawWork: [] as number[], platformatic: [] as number[] };
   const variants: Array<[number[], () => Promise<number>]> = [
     [consume.raw, rawConsume],
     [consume.rawWork, rawSameWork],
     [consume.sdk, () => sdkConsume()],
     [consume.awaited, () => sdkConsume(awaited)],
+    ...(second ? [[consume.platformatic, () => sdkConsume(second)] as [number[], () => Promise<number>]] : []),
   ];
   for (let r = 0; r < rounds; r++) {
     // A different order each round: whichever runs first pays for a colder JIT and page cache.
@@ -179,6 +177,7 @@ async function main(): Promise<void> {
 
   await client.close();
   await awaited.close();
+  await second?.close();
   await raw.disconnect();
   await naive.disconnect();
   await admin.disconnect();
@@ -198,6 +197,12 @@ async function main(): Promise<void> {
   console.log(`consume  SDK / raw          ${(c.sdk / c.raw).toFixed(2)}x (target >= 0.9)`);
   console.log(`consume  SDK / raw same work  ${(c.sdk / c.rawWork).toFixed(2)}x`);
   console.log(`consume  SDK (acks await commits) / raw  ${(c.awaited / c.raw).toFixed(2)}x`);
+  if (second) {
+    const pp = median(publish.platformatic);
+    const pc = median(consume.platformatic);
+    console.log(`publish  SDK publish(), platformatic driver ${pp} (${(pp / p.sdk).toFixed(2)}x kafkajs driver, ${(pp / p.batch).toFixed(2)}x raw sendBatch)`);
+    console.log(`consume  SDK consumer, platformatic driver  ${pc} (${(pc / c.sdk).toFixed(2)}x kafkajs driver, ${(pc / c.raw).toFixed(2)}x raw eachBatch)`);
+  }
   console.log(`rounds: ${JSON.stringify({ publish, consume })}`);
 }
 

@@ -35,6 +35,31 @@ export async function kafkaRawConsume(kafka: Kafka, topic: string, group: string
 }
 
 /**
+ * Reads a topic in a new group doing by hand what the SDK does per message: UTF-8 check and
+ * JSON.parse, the schema, an awaited async handler, up to 64 at once; an offset resolved per 64
+ * and a commit per batch. `handle` is called once per message (it times the run).
+ */
+export async function kafkaRawSameWork(kafka: Kafka, topic: string, group: string, partitions: number, parse: (value: unknown) => unknown, handle: () => void): Promise<{ disconnect(): Promise<void> }> {
+  const consumer = kafka.consumer({ groupId: group });
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  const utf8 = new TextDecoder('utf-8', { fatal: true });
+  const handler = async (_value: unknown) => handle();
+  await consumer.run({
+    partitionsConsumedConcurrently: partitions,
+    eachBatch: async ({ batch, resolveOffset, commitOffsetsIfNecessary }) => {
+      for (let i = 0; i < batch.messages.length; i += 64) {
+        const slice = batch.messages.slice(i, i + 64);
+        await Promise.all(slice.map((m) => handler(parse(JSON.parse(utf8.decode(m.value!))))));
+        resolveOffset(slice[slice.length - 1]!.offset);
+      }
+      await commitOffsetsIfNecessary();
+    },
+  });
+  return consumer;
+}
+
+/**
  * Publishes `count` messages with at most `window` unconfirmed, a confirm callback each, waiting
  * for 'drain' when the socket buffer is full; `publish(n, callback)` is one channel.publish.
  */

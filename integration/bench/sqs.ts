@@ -9,11 +9,15 @@
  *   - raw SendMessage, one request per message, `window` requests in flight (the naive way)
  *   - raw SendMessageBatch, hand-batched by 10, window / 10 batches in flight: the body only, and
  *     with the same envelope attribute the SDK sends (id, type, headers), to tell the cost of the
- *     batching machinery from the cost of carrying the envelope
+ *     batching machinery from the cost of carrying the envelope; and the body only through a client
+ *     with the AWS SDK's MD5 checks on (its default; Ferry's `md5Checks` is off by default)
  * Consume (a pre-filled queue):
  *   - SDK: consumer.handle() with JSON decode + schema validation, at-least-once, `concurrency` handlers
  *   - raw: as many ReceiveMessage loops as the SDK runs pollers, JSON.parse, DeleteMessageBatch per
  *     receive, pipelined (the next receive does not wait for the delete)
+ *   Both clocks stop at the last message (the SDK's at its last handler, raw's at its last receive);
+ *   deletes still in flight and idle long polls after it are not counted on either side. The SDK's
+ *   clock includes consumer.start() (a few requests: queue lookup, claim, redrive policy).
  * Uses FERRY_SQS_ENDPOINT / FERRY_SQS_REGION, or ElasticMQ on http://127.0.0.1:9324.
  */
 import { randomUUID } from 'node:crypto';
@@ -59,6 +63,8 @@ async function main(): Promise<void> {
   const client = await createClient(transport);
   // The raw client gets the same HTTP tuning (keep-alive, sockets, timeouts) so only the batching differs.
   const raw: SQSClient = createSqsClient(transport.config);
+  // The same client with the AWS SDK's MD5 checks of bodies on (the SDK's default; Ferry's is off).
+  const rawMd5: SQSClient = createSqsClient({ ...transport.config, md5Checks: true });
   const topics = { sdk: `bench-sqs-${run}-sdk`, naive: `bench-sqs-${run}-naive`, batch: `bench-sqs-${run}-batch`, consumeSdk: `bench-sqs-${run}-csdk`, consumeRaw: `bench-sqs-${run}-craw` };
   const urls = Object.fromEntries(await Promise.all(Object.entries(topics).map(async ([k, t]) => [k, (await transport.queueOf(t)).url]))) as Record<keyof typeof topics, string>;
   const Tick = (topic: string) => defineMessage('bench.tick', z.object({ n: z.number(), sentAt: z.number() }), { topic });
@@ -93,7 +99,7 @@ async function main(): Promise<void> {
     return finish('naive', naiveCount, t0);
   };
   /** Hand-batched by 10; `withEnvelope`: each entry carries what the SDK carries (id, type, headers in one attribute). */
-  const handBatched = (withEnvelope: boolean) => async () => {
+  const handBatched = (withEnvelope: boolean, client = raw, variant = withEnvelope ? 'handEnvelope' : 'hand') => async () => {
     const t0 = start();
     await inFlight(Math.ceil(count / 10), Math.max(1, window / 10), async (b) => {
       const Entries = Array.from({ length: Math.min(10, count - b * 10) }, (_, i) => {
@@ -101,19 +107,21 @@ async function main(): Promise<void> {
         const { body: MessageBody, attributes } = encode({ id: randomUUID(), type: 'bench.tick', topic: topics.batch, headers: { 'ferry-content-type': 'application/json' }, payload: Buffer.from(body(b * 10 + i)), timestamp: Date.now() });
         return { Id: String(i), MessageBody, MessageAttributes: attributes };
       });
-      const { Failed = [] } = await raw.send(new SendMessageBatchCommand({ QueueUrl: urls.batch, Entries }));
+      const { Failed = [] } = await client.send(new SendMessageBatchCommand({ QueueUrl: urls.batch, Entries }));
       if (Failed.length > 0) throw new Error(`batch entries failed: ${JSON.stringify(Failed)}`);
     });
-    return finish(withEnvelope ? 'handEnvelope' : 'hand', count, t0);
+    return finish(variant, count, t0);
   };
   const handBatchedRound = handBatched(false);
   const handEnvelopeRound = handBatched(true);
+  const handMd5Round = handBatched(false, rawMd5, 'handMd5');
   // Empty queues between rounds: a growing in-memory queue slows the server down as the run goes on.
   const purge = () => Promise.all([urls.sdk, urls.naive, urls.batch].map((QueueUrl) => raw.send(new PurgeQueueCommand({ QueueUrl }))));
   // Warm-up, not counted: sockets open, JIT (ours and the server's) warm, queues known.
   await naiveRound();
   await handBatchedRound();
   await handEnvelopeRound();
+  await handMd5Round();
   await sdkPublishRound();
   await purge();
   cpu.clear();
@@ -121,10 +129,12 @@ async function main(): Promise<void> {
   const naive: number[] = [];
   const hand: number[] = [];
   const handEnvelope: number[] = [];
+  const handMd5: number[] = [];
   const sdkPublish: number[] = [];
   const contenders: Array<[() => Promise<number>, number[]]> = [
     [handBatchedRound, hand],
     [handEnvelopeRound, handEnvelope],
+    [handMd5Round, handMd5],
     [sdkPublishRound, sdkPublish],
   ];
   for (let round = 0; round < rounds; round++) {
@@ -140,8 +150,13 @@ async function main(): Promise<void> {
   // --- consume ---------------------------------------------------------------------------
   const prefetch = concurrency * 2;
   const pollers = Math.min(transport.config.maxPollers, Math.ceil(prefetch / 10));
+  /**
+   * The clock stops at the last message received, as the SDK's stops at its last handler: neither
+   * waits for its deletes, nor for pollers still in a (1 s) long poll of the empty queue.
+   */
   const rawConsumeRound = async () => {
     let got = 0;
+    let result: number | undefined;
     const deletes: Promise<unknown>[] = [];
     const t0 = start();
     await Promise.all(
@@ -155,11 +170,12 @@ async function main(): Promise<void> {
           got += Messages.length;
           // Pipelined: the next receive does not wait for this delete.
           deletes.push(raw.send(new DeleteMessageBatchCommand({ QueueUrl: urls.consumeRaw, Entries: Messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })) })));
+          if (got >= count) result ??= finish('rawConsume', count, t0);
         }
       }),
     );
     await Promise.all(deletes);
-    return finish('rawConsume', count, t0);
+    return result!;
   };
   const sdkConsumeRound = async () => {
     let handled = 0;
@@ -194,16 +210,19 @@ async function main(): Promise<void> {
   await client.close();
   for (const QueueUrl of queueUrls) await raw.send(new DeleteQueueCommand({ QueueUrl })).catch(() => undefined);
   raw.destroy();
+  rawMd5.destroy();
 
   const rows: Array<[string, string, number[]]> = [
     [`raw SendMessage per message, ${window} in flight (${naiveCount})`, 'naive', naive],
     [`raw SendMessageBatch by 10, ${window / 10} batches in flight, body only`, 'hand', hand],
     [`raw SendMessageBatch by 10, same envelope attribute as the SDK`, 'handEnvelope', handEnvelope],
+    [`raw SendMessageBatch by 10, body only, the SDK's MD5 checks on`, 'handMd5', handMd5],
     [`SDK producer.publish, ${window} in flight`, 'sdkPublish', sdkPublish],
     [`raw ReceiveMessage x${pollers} + pipelined DeleteMessageBatch`, 'rawConsume', rawConsume],
     [`SDK consumer, concurrency ${concurrency}, prefetch ${prefetch} (${pollers} pollers)`, 'sdkConsume', sdkConsume],
   ];
   console.log(`SQS ${endpoint}, ${count} messages, ${rounds} rounds (median msg/s | median client CPU µs per message | msg/s of each round)`);
+  console.log(`  (md5Checks ${transport.config.md5Checks} on the SDK's client and the raw one, except where a row says otherwise)`);
   for (const [label, variant, values] of rows) {
     console.log(`  ${label.padEnd(66)} ${String(median(values)).padStart(7)} | ${median(cpu.get(variant)!).toFixed(0).padStart(4)} µs | [${values.join(', ')}]`);
   }
@@ -211,7 +230,11 @@ async function main(): Promise<void> {
   console.log(`  SDK publish / raw SendMessage per message  ${(median(sdkPublish) / median(naive)).toFixed(1)}x   (>= 5x)`);
   console.log(`  SDK publish / raw hand-batched, body only  ${(median(sdkPublish) / median(hand)).toFixed(2)}x  (>= 0.9x)`);
   console.log(`  SDK publish / raw hand-batched, envelope   ${(median(sdkPublish) / median(handEnvelope)).toFixed(2)}x  (>= 0.9x)`);
+  console.log(`  SDK publish / raw hand-batched, MD5 on     ${(median(sdkPublish) / median(handMd5)).toFixed(2)}x`);
   console.log(`  SDK consume / raw receive + delete-batch   ${(median(sdkConsume) / median(rawConsume)).toFixed(2)}x  (>= 0.9x)`);
+  // Each round's contenders run back to back: their ratio drifts less with the machine's load than the medians.
+  const perRound = (a: number[], b: number[]) => median(a.map((x, i) => x / b[i]!)).toFixed(2);
+  console.log(`medians of per-round ratios: publish / body only ${perRound(sdkPublish, hand)}x, / envelope ${perRound(sdkPublish, handEnvelope)}x, / MD5 on ${perRound(sdkPublish, handMd5)}x; consume ${perRound(sdkConsume, rawConsume)}x`);
 }
 
 await main();

@@ -2,10 +2,12 @@
  * Ferry against the brokers' own benchmark tools, in one run (alternating rounds, medians):
  *
  *   pnpm exec tsx integration/bench/tools.ts [kafka|rabbitmq ...] [--records 200000] [--rounds 3] [--seconds 20]
+ *                                            [--envelopes compact,headers] [--publish-only]
  *
  * Kafka (the harness broker, FERRY_KAFKA_BROKERS or 127.0.0.1:9092; 100-byte payloads; a topic of 6 partitions):
  *   - publish: Java `ProducerPerformance` (acks=all, idempotent, linger 5 ms) against Ferry's
- *     producer.publish from 1,000 concurrent callers (acks=all, idempotent);
+ *     producer.publish from 1,000 concurrent callers (acks=all, idempotent), once per envelope form
+ *     in `--envelopes` (the Kafka transport's `envelope` option; default compact), alternating;
  *   - consume: Java `ConsumerPerformance` against Ferry's consumer reading the same topic whole in a
  *     group of its own: per message (handle, at-least-once, concurrency 64) and in batches
  *     (handleBatch, maxSize 500).
@@ -13,6 +15,7 @@
  *   - `PerfTest -x 1 -y 1 -qq -c 1000 -s 100` (one publisher with publisher confirms, up to 1,000
  *     unconfirmed; one consumer with manual acks; a quorum queue; 100-byte bodies) for `--seconds`,
  *     against Ferry publishing and consuming one quorum-queue group at once for as long.
+ * FERRY_KAFKA_DRIVERS=kafkajs,platformatic runs Ferry's Kafka variants on each driver (default: kafkajs).
  * The tools' jars come from Maven Central into .brokers/dist (org.apache.kafka:kafka-tools,
  * com.rabbitmq:perf-test) like the harness's brokers.
  */
@@ -31,15 +34,23 @@ import { DEFAULT_KAFKA_VERSION } from '../harness/config.ts';
 const run = promisify(execFile);
 const { values, positionals } = parseArgs({
   allowPositionals: true,
-  options: { records: { type: 'string', default: '200000' }, rounds: { type: 'string', default: '3' }, seconds: { type: 'string', default: '20' } },
+  options: {
+    records: { type: 'string', default: '200000' },
+    rounds: { type: 'string', default: '3' },
+    seconds: { type: 'string', default: '20' },
+    envelopes: { type: 'string', default: 'compact' },
+    'publish-only': { type: 'boolean', default: false },
+  },
 });
 const RECORDS = Number(values.records);
 const ROUNDS = Number(values.rounds);
 const SECONDS = Number(values.seconds);
+const ENVELOPES = values.envelopes.split(',').filter(Boolean) as Array<'compact' | 'headers' | 'cloudevents'>;
 const which = positionals.length > 0 ? positionals : ['kafka', 'rabbitmq'];
 const brokers = (process.env.FERRY_KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
 const amqpUrl = process.env.FERRY_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 const PARTITIONS = 6;
+const DRIVERS = (process.env.FERRY_KAFKA_DRIVERS ?? 'kafkajs').split(',') as Array<'kafkajs' | 'platformatic'>;
 const PAYLOAD = 'x'.repeat(100 - '{"n":0,"p":""}'.length);
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -76,10 +87,27 @@ async function kafkaBench(): Promise<void> {
   await admin.connect();
   const newTopic = async (prefix: string) => {
     const topic = `bench-tools-${prefix}-${randomUUID().slice(0, 8)}`;
-    await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: PARTITIONS }] });
-    return topic;
+    // On a busy broker, waiting for the new topic's leaders can fail with UNKNOWN_TOPIC_OR_PARTITION: ask again.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: PARTITIONS }] });
+        return topic;
+      } catch (error) {
+        if (attempt >= 5) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      }
+    }
   };
-  const client = await createClient(new KafkaTransport(new URL(`kafka://${brokers[0]}`), { partitions: PARTITIONS, clientId: 'bench-tools', logLevel: 'nothing' }));
+  // One client per driver and envelope form; a name says only what varies.
+  const variantName = (driver: string, envelope: string) =>
+    ['ferry', DRIVERS.length > 1 ? driver : '', ENVELOPES.length > 1 ? envelope : ''].filter(Boolean).join(' ');
+  const clients = new Map<string, Client>();
+  for (const driver of DRIVERS) {
+    for (const envelope of ENVELOPES) {
+      clients.set(variantName(driver, envelope), await createClient(new KafkaTransport(new URL(`kafka://${brokers[0]}`), { partitions: PARTITIONS, clientId: 'bench-tools', logLevel: 'nothing', driver, envelope })));
+    }
+  }
+  const client = clients.get(variantName(DRIVERS[0]!, ENVELOPES[0]!))!;
   const Tick = (topic: string) => defineMessage('bench.tick', z.object({ n: z.number(), p: z.string() }), { topic });
 
   const toolPublish = async () => {
@@ -93,9 +121,9 @@ async function kafkaBench(): Promise<void> {
     if (!match) throw new Error(`ProducerPerformance printed no rate:\n${out.slice(-2000)}`);
     return Number(match[1]);
   };
-  const ferryPublish = async () => {
+  const ferryPublish = (sdk: Client) => async () => {
     const topic = await newTopic('fp');
-    const producer = client.producer();
+    const producer = sdk.producer();
     const message = Tick(topic);
     await producer.publish(message, { n: -1, p: PAYLOAD });
     let next = 0;
@@ -106,7 +134,16 @@ async function kafkaBench(): Promise<void> {
     return (RECORDS / (performance.now() - t0)) * 1000;
   };
   console.log(`\nKafka publish, ${RECORDS.toLocaleString('en-US')} records of 100 bytes, ${ROUNDS} rounds:`);
-  const publish = await alternate({ ProducerPerformance: toolPublish, ferry: ferryPublish });
+  const publish = await alternate({ ProducerPerformance: toolPublish, ...Object.fromEntries([...clients].map(([name, sdk]) => [name, ferryPublish(sdk)])) });
+  const publishLine = () =>
+    `  publish: ProducerPerformance ${Math.round(publish.ProducerPerformance!)} msg/s, ` +
+    [...clients.keys()].map((name) => `${name} ${Math.round(publish[name]!)} msg/s: ${ratio(publish[name]!, publish.ProducerPerformance!)}`).join(', ');
+  if (values['publish-only']) {
+    for (const sdk of clients.values()) await sdk.close();
+    await admin.disconnect();
+    console.log(`\nKafka, medians:\n${publishLine()}`);
+    return;
+  }
 
   // One topic, filled once, read whole by each consumer in a group of its own.
   const topic = await newTopic('consume');
@@ -131,8 +168,8 @@ async function kafkaBench(): Promise<void> {
     if (!(rate > 0)) throw new Error(`ConsumerPerformance printed no rate:\n${out.slice(-2000)}`);
     return rate;
   };
-  const ferryConsume = (batch: boolean) => async () => {
-    const reader = await createClient(new KafkaTransport(new URL(`kafka://${brokers[0]}`), { clientId: 'bench-tools-read', logLevel: 'nothing' }));
+  const ferryConsume = (batch: boolean, driver: string) => async () => {
+    const reader = await createClient(new KafkaTransport(new URL(`kafka://${brokers[0]}`), { clientId: 'bench-tools-read', logLevel: 'nothing', driver: driver as 'kafkajs' }));
     try {
       let seen = 0;
       let first = 0;
@@ -155,12 +192,19 @@ async function kafkaBench(): Promise<void> {
     }
   };
   console.log(`\nKafka consume, the same ${RECORDS.toLocaleString('en-US')} records, each reader in a group of its own:`);
-  const consume = await alternate({ ConsumerPerformance: toolConsume, 'ferry handle': ferryConsume(false), 'ferry handleBatch': ferryConsume(true) });
-  await client.close();
+  const consume = await alternate({
+    ConsumerPerformance: toolConsume,
+    ...Object.fromEntries(DRIVERS.flatMap((d) => [[`ferry handle ${d}`, ferryConsume(false, d)], [`ferry handleBatch ${d}`, ferryConsume(true, d)]])),
+  });
+  for (const sdk of clients.values()) await sdk.close();
   await admin.disconnect();
   console.log('\nKafka, medians:');
-  console.log(`  publish: ProducerPerformance ${Math.round(publish.ProducerPerformance!)} msg/s, Ferry ${Math.round(publish.ferry!)} msg/s: ${ratio(publish.ferry!, publish.ProducerPerformance!)}`);
-  console.log(`  consume: ConsumerPerformance ${Math.round(consume.ConsumerPerformance!)} msg/s, Ferry handle ${Math.round(consume['ferry handle']!)} (${ratio(consume['ferry handle']!, consume.ConsumerPerformance!)}), handleBatch ${Math.round(consume['ferry handleBatch']!)} (${ratio(consume['ferry handleBatch']!, consume.ConsumerPerformance!)})`);
+  console.log(publishLine());
+  for (const d of DRIVERS) {
+    const handle = consume[`ferry handle ${d}`]!;
+    const batch = consume[`ferry handleBatch ${d}`]!;
+    console.log(`  [${d}] consume: ConsumerPerformance ${Math.round(consume.ConsumerPerformance!)} msg/s, Ferry handle ${Math.round(handle)} (${ratio(handle, consume.ConsumerPerformance!)}), handleBatch ${Math.round(batch)} (${ratio(batch, consume.ConsumerPerformance!)})`);
+  }
 }
 
 // --- RabbitMQ -----------------------------------------------------------------------------------
