@@ -23,6 +23,12 @@ export interface Target {
   client(proxy: Endpoint): { url: string; transport: Record<string, unknown> };
   /** Stops the broker abruptly and starts it again on the same data; resolves once it answers. */
   restart(): Promise<void>;
+  /**
+   * The proxy holds client traffic from the kill until restart() resolves: for a broker that
+   * answers before it has restored its data (ElasticMQ, see integration/harness/elasticmq-local.ts),
+   * which no real deployment of it does.
+   */
+  readonly holdClientsWhileRestarting?: boolean;
 }
 
 export type FaultKind = 'kill' | 'restart' | 'cut';
@@ -66,6 +72,10 @@ export interface Result {
   readonly durationMs: number;
   /** Up to 10 lost ids, to look for. */
   readonly lostSample: readonly string[];
+  /** Of the lost ids, those a consumer received at least once (a `D` line): taken, never handled. */
+  readonly lostDelivered: number;
+  /** From the last handled message to the end of the run. */
+  readonly quietAtEndMs: number;
   /** Up to 10 ids with more than one effect. */
   readonly duplicateSample: readonly string[];
   readonly complete: boolean;
@@ -210,7 +220,10 @@ export async function runScenario(target: Target, plan: Plan, log: (line: string
       // A consumer that has run for a few seconds (while all are still starting, wait for one):
       // killing each replacement as it comes up would only test start-up.
       const up = () => [...live].filter((i) => Date.now() - (readyAt[i] ?? Infinity) >= MIN_UPTIME_MS);
-      while (up().length === 0) await sleep(50);
+      while (up().length === 0) {
+        if (Date.now() > started + plan.deadlineMs) return; // none came up: the run reports what is outstanding
+        await sleep(50);
+      }
       const candidates = up();
       const i = candidates[Math.floor(Math.random() * candidates.length)]!;
       const victim = consumers[i]!;
@@ -235,7 +248,12 @@ export async function runScenario(target: Target, plan: Plan, log: (line: string
       void replacement.finally(() => starting.delete(replacement));
     } else if (kind === 'restart') {
       log(`${target.kind} ${plan.mode}: restarting the broker at ${handled.size} handled`);
-      await target.restart();
+      if (target.holdClientsWhileRestarting) proxy.pause();
+      try {
+        await target.restart();
+      } finally {
+        proxy.resume();
+      }
     } else {
       log(`${target.kind} ${plan.mode}: cutting ${proxy.connectionCount()} connections at ${handled.size} handled`);
       proxy.cutAll();
@@ -263,6 +281,8 @@ export async function runScenario(target: Target, plan: Plan, log: (line: string
     recoveries: afterFault.map((f) => ({ kind: f.kind, atMs: f.since - publishing, outstanding: f.outstanding, ms: f.ms })),
     durationMs: Date.now() - started,
     lostSample: lostIds.slice(0, 10),
+    lostDelivered: lostIds.filter((id) => delivered.has(id)).length,
+    quietAtEndMs: Date.now() - lastHandledAt,
     duplicateSample: duplicatedIds.slice(0, 10),
     complete,
     stderrTail: complete ? [] : stderr.slice(-20),

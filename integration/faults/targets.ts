@@ -87,6 +87,9 @@ export async function target(kind: BrokerKind, endpoints: BrokerEndpoints): Prom
           await faultBroker('kill', 'sqs');
           await faultBroker('start', 'sqs');
         },
+        // ElasticMQ serves requests before it has restored its messages from disk; a send in that
+        // window could go missing from the restored queue (Amazon SQS never restarts this way).
+        holdClientsWhileRestarting: true,
       };
     }
   }

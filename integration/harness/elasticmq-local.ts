@@ -1,9 +1,9 @@
 /** ElasticMQ (SQS-compatible) as a local Java process, jars from Maven Central. */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ELASTICMQ_HEAP, ELASTICMQ_PORT, ELASTICMQ_STORAGE, ELASTICMQ_VERSION, HOST, SQS_DEFAULT_REGION } from './config.ts';
 import { ENV, sqsEndpoint } from './env.ts';
-import type { LocalJavaBroker } from './local-java.ts';
+import { logFileOf, type LocalJavaBroker } from './local-java.ts';
 import { provisionMavenDist } from './maven.ts';
 import { brokerDir } from './paths.ts';
 import { probeSqs } from './probes.ts';
@@ -55,6 +55,21 @@ messages-storage {
 `;
 }
 
+/**
+ * ElasticMQ serves SQS requests before it has restored its queues and messages from storage
+ * (ElasticMQServer.start binds the REST server, then restores), and a message sent in that window
+ * can be missing from the restored queue while its row stays on disk (seen in the fault suite:
+ * accepted sends never received, present after the next start). Its log says "started" once
+ * the restore is done: with storage, the broker is ready only after that line of the last start.
+ */
+function restoredSinceStart(logFile: string): void {
+  const text = existsSync(logFile) ? readFileSync(logFile, 'utf8') : '';
+  const start = text.lastIndexOf('Starting ElasticMQ server');
+  if (start < 0 || !/=== ElasticMQ server \S+ started in/.test(text.slice(start))) {
+    throw new Error('ElasticMQ is answering but has not finished restoring its queues and messages');
+  }
+}
+
 export const elasticmqLocal: LocalJavaBroker = {
   broker: 'sqs',
   label: 'ElasticMQ',
@@ -64,7 +79,10 @@ export const elasticmqLocal: LocalJavaBroker = {
   ports: [ELASTICMQ_PORT],
   address: SQS_LOCAL_ENDPOINT.endpoint,
   envVar: ENV.sqsEndpoint,
-  probe: () => probeSqs(SQS_LOCAL_ENDPOINT),
+  probe: async () => {
+    await probeSqs(SQS_LOCAL_ENDPOINT);
+    if (ELASTICMQ_STORAGE) restoredSinceStart(logFileOf(elasticmqLocal));
+  },
   provision: () =>
     provisionMavenDist(`elasticmq-${ELASTICMQ_VERSION}`, [
       { groupId: 'org.elasticmq', artifactId: 'elasticmq-server_2.13', version: ELASTICMQ_VERSION },
