@@ -18,6 +18,7 @@ const delivered: Middleware = (next) => (ctx) => {
   return next(ctx);
 };
 let lastError = 0;
+let handledAt = Date.now();
 const consumer = client
   .consumer({
     group: config.group,
@@ -35,7 +36,18 @@ const consumer = client
       },
     },
   })
-  .handle(Item, (_item, ctx) => mode.effect(ctx));
+  .handle(Item, (_item, ctx) => {
+    handledAt = Date.now();
+    return mode.effect(ctx);
+  });
 await consumer.start();
 writeSync(1, `${LINE.ready}\n`);
+// A stall, as this process sees it: deliveries held while none was handled for a while.
+setInterval(() => {
+  const quiet = Date.now() - handledAt;
+  if (consumer.inFlight > 0 && quiet >= 10_000) {
+    const subscriptions = consumer.health().subscriptions.map((h) => h.state).join(',');
+    process.stderr.write(`consumer ${process.pid}: ${consumer.inFlight} in flight, none handled for ${Math.round(quiet / 1000)} s (subscriptions: ${subscriptions})\n`);
+  }
+}, 5_000).unref();
 process.on('SIGTERM', () => void client.close({ timeoutMs: 2_000 }).finally(() => process.exit(0)));

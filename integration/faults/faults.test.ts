@@ -25,7 +25,8 @@ describe('fault suite (reduced)', () => {
     it(`${broker}: at-least-once loses nothing through ${REDUCED.kills} consumer kills, ${REDUCED.restarts} broker restart and ${REDUCED.cuts} connection cuts`, async () => {
       const result = await runScenario(await target(broker, endpointsFromEnv()), { ...REDUCED, broker, mode: 'at-least-once' });
       results.push(result);
-      expect(result.lost, `lost ids, e.g. ${result.lostSample.join(', ')}\n${result.stderrTail.join('\n')}`).toBe(0);
+      const why = `${result.lost} not handled when the run ended after ${(result.durationMs / 1000).toFixed(0)} s (${result.lostDelivered} of them received by a consumer at least once; the last message was handled ${(result.quietAtEndMs / 1000).toFixed(0)} s before the end)`;
+      expect(result.lost, `${why}; lost ids, e.g. ${result.lostSample.join(', ')}\n${result.stderrTail.join('\n')}`).toBe(0);
       expect(result.published).toBe(REDUCED.messages);
       expect(result.complete).toBe(true);
     }, REDUCED.deadlineMs + 60_000);

@@ -41,7 +41,7 @@ export interface Plan {
 }
 
 export const FULL: Omit<Plan, 'broker' | 'mode'> = { messages: 100_000, kills: 20, restarts: 3, cuts: 10, consumers: 2, concurrency: 32, publishMs: 150_000, deadlineMs: 15 * 60_000 };
-export const REDUCED: Omit<Plan, 'broker' | 'mode'> = { messages: 10_000, kills: 3, restarts: 1, cuts: 2, consumers: 2, concurrency: 32, publishMs: 25_000, deadlineMs: 4 * 60_000 };
+export const REDUCED: Omit<Plan, 'broker' | 'mode'> = { messages: 10_000, kills: 3, restarts: 1, cuts: 2, consumers: 2, concurrency: 32, publishMs: 25_000, deadlineMs: 7 * 60_000 };
 
 /** What a child process needs: where to connect and what to do. */
 export interface ChildConfig {
