@@ -33,6 +33,11 @@ function duplicateEffects(r: Result): string {
   return r.duplicateEffectsFromKills === undefined ? `${r.duplicateEffects} (${ids})` : `${r.duplicateEffects} (${ids}, ${r.duplicateEffectsFromKills} after a kill)`;
 }
 
+/** What a run with lost ids says about them: how many a consumer had received, and when handling stopped. */
+export function describeLoss(r: Result): string {
+  return `${r.lost} not handled when the run ended after ${(r.durationMs / 1000).toFixed(0)} s (${r.lostDelivered} of them received by a consumer at least once; the last message was handled ${(r.quietAtEndMs / 1000).toFixed(0)} s before the end), e.g. ${r.lostSample.join(', ')}`;
+}
+
 export function formatTable(results: readonly Result[]): string {
   const head = ['broker', 'mode', 'published', 'handled (distinct)', 'lost', 'duplicate deliveries', 'duplicate effects', 'longest stall', 'run', 'recovery after each fault'];
   const rows = results.map((r) => [

@@ -8,7 +8,7 @@
 import { parseArgs } from 'node:util';
 import { provisionBrokers, provisionStores } from '../harness/index.ts';
 import { FULL, MODES, REDUCED, type BrokerKind, type Mode, type Plan } from './plan.ts';
-import { formatRecoveries, formatTable } from './report.ts';
+import { describeLoss, formatRecoveries, formatTable } from './report.ts';
 import { runScenario, type Result } from './scenario.ts';
 import { target } from './targets.ts';
 import { faultBroker } from './brokers.ts';
@@ -56,7 +56,7 @@ for (const broker of brokers) {
     };
     const result = await runScenario(await target(broker, endpoints), plan, (line) => console.log(`[faults] ${line}`));
     results.push(result);
-    if (result.lost > 0) console.log(`[faults] ${broker} ${mode} lost ${result.lost} (${result.lostDelivered} of them received by a consumer; last handled ${(result.quietAtEndMs / 1000).toFixed(0)} s before the end), e.g. ${result.lostSample.join(', ')}\n${result.stderrTail.join('\n')}`);
+    if (result.lost > 0) console.log(`[faults] ${broker} ${mode} lost: ${describeLoss(result)}\n${result.stderrTail.join('\n')}`);
     if (result.duplicatedIds > 0) console.log(`[faults] ${broker} ${mode}: ${result.duplicatedIds} ids with more than one effect, e.g. ${result.duplicateSample.join(', ')}`);
     console.log(`[faults] ${formatTable([result]).split('\n').at(-1)}\n${formatRecoveries(result)}`);
   }

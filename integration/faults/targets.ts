@@ -87,8 +87,7 @@ export async function target(kind: BrokerKind, endpoints: BrokerEndpoints): Prom
           await faultBroker('kill', 'sqs');
           await faultBroker('start', 'sqs');
         },
-        // ElasticMQ serves requests before it has restored its messages from disk; a send in that
-        // window could go missing from the restored queue (Amazon SQS never restarts this way).
+        // ElasticMQ answers before its restore is done (integration/harness/elasticmq-local.ts).
         holdClientsWhileRestarting: true,
       };
     }

@@ -59,7 +59,7 @@ messages-storage {
  * ElasticMQ serves SQS requests before it has restored its queues and messages from storage
  * (ElasticMQServer.start binds the REST server, then restores), and a message sent in that window
  * can be missing from the restored queue while its row stays on disk (seen in the fault suite:
- * accepted sends never received, present after the next start). Its log says "started" once
+ * accepted sends never handled, present after the next start). Its log says "started" once
  * the restore is done: with storage, the broker is ready only after that line of the last start.
  */
 function restoredSinceStart(logFile: string): void {

@@ -7,7 +7,8 @@ export { startTcpProxy, type TcpProxy, type TcpProxyOptions } from './tcp-proxy.
 export { stopLocalBrokers, brokerStatus, type BrokerStatus } from './local-control.ts';
 export type { BrokerEndpoints, BrokerName, BrokerReport, BrokerSource, ProvisionResult } from './types.ts';
 export { message, spec, subscribe } from './spi-fixtures.ts';
-export { waitFor } from './wait-for.ts';
+// Polls a condition and names what it waited for on timeout: testkit's, shared by the brokers' tests.
+export { waitFor } from '@ferry/testkit';
 export { storesFromEnv, provisionStores, STORE_ENV, type StoreEndpoints, type StoreName } from './stores.ts';
 export { ensureTestCertificates, certificatesUnavailable, type TestCertificates } from './tls-certs.ts';
 export { provideSecureKafka, type SecureKafka } from './secure-kafka.ts';

@@ -35,10 +35,4 @@ export function runPrefix(broker: Broker): string {
   return uniqueName(`otel-${broker.name}`);
 }
 
-export async function waitFor(condition: () => boolean, ms: number, what: () => string): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`Timed out after ${ms} ms waiting for ${what()}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+export { waitFor } from '../harness/index.ts';
