@@ -73,6 +73,29 @@ describe('CommitBatcher', () => {
     await commits.idle();
   });
 
+  it('flush (close) tries a failed commit again, and gives up after three tries', async () => {
+    const { consumer, commits, part, committed } = setup();
+    const p = part('t', 0, [0, 1]);
+    p.tracker.finish(0);
+    p.tracker.finish(1);
+    let failures = 1;
+    consumer.beforeCommit = () => (failures-- > 0 ? Promise.reject(new Error('coordinator load in progress')) : Promise.resolve());
+    await commits.flush([p]);
+    expect(committed()).toEqual([['t:0@2']]);
+    expect(p.committed).toBe(2);
+
+    const q = part('t', 1, [0]);
+    q.tracker.finish(0);
+    let tries = 0;
+    consumer.beforeCommit = () => {
+      tries++;
+      return Promise.reject(new Error('not coordinator'));
+    };
+    await commits.flush([q]);
+    expect(tries).toBe(3);
+    expect(q.committed).toBe(-1);
+  });
+
   it("idleFor waits for the partition's own commit under way, not for other partitions' commits", async () => {
     const { consumer, commits, part } = setup();
     const a = part('t', 0, [0]);

@@ -8,6 +8,14 @@ import type { Partition } from './partition.ts';
  * resolves when the commit after it is done or failed (a failed commit, e.g. during a rebalance,
  * leaves the offsets to the next commit or to the next owner).
  */
+const FLUSH_ATTEMPTS = 3;
+
+/** The partition's position to commit, when it is past the one committed. */
+function uncommitted(p: Partition): number | undefined {
+  const offset = Math.max(p.tracker.position(), p.ackedAbove);
+  return offset >= 0 && offset > p.committed ? offset : undefined;
+}
+
 export class CommitBatcher {
   private readonly dirty = new Set<Partition>();
   private waiters: Array<() => void> = [];
@@ -29,12 +37,20 @@ export class CommitBatcher {
     this.running ??= this.loop().finally(() => (this.running = undefined));
   }
 
-  /** Commits these partitions' finished positions now (close). */
+  /**
+   * Commits these partitions' finished positions now (close). A failed commit is tried again
+   * (three tries in all, 100 and 200 ms apart) while the member still owns the partitions: at
+   * close no later commit would cover it, and what was acknowledged would be read again.
+   */
   async flush(parts: readonly Partition[]): Promise<void> {
     await this.idle();
-    if (parts.length === 0) return;
-    for (const p of parts) this.dirty.add(p);
-    await this.request(parts[0]!);
+    for (let attempt = 0; attempt < FLUSH_ATTEMPTS; attempt++) {
+      const behind = parts.filter((p) => !p.released && uncommitted(p) !== undefined);
+      if (behind.length === 0 || !this.consumer()) return;
+      if (attempt > 0) await new Promise((r) => setTimeout(r, 100 * attempt));
+      for (const p of behind) this.dirty.add(p);
+      await this.request(behind[0]!);
+    }
   }
 
   async idle(): Promise<void> {
@@ -61,10 +77,11 @@ export class CommitBatcher {
       this.dirty.clear();
       const waiters = this.waiters;
       this.waiters = [];
-      const commits = parts
-        .filter((p) => !p.released)
-        .map((p) => ({ p, offset: Math.max(p.tracker.position(), p.ackedAbove) }))
-        .filter(({ p, offset }) => offset >= 0 && offset > p.committed);
+      const commits: Array<{ p: Partition; offset: number }> = [];
+      for (const p of parts) {
+        const offset = p.released ? undefined : uncommitted(p);
+        if (offset !== undefined) commits.push({ p, offset });
+      }
       const consumer = this.consumer();
       if (commits.length > 0 && consumer) {
         const sent = consumer.commitOffsets(commits.map(({ p, offset }) => ({ topic: p.topic, partition: p.partition, offset: String(offset) })));
