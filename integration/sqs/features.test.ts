@@ -333,6 +333,43 @@ describe('sqs on ElasticMQ', () => {
     }
   });
 
+  it('a receive asks for a full batch (10) while another is in flight: fewer requests per message', async () => {
+    const topic = topicName('asks');
+    const transport = sqs();
+    // Every ReceiveMessage's ask, and whether another receive was in flight when it was sent.
+    const asks: Array<{ ask: number; concurrent: boolean }> = [];
+    let inFlight = 0;
+    const client = (transport as unknown as { sqs: SQSClient }).sqs;
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName !== 'ReceiveMessageCommand') return next(args);
+        asks.push({ ask: (args.input as { MaxNumberOfMessages: number }).MaxNumberOfMessages, concurrent: inFlight > 0 });
+        inFlight++;
+        try {
+          return await next(args);
+        } finally {
+          inFlight--;
+        }
+      },
+      { step: 'initialize', name: 'countReceives' },
+    );
+    await transport.send(Array.from({ length: 200 }, (_, i) => raw(topic, `m-${i}`)));
+    let handled = 0;
+    // maxInFlight 25: three pollers, and core's room often below three full batches while handlers run.
+    const sub = await subscribe(transport, spec(topic, 'g', { maxInFlight: 25 }), (d) => {
+      setTimeout(() => void d.ack().then(() => handled++), 3);
+    });
+    try {
+      await waitFor(() => handled === 200, 30_000, 'all 200 handled');
+    } finally {
+      await sub.close();
+      await transport.close();
+    }
+    const partialWhileOthers = asks.filter((a) => a.concurrent && a.ask < 10);
+    expect(asks.filter((a) => a.concurrent).length).toBeGreaterThan(0);
+    expect(partialWhileOthers, `asks: ${asks.map((a) => `${a.ask}${a.concurrent ? '*' : ''}`).join(' ')}`).toEqual([]);
+  });
+
   it('close() aborts the long polls and releases unsettled deliveries for redelivery', async () => {
     const topic = topicName('close');
     const transport = sqs({ waitTimeSeconds: 2 });

@@ -78,6 +78,8 @@ export class SqsSubscription implements Subscription {
   private readonly releases = new Set<Promise<void>>();
   private closing: Promise<void> | undefined;
   private readonly visibilityMs: number;
+  /** What a receive asks for when it can: SQS's most, or core's whole room if smaller. */
+  private readonly fullAsk: number;
   /** Aborts the long polls in flight on stop. */
   private readonly aborter = new AbortController();
   /** Visibility a long poll asks for: what an aborted poll takes is back this soon (extended at once otherwise). */
@@ -96,6 +98,7 @@ export class SqsSubscription implements Subscription {
     this.settles = new SettleBatcher(sqs, queue, config);
     this.visibilityMs = config.visibilityTimeoutSeconds * 1000;
     this.leaseSeconds = Math.min(config.visibilityTimeoutSeconds, LONG_POLL_LEASE_SECONDS);
+    this.fullAsk = Math.min(SQS_LIMITS.batchEntries, spec.maxInFlight);
   }
 
   start(): void {
@@ -123,7 +126,9 @@ export class SqsSubscription implements Subscription {
     let backlog = false;
     while (this.running) {
       const free = this.sink.room - this.reserved;
-      if (free <= 0) {
+      // A receive asks for a full batch when another is in flight: smaller asks cost a request
+      // (and a delete batch) per few messages. Alone, it takes what room there is.
+      if (free <= 0 || (free < this.fullAsk && this.reserved > 0)) {
         await this.sink.whenRoom();
         continue;
       }
