@@ -14,7 +14,9 @@
  * Consume (a pre-filled queue):
  *   - SDK: consumer.handle() with JSON decode + schema validation, at-least-once, `concurrency` handlers
  *   - raw: as many ReceiveMessage loops as the SDK runs pollers, JSON.parse, DeleteMessageBatch per
- *     receive, pipelined (the next receive does not wait for the delete)
+ *     receive, pipelined (the next receive does not wait for the delete); on bare bodies, and on
+ *     messages carrying the SDK's envelope attribute (what the SDK's queue holds), which tells the
+ *     attribute's cost (the AWS SDK reads it, MD5s aside) from the consumer's
  *   Both clocks stop at the last message (the SDK's at its last handler, raw's at its last receive);
  *   deletes still in flight and idle long polls after it are not counted on either side. The SDK's
  *   clock includes consumer.start() (a few requests: queue lookup, claim, redrive policy).
@@ -65,7 +67,7 @@ async function main(): Promise<void> {
   const raw: SQSClient = createSqsClient(transport.config);
   // The same client with the AWS SDK's MD5 checks of bodies on (the SDK's default; Ferry's is off).
   const rawMd5: SQSClient = createSqsClient({ ...transport.config, md5Checks: true });
-  const topics = { sdk: `bench-sqs-${run}-sdk`, naive: `bench-sqs-${run}-naive`, batch: `bench-sqs-${run}-batch`, consumeSdk: `bench-sqs-${run}-csdk`, consumeRaw: `bench-sqs-${run}-craw` };
+  const topics = { sdk: `bench-sqs-${run}-sdk`, naive: `bench-sqs-${run}-naive`, batch: `bench-sqs-${run}-batch`, consumeSdk: `bench-sqs-${run}-csdk`, consumeRaw: `bench-sqs-${run}-craw`, consumeRawEnvelope: `bench-sqs-${run}-crawe` };
   const urls = Object.fromEntries(await Promise.all(Object.entries(topics).map(async ([k, t]) => [k, (await transport.queueOf(t)).url]))) as Record<keyof typeof topics, string>;
   const Tick = (topic: string) => defineMessage('bench.tick', z.object({ n: z.number(), sentAt: z.number() }), { topic });
   const producer = client.producer();
@@ -79,9 +81,15 @@ async function main(): Promise<void> {
       }),
     );
   };
-  const fill = async (queueUrl: string) => {
+  /** Message `n` of a hand-made batch; `withEnvelope`: it carries what the SDK carries (id, type, headers in one attribute). */
+  const entry = (n: number, id: string, withEnvelope: boolean) => {
+    if (!withEnvelope) return { Id: id, MessageBody: body(n) };
+    const { body: MessageBody, attributes } = encode({ id: randomUUID(), type: 'bench.tick', topic: topics.batch, headers: { 'ferry-content-type': 'application/json' }, payload: Buffer.from(body(n)), timestamp: Date.now() });
+    return { Id: id, MessageBody, MessageAttributes: attributes };
+  };
+  const fill = async (queueUrl: string, withEnvelope = false) => {
     await inFlight(Math.ceil(count / 10), 16, async (b) => {
-      const Entries = Array.from({ length: Math.min(10, count - b * 10) }, (_, i) => ({ Id: String(i), MessageBody: body(b * 10 + i) }));
+      const Entries = Array.from({ length: Math.min(10, count - b * 10) }, (_, i) => entry(b * 10 + i, String(i), withEnvelope));
       await raw.send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries }));
     });
   };
@@ -102,11 +110,7 @@ async function main(): Promise<void> {
   const handBatched = (withEnvelope: boolean, client = raw, variant = withEnvelope ? 'handEnvelope' : 'hand') => async () => {
     const t0 = start();
     await inFlight(Math.ceil(count / 10), Math.max(1, window / 10), async (b) => {
-      const Entries = Array.from({ length: Math.min(10, count - b * 10) }, (_, i) => {
-        if (!withEnvelope) return { Id: String(i), MessageBody: body(b * 10 + i) };
-        const { body: MessageBody, attributes } = encode({ id: randomUUID(), type: 'bench.tick', topic: topics.batch, headers: { 'ferry-content-type': 'application/json' }, payload: Buffer.from(body(b * 10 + i)), timestamp: Date.now() });
-        return { Id: String(i), MessageBody, MessageAttributes: attributes };
-      });
+      const Entries = Array.from({ length: Math.min(10, count - b * 10) }, (_, i) => entry(b * 10 + i, String(i), withEnvelope));
       const { Failed = [] } = await client.send(new SendMessageBatchCommand({ QueueUrl: urls.batch, Entries }));
       if (Failed.length > 0) throw new Error(`batch entries failed: ${JSON.stringify(Failed)}`);
     });
@@ -154,7 +158,7 @@ async function main(): Promise<void> {
    * The clock stops at the last message received, as the SDK's stops at its last handler: neither
    * waits for its deletes, nor for pollers still in a (1 s) long poll of the empty queue.
    */
-  const rawConsumeRound = async () => {
+  const rawConsumeRound = (queueUrl: string, variant: string) => async () => {
     let got = 0;
     let result: number | undefined;
     const deletes: Promise<unknown>[] = [];
@@ -163,14 +167,14 @@ async function main(): Promise<void> {
       Array.from({ length: pollers }, async () => {
         while (got < count) {
           const { Messages = [] } = await raw.send(
-            new ReceiveMessageCommand({ QueueUrl: urls.consumeRaw, MaxNumberOfMessages: 10, WaitTimeSeconds: 1, MessageAttributeNames: ['All'], MessageSystemAttributeNames: ['ApproximateReceiveCount'] }),
+            new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1, MessageAttributeNames: ['All'], MessageSystemAttributeNames: ['ApproximateReceiveCount'] }),
           );
           if (Messages.length === 0) continue;
           for (const m of Messages) JSON.parse(m.Body!);
           got += Messages.length;
           // Pipelined: the next receive does not wait for this delete.
-          deletes.push(raw.send(new DeleteMessageBatchCommand({ QueueUrl: urls.consumeRaw, Entries: Messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })) })));
-          if (got >= count) result ??= finish('rawConsume', count, t0);
+          deletes.push(raw.send(new DeleteMessageBatchCommand({ QueueUrl: queueUrl, Entries: Messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })) })));
+          if (got >= count) result ??= finish(variant, count, t0);
         }
       }),
     );
@@ -194,15 +198,19 @@ async function main(): Promise<void> {
   // The SDK consumes what the SDK publishes (its attributes); fill its queue through the producer.
   const fillSdk = () => inFlight(count, window, (n) => producer.publish(Tick(topics.consumeSdk), { n, sentAt: Date.now() }));
   const rawConsume: number[] = [];
+  const rawEnvelopeConsume: number[] = [];
   const sdkConsume: number[] = [];
+  const consumers: Array<[number[], () => Promise<number>]> = [
+    [rawConsume, rawConsumeRound(urls.consumeRaw, 'rawConsume')],
+    [rawEnvelopeConsume, rawConsumeRound(urls.consumeRawEnvelope, 'rawEnvelopeConsume')],
+    [sdkConsume, sdkConsumeRound],
+  ];
   for (let round = 0; round < rounds; round++) {
-    await Promise.all([fillSdk(), fill(urls.consumeRaw)]);
-    if (round % 2 === 0) {
-      rawConsume.push(await rawConsumeRound());
-      sdkConsume.push(await sdkConsumeRound());
-    } else {
-      sdkConsume.push(await sdkConsumeRound());
-      rawConsume.push(await rawConsumeRound());
+    await Promise.all([fillSdk(), fill(urls.consumeRaw), fill(urls.consumeRawEnvelope, true)]);
+    // A different one goes first each round.
+    for (let i = 0; i < consumers.length; i++) {
+      const [figures, consume] = consumers[(i + round) % consumers.length]!;
+      figures.push(await consume());
     }
   }
 
@@ -219,6 +227,7 @@ async function main(): Promise<void> {
     [`raw SendMessageBatch by 10, body only, the SDK's MD5 checks on`, 'handMd5', handMd5],
     [`SDK producer.publish, ${window} in flight`, 'sdkPublish', sdkPublish],
     [`raw ReceiveMessage x${pollers} + pipelined DeleteMessageBatch`, 'rawConsume', rawConsume],
+    [`raw, the same, messages with the SDK's envelope attribute`, 'rawEnvelopeConsume', rawEnvelopeConsume],
     [`SDK consumer, concurrency ${concurrency}, prefetch ${prefetch} (${pollers} pollers)`, 'sdkConsume', sdkConsume],
   ];
   console.log(`SQS ${endpoint}, ${count} messages, ${rounds} rounds (median msg/s | median client CPU µs per message | msg/s of each round)`);
@@ -232,9 +241,10 @@ async function main(): Promise<void> {
   console.log(`  SDK publish / raw hand-batched, envelope   ${(median(sdkPublish) / median(handEnvelope)).toFixed(2)}x  (>= 0.9x)`);
   console.log(`  SDK publish / raw hand-batched, MD5 on     ${(median(sdkPublish) / median(handMd5)).toFixed(2)}x`);
   console.log(`  SDK consume / raw receive + delete-batch   ${(median(sdkConsume) / median(rawConsume)).toFixed(2)}x  (>= 0.9x)`);
+  console.log(`  SDK consume / raw, envelope attribute      ${(median(sdkConsume) / median(rawEnvelopeConsume)).toFixed(2)}x`);
   // Each round's contenders run back to back: their ratio drifts less with the machine's load than the medians.
   const perRound = (a: number[], b: number[]) => median(a.map((x, i) => x / b[i]!)).toFixed(2);
-  console.log(`medians of per-round ratios: publish / body only ${perRound(sdkPublish, hand)}x, / envelope ${perRound(sdkPublish, handEnvelope)}x, / MD5 on ${perRound(sdkPublish, handMd5)}x; consume ${perRound(sdkConsume, rawConsume)}x`);
+  console.log(`medians of per-round ratios: publish / body only ${perRound(sdkPublish, hand)}x, / envelope ${perRound(sdkPublish, handEnvelope)}x, / MD5 on ${perRound(sdkPublish, handMd5)}x; consume ${perRound(sdkConsume, rawConsume)}x, / envelope ${perRound(sdkConsume, rawEnvelopeConsume)}x`);
 }
 
 await main();
