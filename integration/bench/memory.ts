@@ -2,11 +2,12 @@
  * Publish → handle through the full middleware stack on the in-process transport, against the
  * same transport driven raw (transport.send + subscribe + ack, no core), in one run.
  *
- *   pnpm exec tsx integration/bench/memory.ts [messages=20000] [concurrency=16]
+ *   pnpm exec tsx integration/bench/memory.ts [messages=20000] [concurrency=16] [latencyRounds=3]
  *
  * Prints messages/s with concurrent publishers (the queue fills, so those latencies include waiting
- * in it), then the latency of one message at a time through the stack (p50/p99), and the SDK/raw
- * ratios.
+ * in it), then the latency of one message at a time through the stack (p50/p99; exactly-once, which
+ * runs the idempotency step, and at-least-once, the default, which takes the direct path), in
+ * alternating rounds with their medians, and the SDK/raw ratios.
  */
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
@@ -16,6 +17,7 @@ import { MemoryTransport } from '@ferry/memory';
 
 const count = Number(process.argv[2] ?? 20_000);
 const concurrency = Number(process.argv[3] ?? 16);
+const latencyRounds = Number(process.argv[4] ?? 3);
 const Tick = defineMessage('bench.tick', z.object({ n: z.number(), sentAt: z.number() }), { topic: `bench-${randomUUID()}` });
 
 interface Result {
@@ -33,14 +35,14 @@ function summarize(latencies: number[], elapsedMs: number): Result {
   return { perSecond: Math.round((latencies.length / elapsedMs) * 1000), p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
 }
 
-/** Full SDK: typed publish (schema + encode) → consumer (decode, schema, idempotency, retry, dead-letter wrappers) → handler. */
-async function sdk(publishers = concurrency, total = count): Promise<Result> {
+/** Full SDK: typed publish (schema + encode) → consumer (decode, schema, idempotency under exactly-once, retry, dead-letter wrappers) → handler. */
+async function sdk(publishers = concurrency, total = count, delivery: 'exactly-once' | 'at-least-once' = 'exactly-once'): Promise<Result> {
   const count = total;
   const client = await createClient(new MemoryTransport({ broker: `bench-sdk-${randomUUID()}` }));
   const latencies: number[] = [];
   let done!: () => void;
   const finished = new Promise<void>((r) => (done = r));
-  const consumer = client.consumer({ group: 'bench', delivery: 'exactly-once', concurrency, retry: { attempts: 3 } }).handle(Tick, async (tick) => {
+  const consumer = client.consumer({ group: 'bench', delivery, concurrency, retry: { attempts: 3 } }).handle(Tick, async (tick) => {
     latencies.push(performance.now() - tick.sentAt);
     if (latencies.length === count) done();
   });
@@ -119,12 +121,29 @@ await sdk();
 const rawLoad = await raw();
 const sdkLoad = await sdk();
 const latencyCount = Math.min(count, 5000);
-const rawOne = await raw(1, latencyCount);
-const sdkOne = await sdk(1, latencyCount);
+const one: Record<'raw' | 'exactly-once' | 'at-least-once', Result[]> = { raw: [], 'exactly-once': [], 'at-least-once': [] };
+const oneVariants = [
+  ['raw', () => raw(1, latencyCount)],
+  ['exactly-once', () => sdk(1, latencyCount, 'exactly-once')],
+  ['at-least-once', () => sdk(1, latencyCount, 'at-least-once')],
+] as const;
+for (let r = 0; r < latencyRounds; r++) {
+  for (let i = 0; i < oneVariants.length; i++) {
+    const [name, run] = oneVariants[(i + r) % oneVariants.length]!;
+    one[name].push(await run());
+  }
+}
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+/** Each figure the median of its rounds' (so p99 is the median round's p99). */
+const medianOf = (results: Result[]): Result => ({ perSecond: median(results.map((r) => r.perSecond)), p50: median(results.map((r) => r.p50)), p99: median(results.map((r) => r.p99)) });
+const rawOne = medianOf(one.raw);
+const sdkOne = medianOf(one['exactly-once']);
+const sdkOneAlo = medianOf(one['at-least-once']);
 console.log(`memory: ${count} messages from ${concurrency} publishers, consumer concurrency ${concurrency}`);
 console.log(`  raw transport           ${fmt(rawLoad)}`);
 console.log(`  SDK (full middleware)   ${fmt(sdkLoad)}`);
 console.log(`  SDK / raw throughput    ${(sdkLoad.perSecond / rawLoad.perSecond).toFixed(2)}x`);
-console.log(`memory: ${latencyCount} messages one at a time (publish → handled, then the next)`);
-console.log(`  raw transport           ${fmt(rawOne)}`);
-console.log(`  SDK (full middleware)   ${fmt(sdkOne)}`);
+console.log(`memory: ${latencyCount} messages one at a time (publish → handled, then the next), medians of ${latencyRounds} alternating rounds`);
+console.log(`  raw transport           ${fmt(rawOne)}   p99 of each round: ${one.raw.map((r) => r.p99.toFixed(3)).join(', ')}`);
+console.log(`  SDK, exactly-once       ${fmt(sdkOne)}   p99 of each round: ${one['exactly-once'].map((r) => r.p99.toFixed(3)).join(', ')}`);
+console.log(`  SDK, at-least-once      ${fmt(sdkOneAlo)}   p99 of each round: ${one['at-least-once'].map((r) => r.p99.toFixed(3)).join(', ')}`);
