@@ -1,6 +1,15 @@
 import type { DriverConsumer } from './driver.ts';
 import type { Partition } from './partition.ts';
 
+const FLUSH_ATTEMPTS = 3;
+
+/** The partition's position to commit: undefined when it is released or not past the one committed. */
+function uncommitted(p: Partition): number | undefined {
+  if (p.released) return undefined;
+  const offset = Math.max(p.tracker.position(), p.ackedAbove);
+  return offset >= 0 && offset > p.committed ? offset : undefined;
+}
+
 /**
  * Commits partition positions with one OffsetCommit at a time; acks that arrive meanwhile are
  * covered by the next one. A partition's position is the lowest offset not finished (its
@@ -8,14 +17,6 @@ import type { Partition } from './partition.ts';
  * resolves when the commit after it is done or failed (a failed commit, e.g. during a rebalance,
  * leaves the offsets to the next commit or to the next owner).
  */
-const FLUSH_ATTEMPTS = 3;
-
-/** The partition's position to commit, when it is past the one committed. */
-function uncommitted(p: Partition): number | undefined {
-  const offset = Math.max(p.tracker.position(), p.ackedAbove);
-  return offset >= 0 && offset > p.committed ? offset : undefined;
-}
-
 export class CommitBatcher {
   private readonly dirty = new Set<Partition>();
   private waiters: Array<() => void> = [];
@@ -45,7 +46,7 @@ export class CommitBatcher {
   async flush(parts: readonly Partition[]): Promise<void> {
     await this.idle();
     for (let attempt = 0; attempt < FLUSH_ATTEMPTS; attempt++) {
-      const behind = parts.filter((p) => !p.released && uncommitted(p) !== undefined);
+      const behind = parts.filter((p) => uncommitted(p) !== undefined);
       if (behind.length === 0 || !this.consumer()) return;
       if (attempt > 0) await new Promise((r) => setTimeout(r, 100 * attempt));
       for (const p of behind) this.dirty.add(p);
@@ -79,7 +80,7 @@ export class CommitBatcher {
       this.waiters = [];
       const commits: Array<{ p: Partition; offset: number }> = [];
       for (const p of parts) {
-        const offset = p.released ? undefined : uncommitted(p);
+        const offset = uncommitted(p);
         if (offset !== undefined) commits.push({ p, offset });
       }
       const consumer = this.consumer();
