@@ -19,6 +19,7 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { bridge, createClient, defineMessage, type Client, type PublishMiddleware } from '@ferry/core';
 import { rawClient, type Broker, type RawClient } from './bridge-raw.ts';
+import { median } from './median.ts';
 
 const count = Number(process.argv[2] ?? 20_000);
 const rounds = Number(process.argv[3] ?? 5);
@@ -40,7 +41,6 @@ const endpoints = {
   },
 };
 const run = randomUUID().slice(0, 8);
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 const Item = (topic: string) => defineMessage('bench.item', z.object({ n: z.number() }), { topic });
 
 function sdk(broker: Broker, extra: Parameters<typeof createClient>[1] = {}): Promise<Client> {

@@ -10,6 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { createClient, defineMessage, type HandlerFn } from '@ferry/core';
 import { MemoryTransport } from '@ferry/memory';
+import { median } from './median.ts';
 
 const count = Number(process.argv[2] ?? 200_000);
 const rounds = Number(process.argv[3] ?? 3);
@@ -62,5 +63,4 @@ for (let r = 0; r < rounds; r++) {
   }
 }
 
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 console.log(`medians: ${variants.map((v) => `${v} ${median(results.get(v)!.map((r) => r.perSecond))} msg/s, ${median(results.get(v)!.map((r) => r.cpuUs)).toFixed(2)} µs CPU/msg`).join('; ')}`);

@@ -12,6 +12,7 @@ import path from 'node:path';
 import type { Envelope } from '@ferry/core/spi';
 // The adapter's codec itself (not exported by the package: a bench of its internals).
 import { decode, encode, type WireFormat } from '../../packages/kafka/src/codec.ts';
+import { median } from './median.ts';
 
 const records = Number(process.argv[2] ?? 100_000);
 const rounds = Number(process.argv[3] ?? 7);
@@ -24,7 +25,6 @@ const produceRequest = fromKafka('kafkajs/src/protocol/requests/produce/v3/reque
 const forms: Record<string, WireFormat> = { compact: { form: 'compact' }, headers: { form: 'headers' }, cloudevents: { form: 'cloudevents' } };
 const payload = Buffer.from(JSON.stringify({ n: 1, p: 'x'.repeat(86) }));
 const envelopes: Envelope[] = Array.from({ length: BATCH }, () => ({ id: randomUUID(), type: 'bench.tick', topic: 'bench', headers: { 'ferry-content-type': 'application/json' }, payload, timestamp: Date.now() }));
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 async function encodeRun(format: WireFormat): Promise<{ rate: number; bytes: number }> {
   let bytes = 0;

@@ -22,6 +22,7 @@ import { RedisIdempotencyStore } from '@ferry/redis';
 import pg from 'pg';
 import { timeConsumer } from './time-consumer.ts';
 import { subscribe } from '../harness/spi-fixtures.ts';
+import { median } from './median.ts';
 
 const amqpUrl = process.env.FERRY_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 const redisUrl = process.env.FERRY_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -36,7 +37,6 @@ const run = randomBytes(4).toString('hex');
 const topic = `bench-eo-${run}`;
 const schema = `ferry_bench_${run}`;
 const Tick = defineMessage('bench.tick', z.object({ n: z.number() }), { topic });
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
 type Handler = 'insert' | 'no-op';
 interface Variant {

@@ -20,6 +20,7 @@ import { z } from 'zod';
 import { createClient, defineMessage, type HandlerFn } from '@ferry/core';
 import { KafkaTransport } from '@ferry/kafka';
 import { kafkaRawConsume, kafkaRawSameWork } from './raw-loops.ts';
+import { median } from './median.ts';
 
 const brokers = (process.env.FERRY_KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
 const records = Number(process.argv[2] ?? 200_000);
@@ -29,7 +30,6 @@ const givenTopic = process.argv[5];
 const PARTITIONS = 6;
 
 const rate = (n: number, ms: number) => Math.round((n / ms) * 1000);
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 /** CPU µs a message of the variant that ran last (this process's user + system time, first message to last). */
 const cpuPerMessage: number[] = [];
 const schema = z.object({ n: z.number(), sentAt: z.number() });

@@ -29,6 +29,7 @@ import { z } from 'zod';
 import { createClient, defineMessage } from '@ferry/core';
 import { KafkaTransport } from '@ferry/kafka';
 import { kafkaRawConsume, kafkaRawSameWork } from './raw-loops.ts';
+import { median } from './median.ts';
 
 const brokers = (process.env.FERRY_KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
 const count = Number(process.argv[2] ?? 50_000);
@@ -42,7 +43,6 @@ const PARTITIONS = 6;
 
 const run = randomUUID().slice(0, 8);
 const rate = (n: number, ms: number) => Math.round((n / ms) * 1000);
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 const body = (n: number) => Buffer.from(JSON.stringify({ n, sentAt: Date.now() }));
 // The SDK's envelope form (FERRY_BENCH_ENVELOPE, default compact); the raw producers write the same headers, so both encode as much.
 const envelope = (process.env.FERRY_BENCH_ENVELOPE ?? 'compact') as 'compact' | 'headers';

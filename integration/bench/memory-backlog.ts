@@ -14,6 +14,7 @@ import { z } from 'zod';
 import { createClient, defineMessage, type OutgoingMessage } from '@ferry/core';
 import type { DeliverySink } from '@ferry/core/spi';
 import { MemoryTransport } from '@ferry/memory';
+import { median } from './median.ts';
 
 const CONCURRENCY = 16;
 const HANDLER_MS = 1;
@@ -97,6 +98,5 @@ for (let round = 0; round < rounds; round++) {
     console.log(`round ${round + 1} ${v}: peak RSS ${(bytes / 2 ** 20).toFixed(0)} MB`);
   }
 }
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const [s, r] = [median(peaks.sdk), median(peaks.raw)];
 console.log(`\npeak RSS draining ${count.toLocaleString('en-US')} messages (median of ${rounds}): SDK ${(s / 2 ** 20).toFixed(0)} MB, raw ${(r / 2 ** 20).toFixed(0)} MB: ${(s / r).toFixed(2)}×`);

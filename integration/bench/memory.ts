@@ -14,6 +14,7 @@ import { z } from 'zod';
 import { createClient, defineMessage, type OutgoingMessage } from '@ferry/core';
 import type { DeliverySink } from '@ferry/core/spi';
 import { MemoryTransport } from '@ferry/memory';
+import { median } from './median.ts';
 
 const count = Number(process.argv[2] ?? 20_000);
 const concurrency = Number(process.argv[3] ?? 16);
@@ -133,7 +134,6 @@ for (let r = 0; r < latencyRounds; r++) {
     one[name].push(await run());
   }
 }
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 /** Each figure the median of its rounds' (so p99 is the median round's p99). */
 const medianOf = (results: Result[]): Result => ({ perSecond: median(results.map((r) => r.perSecond)), p50: median(results.map((r) => r.p50)), p99: median(results.map((r) => r.p99)) });
 const rawOne = medianOf(one.raw);

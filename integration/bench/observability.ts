@@ -29,6 +29,7 @@ import { ExportResultCode } from '@opentelemetry/core';
 import { MeterProvider, PeriodicExportingMetricReader, type PushMetricExporter } from '@opentelemetry/sdk-metrics';
 import { BasicTracerProvider, BatchSpanProcessor, type SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { subscribe } from '../harness/spi-fixtures.ts';
+import { median } from './median.ts';
 
 const memoryCount = Number(process.argv[2] ?? 20_000);
 const rabbitCount = Number(process.argv[3] ?? 3_000);
@@ -51,7 +52,6 @@ const tracerProvider = new BasicTracerProvider({ spanProcessors: [new BatchSpanP
 const meterProvider = new MeterProvider({ readers: [new PeriodicExportingMetricReader({ exporter: discardMetrics, exportIntervalMillis: 1_000 })] });
 const contextManager = new AsyncLocalStorageContextManager();
 
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
 /** One measured round: messages per wall-clock second, and CPU microseconds (user + system) per message. */
 interface Sample {

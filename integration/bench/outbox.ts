@@ -22,6 +22,7 @@ import { createClient, defineMessage, type Producer } from '@ferry/core';
 import { migrate, postgresOutbox, type OutboxRelay, type PostgresOutbox } from '@ferry/postgres';
 import pg from 'pg';
 import { z } from 'zod';
+import { median } from './median.ts';
 
 const amqpUrl = process.env.FERRY_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 const postgresUrl = process.env.FERRY_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -32,7 +33,6 @@ const idleCount = Number(process.argv[5] ?? 100);
 
 const run = randomBytes(4).toString('hex');
 const schema = `ferry_bench_outbox_${run}`;
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 const percentile = (values: number[], p: number) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor((values.length * p) / 100))]!;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

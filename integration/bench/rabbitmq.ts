@@ -20,6 +20,7 @@ import { openSubscription } from '@ferry/core/spi';
 import { RabbitMqTransport } from '@ferry/rabbitmq';
 import { rabbitWindowPublish } from './raw-loops.ts';
 import { timeConsumer } from './time-consumer.ts';
+import { median } from './median.ts';
 
 const url = process.env.FERRY_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 const count = Number(process.argv[2] ?? 10_000);
@@ -32,7 +33,6 @@ const topic = `bench-rmq-${randomUUID().slice(0, 8)}`;
 const Tick = defineMessage('bench.tick', z.object({ n: z.number(), sentAt: z.number() }), { topic });
 const body = (n: number) => Buffer.from(JSON.stringify({ n, sentAt: Date.now() }));
 const rate = (n: number, ms: number) => Math.round((n / ms) * 1000);
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
 async function main(): Promise<void> {
   const transport = new RabbitMqTransport(new URL(url), {});

@@ -35,6 +35,7 @@ import {
 import { z } from 'zod';
 import { createClient, defineMessage } from '@ferry/core';
 import { createSqsClient, encode, SqsTransport } from '@ferry/sqs';
+import { median } from './median.ts';
 
 const endpoint = process.env.FERRY_SQS_ENDPOINT ?? 'http://127.0.0.1:9324';
 const region = process.env.FERRY_SQS_REGION ?? 'us-east-1';
@@ -47,7 +48,6 @@ const naiveCount = Math.min(count, 3_000); // one request per message is slow: a
 
 const run = randomUUID().slice(0, 8);
 const rate = (n: number, ms: number) => Math.round((n / ms) * 1000);
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 const body = (n: number) => JSON.stringify({ n, sentAt: Date.now() });
 /** This process's CPU time per message, per variant: what the client side costs, apart from the server's share of the machine. */
 const cpu = new Map<string, number[]>();

@@ -30,6 +30,7 @@ import { RabbitMqTransport } from '@ferry/rabbitmq';
 import { Kafka, logLevel } from 'kafkajs';
 import { provisionMavenDist } from '../harness/maven.ts';
 import { DEFAULT_KAFKA_VERSION } from '../harness/config.ts';
+import { median } from './median.ts';
 
 const run = promisify(execFile);
 const { values, positionals } = parseArgs({
@@ -53,7 +54,6 @@ const PARTITIONS = 6;
 const DRIVERS = (process.env.FERRY_KAFKA_DRIVERS ?? 'kafkajs').split(',') as Array<'kafkajs' | 'platformatic'>;
 const PAYLOAD = 'x'.repeat(100 - '{"n":0,"p":""}'.length);
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}×`;
 
 async function java(lib: string, mainClass: string, args: string[], timeoutMs = 600_000): Promise<string> {
