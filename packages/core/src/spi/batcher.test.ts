@@ -20,6 +20,31 @@ describe('Batcher', () => {
     expect(batches.length).toBeLessThanOrEqual(5);
   });
 
+  it('lets a lingering batch fill when a flush finishes, instead of sending it partial', async () => {
+    const batches: number[][] = [];
+    const finishes: Array<() => void> = [];
+    const batcher = new Batcher<number>({
+      maxItems: 10,
+      maxBytes: 1_000_000,
+      lingerMs: 60_000,
+      maxConcurrentFlushes: 2,
+      sizeOf: () => 1,
+      flush: (items) => {
+        batches.push(items);
+        return new Promise<void>((resolve) => finishes.push(resolve));
+      },
+    });
+    const first = Array.from({ length: 10 }, (_, i) => batcher.add(i));
+    const straggler = batcher.add(10);
+    finishes[0]!();
+    await Promise.all(first);
+    // The first flush finished while item 10 lingered: it waits for company.
+    const rest = Array.from({ length: 9 }, (_, i) => batcher.add(11 + i));
+    expect(batches.map((b) => b.length)).toEqual([10, 10]);
+    finishes[1]!();
+    await Promise.all([straggler, ...rest]);
+  });
+
   it('splits by bytes and never exceeds maxBytes with several items', async () => {
     const sizes: number[] = [];
     const batcher = new Batcher<number>({

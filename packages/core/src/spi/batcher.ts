@@ -116,8 +116,10 @@ export class Batcher<T> {
       )
       .finally(() => {
         this.flushing--;
-        // Items that arrived while every flush slot was busy go out now, without another linger.
-        if (this.queue.length > 0) this.pump(true);
+        // Items whose linger ended while every flush slot was busy go out now. A batch still
+        // lingering keeps gathering: flushing it here sent a partial batch (one more request)
+        // each time a flush finished, which concurrent acks and publishes make all the time.
+        if (this.queue.length > 0) this.pump(this.timer === undefined);
         if (this.queue.length === 0 && this.flushing === 0) this.idleWaiters.splice(0).forEach((w) => w());
       });
   }
