@@ -92,6 +92,25 @@ describe('codec', () => {
     expect(Buffer.from(e.payload).toString()).toBe('plain');
   });
 
+  it('names the field of the metadata that is wrong', () => {
+    const reason = (meta: string) => {
+      try {
+        decode({ MessageId: 'm', Body: 'b', MessageAttributes: { [ATTR_META]: { DataType: 'String', StringValue: meta } } }, 't');
+      } catch (error) {
+        return (error as Error).message.split("metadata: ")[1];
+      }
+      return 'decoded';
+    };
+    expect(reason('{"i":"x","t":"t","o":"o","s":1,"h":"x"}')).toBe('h: expected an object of headers, got string');
+    expect(reason('{"i":"x","t":"t","o":"o","s":1,"h":{"a":1}}')).toBe('h.a: expected a string, got number');
+    expect(reason('{"i":"x","t":"t","o":"o","s":"1","h":{}}')).toBe('s: expected a number, got string');
+    expect(reason('{"i":"x","t":"t","o":"o","k":[],"s":1,"h":{}}')).toBe('k: expected a string, got an array');
+    expect(reason('{"i":"x","t":"t","o":"o","s":1,"h":{},"p":"z"}')).toBe('p: expected "a" or "e", got "z"');
+    expect(reason('{"t":"t","o":"o","s":1,"h":{}}')).toBe('i: expected a string, got nothing');
+    expect(reason('[]')).toBe('expected an object, got an array');
+    expect(reason('{"i":"x","t":"t","o":"o","s":1,"h":{},"extra":true}')).toBe('decoded');
+  });
+
   it('refuses a `ferry` attribute that is not Ferry\'s metadata with a DecodeError naming the attribute; salvage keeps all of it', () => {
     for (const shape of ['{}', '[]', '"str"', '{"id":5,"headers":"x"}', 'null', 'not json', '{"i":"x","t":"t","o":"o","s":1,"h":{"a":1}}']) {
       const message: Message = { MessageId: 'm-9', Body: 'body', MessageAttributes: { [ATTR_META]: { DataType: 'String', StringValue: shape }, other: { DataType: 'String', StringValue: 'v' } } };
@@ -103,6 +122,7 @@ describe('codec', () => {
       }
       expect(error, shape).toBeInstanceOf(DecodeError);
       expect((error as Error).message).toMatch(/^SQS message attribute `ferry` is not Ferry's metadata: /);
+      expect((error as Error).message, shape).toMatch(/: (not valid JSON|expected an object, got|[a-z.]+: expected)/);
       expect(salvage(message, 't')).toMatchObject({ id: 'm-9', type: '', topic: 't', headers: { [ATTR_META]: shape, other: 'v' } });
       expect(Buffer.from(salvage(message, 't').payload).toString()).toBe('body');
     }

@@ -2,7 +2,6 @@ import { isUtf8 } from 'node:buffer';
 import type { Message, MessageAttributeValue } from '@aws-sdk/client-sqs';
 import { DecodeError } from '@ferry/core';
 import { HEADERS, type Envelope } from '@ferry/core/spi';
-import { z } from 'zod';
 
 /**
  * How an envelope travels in an SQS message. SQS allows 10 message attributes and only some
@@ -17,19 +16,17 @@ export const ATTR_META = 'ferry';
 export const ATTR_PAYLOAD = 'ferry-payload';
 const PLACEHOLDER_BODY = '-';
 
-/** The packed metadata: checked on receive, since any tool can send a message with a `ferry` attribute. */
-const metaSchema = z.object({
-  /** id, type, topic, key, timestamp, headers */
-  i: z.string(),
-  t: z.string(),
-  o: z.string(),
-  k: z.string().optional(),
-  s: z.number(),
-  h: z.record(z.string(), z.string()),
+/** The packed metadata (id, type, topic, key, timestamp, headers). */
+interface Meta {
+  i: string;
+  t: string;
+  o: string;
+  k?: string;
+  s: number;
+  h: Record<string, string>;
   /** Where the payload is: absent = body, `a` = the binary attribute, `e` = empty. */
-  p: z.enum(['a', 'e']).optional(),
-});
-type Meta = z.infer<typeof metaSchema>;
+  p?: 'a' | 'e';
+}
 
 /** Characters SQS refuses in bodies and string attributes (outside #x9 #xA #xD #x20-#xD7FF #xE000-#xFFFD #x10000-#x10FFFF). */
 const REFUSED_CHARS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/;
@@ -136,12 +133,34 @@ function parseMeta(packed: string): Meta {
   } catch (cause) {
     throw new DecodeError(`SQS message attribute \`${ATTR_META}\` is not Ferry's metadata: not valid JSON (${(cause as Error).message})`, { cause });
   }
-  const parsed = metaSchema.safeParse(json);
-  if (!parsed.success) {
-    const issues = parsed.error.issues.slice(0, 5).map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
-    throw new DecodeError(`SQS message attribute \`${ATTR_META}\` is not Ferry's metadata: ${issues.join('; ')}`);
-  }
-  return parsed.data;
+  const problem = metaProblem(json);
+  if (problem !== undefined) throw new DecodeError(`SQS message attribute \`${ATTR_META}\` is not Ferry's metadata: ${problem}`);
+  return json as Meta;
+}
+
+/**
+ * What keeps a parsed `ferry` attribute from being Meta (any tool can send one), or undefined.
+ * Checked by hand rather than by a schema: this runs for every message received.
+ */
+function metaProblem(json: unknown): string | undefined {
+  if (!isObject(json)) return `expected an object, got ${kind(json)}`;
+  for (const field of ['i', 't', 'o'] as const) if (typeof json[field] !== 'string') return `${field}: expected a string, got ${kind(json[field])}`;
+  if (json['k'] !== undefined && typeof json['k'] !== 'string') return `k: expected a string, got ${kind(json['k'])}`;
+  if (typeof json['s'] !== 'number') return `s: expected a number, got ${kind(json['s'])}`;
+  const headers = json['h'];
+  if (!isObject(headers)) return `h: expected an object of headers, got ${kind(headers)}`;
+  for (const name in headers) if (typeof headers[name] !== 'string') return `h.${name}: expected a string, got ${kind(headers[name])}`;
+  const p = json['p'];
+  if (p !== undefined && p !== 'a' && p !== 'e') return `p: expected "a" or "e", got ${JSON.stringify(p)}`;
+  return undefined;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function kind(value: unknown): string {
+  return value === null ? 'null' : Array.isArray(value) ? 'an array' : value === undefined ? 'nothing' : typeof value;
 }
 
 /**
@@ -170,6 +189,5 @@ function stringAttributes(attrs: Record<string, MessageAttributeValue>): Record<
 }
 
 function textBytes(text: string): Uint8Array {
-  const buffer = Buffer.from(text, 'utf8');
-  return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+  return Buffer.from(text, 'utf8'); // a Buffer is a Uint8Array: no second view per message
 }

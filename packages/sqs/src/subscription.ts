@@ -17,6 +17,9 @@ const LONG_POLL_LEASE_SECONDS = 5;
 /** Receives failing in a row (with backoff, about 3 s) before the subscription reports itself dead. */
 const MAX_RECEIVE_FAILURES = 6;
 
+/** A delivery's `extending` until its first extension: one promise for all of them. */
+const SETTLED = Promise.resolve();
+
 /** One received SQS message, settled by core; leased (its visibility extended) until then. */
 class SqsDelivery implements Delivery {
   readonly attempt: number;
@@ -24,7 +27,7 @@ class SqsDelivery implements Delivery {
   /** When the visibility timeout runs out, as far as we know (extended by the heartbeat). */
   visibleAt: number;
   /** A heartbeat extension in flight: a later visibility change waits for it, so SQS applies them in order. */
-  extending: Promise<void> = Promise.resolve();
+  extending: Promise<void> = SETTLED;
 
   constructor(
     private readonly owner: SqsSubscription,
