@@ -45,7 +45,10 @@ export const consumerOptionsSchema = z
     delivery: z.enum(['at-most-once', 'at-least-once', 'exactly-once']).default('at-least-once'),
     /** Handlers running at once. Messages with one key still run one at a time, in order. */
     concurrency: z.number().int().min(1).max(10_000).default(1),
-    /** Deliveries held unsettled (running + waiting). Default: 2 x concurrency. */
+    /**
+     * Deliveries held unsettled (running + waiting). Default: 2 x concurrency. As many acks again
+     * may still be completing after their handlers returned (an SQS delete batch in flight).
+     */
     prefetch: z.number().int().min(1).max(100_000).optional(),
     /**
      * Keep per-key order (messages with one key never run concurrently, and reach the group in

@@ -4,6 +4,7 @@ import { HandlerTimeoutError } from '../middleware/timeout.ts';
 import { Fifo } from '../spi/fifo.ts';
 import { callBatchHandler, failuresOf, type BatchHandler, type BatchItem, type BatchOptions, type BatchResult } from './batch-collector.ts';
 import type { GatedDelivery } from './delivery-gate.ts';
+import type { PendingAcks } from './pending-acks.ts';
 import { DeliveryContext } from './message-context.ts';
 import { ackFailed, type LoopSettings } from './process-delivery.ts';
 import { NOT_READ, readPayload } from './read-payload.ts';
@@ -22,6 +23,8 @@ export interface BatchLaneHost {
    * which the per-message path's retry and dead-letter steps then take from).
    */
   readonly handOver: (delivery: GatedDelivery, error?: { readonly error: unknown }) => void;
+  /** Where a batch's acks may complete after its slot is free (see PendingAcks). */
+  readonly acks: PendingAcks;
 }
 
 /**
@@ -158,7 +161,10 @@ export class BatchLane {
         acked.push(ctx);
       }
     }
-    await this.settleAcks(acks, acked, settings);
+    // The next batch need not wait for these acks (unkeyed deliveries only come here: no order to keep).
+    const settling = this.settleAcks(acks, acked, settings).catch((error: unknown) => report(settings.hooks, error));
+    const wait = host.acks.offer(settling, acked.length);
+    if (wait) await wait;
   }
 
   /** The handler's call, failed with HandlerTimeoutError (and its messages' signals aborted) past handlerTimeoutMs. */

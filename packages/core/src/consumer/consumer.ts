@@ -28,6 +28,7 @@ import { stderrLogger, type Logger } from '../logging/logger.ts';
 import { BatchCollector, type BatchHandler, type BatchOptions } from './batch-collector.ts';
 import { BatchLane } from './batch-lane.ts';
 import { handleDirect } from './direct-handle.ts';
+import { PendingAcks } from './pending-acks.ts';
 import { KeyedScheduler } from './keyed-scheduler.ts';
 import { RunningContexts } from './running-contexts.ts';
 import type { DeliveryContext } from './message-context.ts';
@@ -89,6 +90,10 @@ export class Consumer {
   private readonly failedFirst = new WeakMap<GatedDelivery, { readonly error: unknown }>();
   private readonly subscriptions: SupervisedSubscription[] = [];
   private readonly running = new RunningContexts();
+  /** Acks of the fast paths still completing after their handlers' slots were freed. */
+  private readonly pendingAcks: PendingAcks;
+  /** Most deliveries its subscriptions hand over and core holds (the `prefetch` option). */
+  private readonly prefetch: number;
   private readonly scheduler: KeyedScheduler<GatedDelivery>;
   /** The consume loop's settings, made at start(). */
   private settings: LoopSettings | undefined;
@@ -114,6 +119,9 @@ export class Consumer {
     this.checkAgainstTransport();
     // Placement errors (an unknown step name) surface now, not at start().
     placeMiddleware(CONSUME_STEPS.map((name) => ({ name, middleware: undefined })), [...this.shared.consumeMiddleware(), ...this.options.middleware], 'handler', 'consumer.middleware');
+    this.prefetch = this.options.prefetch ?? this.options.concurrency * 2;
+    // As many acks may complete beside the handlers as deliveries wait for them.
+    this.pendingAcks = new PendingAcks(this.prefetch);
     this.scheduler = new KeyedScheduler<GatedDelivery>(this.options.concurrency, (delivery) => this.runDelivery(delivery), (error) => report(this.settings!.hooks, error));
     this.logger = this.shared.logger ?? stderrLogger();
   }
@@ -166,7 +174,7 @@ export class Consumer {
     this.settings = settings;
     this.openFastPaths();
     const topics = new Set([...this.handlers.values()].map((h) => h.definition.topic));
-    const prefetch = this.options.prefetch ?? this.options.concurrency * 2;
+    const prefetch = this.prefetch;
     try {
       for (const topic of topics) {
         const subscription = await openSubscription(
@@ -232,14 +240,14 @@ export class Consumer {
 
   /** Deliveries received and not yet settled. */
   get inFlight(): number {
-    let n = this.scheduler.size;
+    let n = this.scheduler.size + this.pendingAcks.size;
     for (const lane of this.lanes.values()) n += lane.size;
     return n;
   }
 
   /** Resolves when nothing is in flight (a lane may hand a delivery to the scheduler as it finishes). */
   private async drained(): Promise<void> {
-    while (this.inFlight > 0) await Promise.all([this.scheduler.idle(), ...[...this.lanes.values()].map((lane) => lane.idle())]);
+    while (this.inFlight > 0) await Promise.all([this.scheduler.idle(), this.pendingAcks.idle(), ...[...this.lanes.values()].map((lane) => lane.idle())]);
   }
 
   /**
@@ -262,6 +270,8 @@ export class Consumer {
         if (failure) this.failedFirst.set(delivery, failure);
         return this.abandoned ? Promise.resolve() : processDelivery(delivery, settings, this.running);
       },
+      acks: this.pendingAcks,
+      mayOvertake: (delivery: GatedDelivery) => !this.orderedByKey || delivery.envelope.key === undefined,
     };
     const timed = timeout(o.handlerTimeoutMs, (ctx) => (ctx as DeliveryContext).abort());
     for (const [type, h] of this.handlers) {
@@ -286,6 +296,7 @@ export class Consumer {
             if (failure) this.failedFirst.set(delivery, failure);
             this.scheduler.schedule(undefined, delivery);
           },
+          acks: this.pendingAcks,
         },
       );
       this.lanes.set(type, lane);

@@ -4,6 +4,7 @@ import type { HandlerFn } from '../middleware/types.ts';
 import type { GatedDelivery } from './delivery-gate.ts';
 import { DeliveryContext } from './message-context.ts';
 import { ackFailed, type LoopSettings } from './process-delivery.ts';
+import type { PendingAcks } from './pending-acks.ts';
 import { NOT_READ, readPayload } from './read-payload.ts';
 import { notifySuccess, report } from './report.ts';
 import type { RunningContexts } from './running-contexts.ts';
@@ -20,6 +21,13 @@ export interface DirectHost {
    * dead-letter steps take from).
    */
   readonly chain: (delivery: GatedDelivery, failure?: { readonly error: unknown }) => Promise<void>;
+  /** Where an ack may complete after the handler's slot is free (see PendingAcks). */
+  readonly acks: PendingAcks;
+  /**
+   * Whether the next message may start before this one's ack completes: not with a key under key
+   * order, where a failed ack (the message delivered again later) would put it after its successor.
+   */
+  readonly mayOvertake: (delivery: GatedDelivery) => boolean;
 }
 
 /**
@@ -44,11 +52,27 @@ export async function handleDirect(delivery: GatedDelivery, definition: MessageD
     running.remove(ctx);
     return host.chain(delivery, { error });
   }
-  try {
-    // The handler registered something to run at commit, or settled the message itself.
-    if (ctx.outcome !== undefined || ctx.commits !== undefined) return await settle(ctx, settings, running);
+  // The handler registered something to run at commit, or settled the message itself.
+  if (ctx.outcome !== undefined || ctx.commits !== undefined) {
     try {
-      await delivery.ack();
+      await settle(ctx, settings, running);
+    } catch (error) {
+      report(settings.hooks, error, ctx);
+    } finally {
+      running.remove(ctx);
+    }
+    return;
+  }
+  const acking = acknowledge(ctx, settings, running);
+  const wait = host.mayOvertake(delivery) ? host.acks.offer(acking) : acking;
+  if (wait) await wait;
+}
+
+/** Acks a handled message (an ack that fails is tried again, as on the chain); never rejects. */
+async function acknowledge(ctx: DeliveryContext, settings: LoopSettings, running: RunningContexts): Promise<void> {
+  try {
+    try {
+      await ctx.delivery.ack();
     } catch (error) {
       await ackFailed(ctx, error, settings, running);
     }

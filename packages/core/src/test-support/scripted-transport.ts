@@ -9,6 +9,7 @@ import type { LoggerAware } from '../logging/transport-logger.ts';
 export interface ScriptedDelivery {
   readonly id?: string;
   readonly topic?: string;
+  readonly key?: string;
   readonly headers?: Record<string, string>;
   readonly payload: unknown;
   readonly attempt?: number;
@@ -16,13 +17,13 @@ export interface ScriptedDelivery {
   readonly ack?: () => Promise<void>;
 }
 
-export function scriptedTransport(hooks: { onSend?: (messages: readonly OutgoingMessage[]) => void; onSettle?: (what: 'ack' | 'nack') => void } = {}) {
+export function scriptedTransport(hooks: { onSend?: (messages: readonly OutgoingMessage[]) => void; onSettle?: (what: 'ack' | 'nack') => void; orderingByKey?: boolean } = {}) {
   const sent: OutgoingMessage[] = [];
   const given: Logger[] = [];
   const subscriptions: Array<{ spec: SubscriptionSpec; sink: DeliverySink }> = [];
   const transport: Transport & LoggerAware = {
     name: 'scripted',
-    capabilities: { orderingByKey: false, fanOut: true, replay: [], delay: false, priority: false, nativeDeadLetter: false, transactions: false, maxMessageBytes: 1_000_000 },
+    capabilities: { orderingByKey: hooks.orderingByKey ?? false, fanOut: true, replay: [], delay: false, priority: false, nativeDeadLetter: false, transactions: false, maxMessageBytes: 1_000_000 },
     connect: async () => undefined,
     send: async (messages) => {
       hooks.onSend?.(messages);
@@ -41,7 +42,7 @@ export function scriptedTransport(hooks: { onSend?: (messages: readonly Outgoing
       const topic = d.topic ?? subscriptions.at(-1)!.spec.topic;
       const subscription = subscriptions.findLast((s) => s.spec.topic === topic)!;
       subscription.sink.deliver({
-        envelope: { id: d.id ?? 'm-1', type: 'ping', topic, headers: d.headers ?? {}, payload: new TextEncoder().encode(JSON.stringify(d.payload)), timestamp: 0 },
+        envelope: { id: d.id ?? 'm-1', type: 'ping', topic, key: d.key, headers: d.headers ?? {}, payload: new TextEncoder().encode(JSON.stringify(d.payload)), timestamp: 0 },
         attempt: d.attempt ?? 1,
         coordinates: { partition: 0, offset: 7 },
         ack: async () => {
