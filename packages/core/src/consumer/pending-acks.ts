@@ -23,8 +23,8 @@ export class PendingAcks {
   offer(acking: Promise<void>, messages = 1): Promise<void> | undefined {
     if (this.count > 0 && this.count + messages > this.limit) return acking;
     this.count += messages;
-    const done = () => this.done(messages);
-    void acking.then(done, done);
+    // `acking` never rejects: one callback.
+    void acking.then(() => this.done(messages));
     return undefined;
   }
 
