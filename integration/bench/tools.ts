@@ -2,7 +2,7 @@
  * Ferry against the brokers' own benchmark tools, in one run (alternating rounds, medians):
  *
  *   pnpm exec tsx integration/bench/tools.ts [kafka|rabbitmq ...] [--records 200000] [--rounds 3] [--seconds 20]
- *                                            [--envelopes compact,headers] [--publish-only]
+ *                                            [--envelopes compact,headers] [--publish-only] [--prefetch 128]
  *
  * Kafka (the harness broker, FERRY_KAFKA_BROKERS or 127.0.0.1:9092; 100-byte payloads; a topic of 6 partitions):
  *   - publish: Java `ProducerPerformance` (acks=all, idempotent, linger 5 ms) against Ferry's
@@ -12,9 +12,11 @@
  *     group of its own: per message (handle, at-least-once, concurrency 64) and in batches
  *     (handleBatch, maxSize 500).
  * RabbitMQ (the harness broker, FERRY_AMQP_URL or amqp://guest:guest@127.0.0.1:5672):
- *   - `PerfTest -x 1 -y 1 -qq -c 1000 -s 100` (one publisher with publisher confirms, up to 1,000
- *     unconfirmed; one consumer with manual acks; a quorum queue; 100-byte bodies) for `--seconds`,
- *     against Ferry publishing and consuming one quorum-queue group at once for as long.
+ *   - `PerfTest -x 1 -y 1 -qq -c 1000 -s 100 -q <prefetch>` (one publisher with publisher confirms, up
+ *     to 1,000 unconfirmed; one consumer with manual acks and the same prefetch as Ferry's, 128 by
+ *     default, Ferry's default for concurrency 64: PerfTest's own default is no limit; a quorum
+ *     queue; 100-byte bodies) for `--seconds`, against Ferry publishing and consuming one
+ *     quorum-queue group at once for as long (concurrency 64).
  * FERRY_KAFKA_DRIVERS=kafkajs,platformatic runs Ferry's Kafka variants on each driver (default: kafkajs).
  * The tools' jars come from Maven Central into .brokers/dist (org.apache.kafka:kafka-tools,
  * com.rabbitmq:perf-test) like the harness's brokers.
@@ -41,11 +43,14 @@ const { values, positionals } = parseArgs({
     seconds: { type: 'string', default: '20' },
     envelopes: { type: 'string', default: 'compact' },
     'publish-only': { type: 'boolean', default: false },
+    prefetch: { type: 'string', default: '128' },
   },
 });
 const RECORDS = Number(values.records);
 const ROUNDS = Number(values.rounds);
 const SECONDS = Number(values.seconds);
+/** RabbitMQ: unacked deliveries a consumer may hold, the same for PerfTest (`-q`) and Ferry (`prefetch`). */
+const PREFETCH = Number(values.prefetch);
 const ENVELOPES = values.envelopes.split(',').filter(Boolean) as Array<'compact' | 'headers' | 'cloudevents'>;
 const which = positionals.length > 0 ? positionals : ['kafka', 'rabbitmq'];
 const brokers = (process.env.FERRY_KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
@@ -214,7 +219,7 @@ async function rabbitBench(): Promise<void> {
   const toolRun = async (): Promise<{ publish: number; consume: number }> => {
     const queue = `bench-perftest-${randomUUID().slice(0, 8)}`;
     const out = await java(libDir, 'com.rabbitmq.perf.PerfTest', [
-      '-h', amqpUrl, '-x', '1', '-y', '1', '-c', '1000', '-s', '100', '-qq', '-u', queue, '-ad', 'false', '-z', String(SECONDS), '-f', 'persistent',
+      '-h', amqpUrl, '-x', '1', '-y', '1', '-c', '1000', '-s', '100', '-qq', '-u', queue, '-ad', 'false', '-z', String(SECONDS), '-f', 'persistent', '-q', String(PREFETCH),
     ]);
     const send = /sending rates? avg: ([\d.]+)/.exec(out);
     const receive = /receiving rates? avg: ([\d.]+)/.exec(out);
@@ -227,7 +232,7 @@ async function rabbitBench(): Promise<void> {
     try {
       const message = defineMessage('bench.tick', z.object({ n: z.number(), p: z.string() }), { topic });
       let received = 0;
-      const consumer = client.consumer({ group: 'g', concurrency: 64 }).handle(message, () => void received++);
+      const consumer = client.consumer({ group: 'g', concurrency: 64, prefetch: PREFETCH }).handle(message, () => void received++);
       await consumer.start();
       const producer = client.producer();
       let sent = 0;
