@@ -161,7 +161,7 @@ export class BatchLane {
         acked.push(ctx);
       }
     }
-    // The next batch need not wait for these acks (unkeyed deliveries only come here: no order to keep).
+    // The next batch need not wait for these acks (only deliveries with no order to keep come here).
     const settling = this.settleAcks(acks, acked, settings).catch((error: unknown) => report(settings.hooks, error));
     const wait = host.acks.offer(settling, acked.length);
     if (wait) await wait;
