@@ -32,8 +32,11 @@ describe('ferry bridge with the bridge process killed by SIGKILL', () => {
       results.push(result);
       console.log(`${formatBridgeTable([result])}\n${formatKillTable(result)}`);
       expect(result.kills).toBe(kills);
-      // Most kills land while the bridge holds messages (one may find it caught up).
-      expect(result.killsUnderLoad).toBeGreaterThanOrEqual(kills - 1);
+      // Most kills land while the bridge holds messages. Not all: a kill waits (up to 30 s) for
+      // the bridge to report messages in flight, and the next slice is published only after the
+      // kill, so a bridge that copied its slice between two progress reports is killed caught up
+      // (on a quiet machine, two of five kills in one CI rehearsal).
+      expect(result.killsUnderLoad).toBeGreaterThanOrEqual(Math.ceil(kills / 2));
       expect(result.lost).toBe(0);
       expect(result.duplicateEffects).toBe(0);
       if (direction.ordered) expect(result.orderViolations, result.firstViolation).toBe(0);
