@@ -271,7 +271,7 @@ export class Consumer {
         return this.abandoned ? Promise.resolve() : processDelivery(delivery, settings, this.running);
       },
       acks: this.pendingAcks,
-      mayOvertake: (delivery: GatedDelivery) => !this.orderedByKey || delivery.envelope.key === undefined,
+      mayOvertake: (delivery: GatedDelivery) => !this.keepsKeyOrder(delivery),
     };
     const timed = timeout(o.handlerTimeoutMs, (ctx) => (ctx as DeliveryContext).abort());
     for (const [type, h] of this.handlers) {
@@ -347,8 +347,13 @@ export class Consumer {
   /** Deliveries with one key run one at a time, in order: per partition under transactions, else per message key. */
   private schedulingKey(delivery: GatedDelivery): string | undefined {
     if (this.options.delivery === 'exactly-once' && delivery.transact && delivery.serialKey !== undefined) return `\u0001${delivery.serialKey}`;
-    if (this.orderedByKey && delivery.envelope.key !== undefined) return `${delivery.envelope.topic}\u0000${delivery.envelope.key}`;
+    if (this.keepsKeyOrder(delivery)) return `${delivery.envelope.topic}\u0000${delivery.envelope.key}`;
     return undefined;
+  }
+
+  /** Under key order, a keyed delivery runs after the one before it of its key, and before the next. */
+  private keepsKeyOrder(delivery: GatedDelivery): boolean {
+    return this.orderedByKey && delivery.envelope.key !== undefined;
   }
 
   private loopSettings(): LoopSettings {
