@@ -12,12 +12,15 @@
  *   - work:   kafkajs eachBatch + UTF-8 check, JSON, zod, an awaited async handler, 64 at a time
  *   - handle: consumer.handle, at-least-once, concurrency 64, prefetch 4096
  *   - batch:  consumer.handleBatch, maxSize 500, maxWaitMs 5, concurrency 500, prefetch 4096
+ *   - adapter: the Kafka adapter alone, no core: its subscription hands records to a sink that
+ *              parses each payload's JSON and acks it at once (what the adapter costs by itself)
  * Uses FERRY_KAFKA_BROKERS or 127.0.0.1:9092.
  */
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
 import { z } from 'zod';
 import { createClient, defineMessage, type HandlerFn } from '@ferry/core';
+import type { DeliverySink } from '@ferry/core/spi';
 import { KafkaTransport } from '@ferry/kafka';
 import { kafkaRawConsume, kafkaRawSameWork } from './raw-loops.ts';
 import { median } from './median.ts';
@@ -37,7 +40,8 @@ const schema = z.object({ n: z.number(), sentAt: z.number() });
 async function main(): Promise<void> {
   const url = new URL(`kafka://${brokers[0]}`);
   const kafka = new Kafka({ clientId: 'bench-consume-raw', brokers, logLevel: logLevel.ERROR });
-  const client = await createClient(new KafkaTransport(url, { partitions: PARTITIONS, clientId: 'bench-consume', logLevel: 'nothing' }));
+  const transport = new KafkaTransport(url, { partitions: PARTITIONS, clientId: 'bench-consume', logLevel: 'nothing' });
+  const client = await createClient(transport);
   const topic = givenTopic ?? `bench-kafka-consume-${randomUUID().slice(0, 8)}`;
   const Tick = defineMessage('bench.tick', schema, { topic });
   if (!givenTopic) {
@@ -104,7 +108,39 @@ async function main(): Promise<void> {
     return rate(records, ms);
   };
 
-  const all: Record<string, () => Promise<number>> = { raw, work, handle: sdk('handle'), 'handle-chain': sdk('handle-chain'), batch: sdk('batch'), 'batch-chain': sdk('batch-chain') };
+  const adapter = async () => {
+    const { tick, finished } = timed();
+    const maxInFlight = 4096;
+    let held = 0;
+    let roomWaiter: (() => void) | undefined;
+    const sink: DeliverySink = {
+      get room() {
+        return maxInFlight - held;
+      },
+      stopped: false,
+      deliver(delivery) {
+        held++;
+        JSON.parse(Buffer.from(delivery.envelope.payload.buffer, delivery.envelope.payload.byteOffset, delivery.envelope.payload.byteLength).toString('utf8'));
+        void delivery.ack().finally(() => {
+          held--;
+          const wake = roomWaiter;
+          roomWaiter = undefined;
+          wake?.();
+        });
+        tick(1);
+      },
+      whenRoom: () => new Promise<void>((resolve) => (roomWaiter = resolve)),
+      fail: (error) => console.error(error),
+    };
+    const group = `bench-consume-${randomUUID().slice(0, 8)}`;
+    const spec = { topic, group, maxInFlight, start: { from: 'stored' }, deadLetterTopic: `${topic}.dead`, handlerTimeoutMs: 30_000, orderedByKey: false, delivery: 'at-least-once' } as const;
+    const subscription = await transport.subscribe(spec, sink);
+    const ms = await finished;
+    await subscription.close();
+    return rate(records, ms);
+  };
+
+  const all: Record<string, () => Promise<number>> = { adapter, raw, work, handle: sdk('handle'), 'handle-chain': sdk('handle-chain'), batch: sdk('batch'), 'batch-chain': sdk('batch-chain') };
   const variants = chosen.map((name) => [name, all[name]!] as const);
   const figures: Record<string, number[]> = Object.fromEntries(chosen.map((name) => [name, []]));
   const cpu: Record<string, number[]> = Object.fromEntries(chosen.map((name) => [name, []]));
@@ -131,6 +167,8 @@ async function main(): Promise<void> {
   ratio('handle', 'raw');
   ratio('batch', 'work');
   ratio('batch', 'raw');
+  ratio('adapter', 'raw');
+  ratio('batch', 'adapter');
   ratio('batch', 'batch-chain');
 }
 
