@@ -12,15 +12,15 @@
  *   - work:   kafkajs eachBatch + UTF-8 check, JSON, zod, an awaited async handler, 64 at a time
  *   - handle: consumer.handle, at-least-once, concurrency 64, prefetch 4096
  *   - batch:  consumer.handleBatch, maxSize 500, maxWaitMs 5, concurrency 500, prefetch 4096
- *   - adapter: the Kafka adapter alone, no core: its subscription hands records to a sink that
- *              parses each payload's JSON and acks it at once (what the adapter costs by itself)
+ *   - adapter: the Kafka adapter alone: its subscription hands records to core's DeliveryGate
+ *              and nothing more, which parses each payload's JSON and acks it at once
  * Uses FERRY_KAFKA_BROKERS or 127.0.0.1:9092.
  */
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
 import { z } from 'zod';
 import { createClient, defineMessage, type HandlerFn } from '@ferry/core';
-import type { DeliverySink } from '@ferry/core/spi';
+import { DeliveryGate } from '@ferry/core/spi';
 import { KafkaTransport } from '@ferry/kafka';
 import { kafkaRawConsume, kafkaRawSameWork } from './raw-loops.ts';
 import { median } from './median.ts';
@@ -110,31 +110,16 @@ async function main(): Promise<void> {
 
   const adapter = async () => {
     const { tick, finished } = timed();
-    const maxInFlight = 4096;
-    let held = 0;
-    let roomWaiter: (() => void) | undefined;
-    const sink: DeliverySink = {
-      get room() {
-        return maxInFlight - held;
-      },
-      stopped: false,
-      deliver(delivery) {
-        held++;
-        JSON.parse(Buffer.from(delivery.envelope.payload.buffer, delivery.envelope.payload.byteOffset, delivery.envelope.payload.byteLength).toString('utf8'));
-        void delivery.ack().finally(() => {
-          held--;
-          const wake = roomWaiter;
-          roomWaiter = undefined;
-          wake?.();
-        });
-        tick(1);
-      },
-      whenRoom: () => new Promise<void>((resolve) => (roomWaiter = resolve)),
-      fail: (error) => console.error(error),
-    };
+    // Core's gate (the in-flight bound every adapter hands to), with nothing of core's consume loop behind it.
+    const gate = new DeliveryGate(4096, (delivery) => {
+      const { payload } = delivery.envelope;
+      JSON.parse(Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength).toString('utf8'));
+      void delivery.ack();
+      tick(1);
+    });
     const group = `bench-consume-${randomUUID().slice(0, 8)}`;
-    const spec = { topic, group, maxInFlight, start: { from: 'stored' }, deadLetterTopic: `${topic}.dead`, handlerTimeoutMs: 30_000, orderedByKey: false, delivery: 'at-least-once' } as const;
-    const subscription = await transport.subscribe(spec, sink);
+    const spec = { topic, group, maxInFlight: 4096, start: { from: 'stored' }, deadLetterTopic: `${topic}.dead`, handlerTimeoutMs: 30_000, orderedByKey: false, delivery: 'at-least-once' } as const;
+    const subscription = await transport.subscribe(spec, gate);
     const ms = await finished;
     await subscription.close();
     return rate(records, ms);
