@@ -99,6 +99,38 @@ describe('dead letters on the memory transport', () => {
     expect(await ids()).toEqual([]);
   });
 
+  it('a dead letter written twice (at-least-once) is one for inspect, and purge and redrive settle both copies', async () => {
+    const broker = freshBroker();
+    const reader = await seed(broker);
+    const raw = new MemoryTransport({ broker });
+    const twice = (id: string) => ({
+      id,
+      type: Order.type,
+      topic: 'orders.dlq',
+      headers: {
+        [HEADERS.contentType]: 'application/json',
+        [HEADERS.deadLetterAt]: new Date(Date.now() - 60_000).toISOString(),
+        [HEADERS.deadLetterKind]: 'handler',
+        [HEADERS.deadLetterReason]: 'written twice',
+        [HEADERS.originalTopic]: 'orders',
+      },
+      payload: new TextEncoder().encode('{"n":9}'),
+      timestamp: Date.now(),
+    });
+    await raw.send([twice('dup-redrive'), twice('dup-redrive'), twice('dup-purge'), twice('dup-purge')]);
+    const ids = async () => (await reader.inspectDeadLetters({ deadLetterTopic: 'orders.dlq', idleMs: 50 })).deadLetters.map((d) => d.id).sort();
+    expect((await ids()).filter((id) => id.startsWith('dup-'))).toEqual(['dup-purge', 'dup-redrive']);
+
+    const seen: string[] = [];
+    const back = (await client(broker)).consumer({ group: 'workers' }).handle(Order, async (_o, ctx) => void seen.push(ctx.envelope.id));
+    await back.start();
+    expect(await reader.redrive({ deadLetterTopic: 'orders.dlq', idleMs: 50, select: { reason: 'twice' }, filter: (d) => d.envelope.id === 'dup-redrive' })).toEqual({ redriven: 1, skipped: 6 });
+    await until(() => seen.includes('dup-redrive'));
+    expect(await ids()).not.toContain('dup-redrive');
+    expect(await reader.purgeDeadLetters({ deadLetterTopic: 'orders.dlq', idleMs: 50 })).toEqual({ purged: 6, skipped: 0 });
+    expect(await ids()).toEqual([]);
+  });
+
   it('a redrive ends though its messages fail again: what is dead-lettered during it is left for the next run', async () => {
     const broker = freshBroker();
     const reader = await seed(broker);

@@ -43,7 +43,8 @@ export async function walkDeadLetters(transport: Transport, options: WalkOptions
   const startedAt = Date.now();
   let visited = 0;
   let held = 0;
-  const seen = new Set<string>();
+  /** What this walk did with each dead letter it saw, by identity (id, dead-letter time, origin). */
+  const seen = new Map<string, WalkStep | 'left'>();
   let idleTimer: NodeJS.Timeout | undefined;
   let finish!: () => void;
   const done = new Promise<void>((resolve) => (finish = resolve));
@@ -61,18 +62,23 @@ export async function walkDeadLetters(transport: Transport, options: WalkOptions
         if (visited >= options.limit || failure !== undefined) return; // held, given back at the end
         const { headers } = delivery.envelope;
         const identity = `${delivery.envelope.id}|${headers[HEADERS.deadLetterAt] ?? ''}|${headers[HEADERS.originalCoordinates] ?? ''}`;
-        // A copy this walk put back (see leave) came round again: held, never looked at twice.
-        if (seen.has(identity)) return void held++;
-        armIdle();
-        seen.add(identity);
+        const before = seen.get(identity);
         try {
+          // A second copy of one this walk settled (dead letters are written at least once, so a
+          // topic can hold the same one twice): settled too, or a purge would leave it behind.
+          if (before === 'settled') return void (await delivery.ack());
+          // A copy this walk put back (see leave) came round again: held, never looked at twice.
+          if (before !== undefined) return void held++;
+          armIdle();
           // Dead-lettered again while this walk runs (a redriven message that fails again): left for the next run.
           if (Number(new Date(headers[HEADERS.deadLetterAt] ?? 0)) >= startedAt) {
+            seen.set(identity, 'left');
             if (await leave(transport, delivery)) held++;
             return;
           }
           visited++;
           const step = await visit(delivery);
+          seen.set(identity, step);
           if (step === 'hold' || (step === 'skip' && (await leave(transport, delivery)))) held++;
         } catch (error) {
           failure = error;
