@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Message } from '@aws-sdk/client-sqs';
 import { DecodeError, type Envelope } from '@ferry/core';
-import { asBody, ATTR_META, ATTR_PAYLOAD, decode, encode, salvage } from './codec.ts';
+import { asBody, ATTR_META, ATTR_PAYLOAD, decode, encode, FRAME_PREFIX, salvage, type EnvelopeForm } from './codec.ts';
 
 const envelope = (payload: Uint8Array, extra: Partial<Envelope> = {}): Envelope => ({
   id: 'id-1',
@@ -15,8 +15,8 @@ const envelope = (payload: Uint8Array, extra: Partial<Envelope> = {}): Envelope 
 });
 
 /** What SQS hands back for an encoded message. */
-function received(e: Envelope): Message {
-  const { body, attributes } = encode(e);
+function received(e: Envelope, form: EnvelopeForm = 'attribute'): Message {
+  const { body, attributes } = encode(e, form);
   return { MessageId: 'm-1', ReceiptHandle: 'r', Body: body, MessageAttributes: attributes, Attributes: { ApproximateReceiveCount: '1' } };
 }
 
@@ -126,5 +126,57 @@ describe('codec', () => {
       expect(salvage(message, 't')).toMatchObject({ id: 'm-9', type: '', topic: 't', headers: { [ATTR_META]: shape, other: 'v' } });
       expect(Buffer.from(salvage(message, 't').payload).toString()).toBe('body');
     }
+  });
+});
+
+describe('codec, body form', () => {
+  const plain = (m: Message) => ({ ...decode(m, 'ignored'), payload: Buffer.from(decode(m, 'ignored').payload).toString('utf8') });
+
+  it('puts the envelope on a line before the payload and no attribute; every field comes back', () => {
+    const headers = { 'x-a': 'grüße 🚀', 'x-nl': 'two\nlines', 'x-ctl': 'nul \u0000 \uffff', 'x-empty': '' };
+    const e = envelope(Buffer.from('{"n":1}\nsecond line'), { headers });
+    const { body, attributes, size } = encode(e, 'body');
+    expect(body.startsWith(FRAME_PREFIX)).toBe(true);
+    expect(body.split('\n')).toHaveLength(4); // prefix, metadata, the payload's two lines
+    expect(attributes).toEqual({});
+    expect(size).toBe(Buffer.byteLength(body));
+    expect(plain(received(e, 'body'))).toEqual({ ...e, payload: '{"n":1}\nsecond line' });
+  });
+
+  it('frames an empty payload without a placeholder, and sends binary payloads in the attribute form', () => {
+    const empty = encode(envelope(new Uint8Array(0)), 'body');
+    expect(empty.body.endsWith('\n')).toBe(true);
+    expect(decode(received(envelope(new Uint8Array(0)), 'body'), 't').payload.byteLength).toBe(0);
+    const bytes = Uint8Array.of(0x7b, 0xff, 0xfe);
+    const binary = encode(envelope(bytes), 'body');
+    expect(binary.body).toBe('-');
+    expect(Object.keys(binary.attributes).sort()).toEqual([ATTR_META, ATTR_PAYLOAD]);
+    expect([...decode(received(envelope(bytes), 'body'), 't').payload]).toEqual([...bytes]);
+  });
+
+  it('keeps the dead-letter facts as attributes of their own, counted in the size', () => {
+    const headers = { 'ferry-dead-letter-reason': 'boom', 'ferry-original-topic': 'orders' };
+    const { body, attributes, size } = encode(envelope(Buffer.from('{}'), { headers }), 'body');
+    expect(Object.keys(attributes).sort()).toEqual(['ferry-dead-letter-reason', 'ferry-original-topic']);
+    const counted = Object.entries(attributes).reduce((n, [name, a]) => n + name.length + a.DataType!.length + Buffer.byteLength(a.StringValue!), 0);
+    expect(size).toBe(counted + Buffer.byteLength(body));
+  });
+
+  it('refuses a framed body it cannot read with a DecodeError that says why; other bodies are payloads', () => {
+    const why = (Body: string) => {
+      try {
+        decode({ MessageId: 'm', Body }, 't');
+        return 'decoded';
+      } catch (error) {
+        expect(error).toBeInstanceOf(DecodeError);
+        return (error as Error).message;
+      }
+    };
+    expect(why('ferry/2\n{}\n{}')).toMatch(/ferry\/2`, a Ferry envelope of another version; this Ferry reads ferry\/1: upgrade the consumer/);
+    expect(why('ferry/1\n{"i":"x"}')).toMatch(/has no line after its metadata/);
+    expect(why('ferry/1\nnot json\n{}')).toMatch(/^SQS message body's `ferry\/1` line is not Ferry's metadata: not valid JSON/);
+    expect(why('ferry/1\n{"i":"x","t":"t","o":"o","s":1}\n{}')).toMatch(/h: expected an object of headers/);
+    expect(why('ferry/1\n{"i":"x","t":"t","o":"o","s":1,"h":{},"p":"a"}\n')).toMatch(/p: a framed payload is the rest of the body/);
+    for (const foreign of ['ferry/ is a path', 'ferry/1 no newline', '{"ferry/1":1}']) expect(why(foreign), foreign).toBe('decoded');
   });
 });

@@ -11,10 +11,21 @@ import { HEADERS, type Envelope } from '@ferry/core/spi';
  *   - else in a Binary attribute `ferry-payload` (raw bytes count against the size limit, no base64
  *     inflation), with a one-character placeholder body (SQS refuses an empty body);
  *   - an empty payload: placeholder body, marked in the metadata.
+ * Or, with the `body` form, the same JSON on a line of its own before the payload, in the body:
+ * `ferry/1\n<metadata>\n<payload>` (no attribute to read: receiving costs the AWS SDK less). A
+ * payload SQS would not take as text is sent in the attribute form whatever the option says.
+ * Both forms are always read.
  */
 export const ATTR_META = 'ferry';
 export const ATTR_PAYLOAD = 'ferry-payload';
 const PLACEHOLDER_BODY = '-';
+/** The first line of a body that carries its envelope (JSON escapes newlines, so the metadata is one line). */
+export const FRAME_PREFIX = 'ferry/1\n';
+/** `ferry/<version>\n`: a framed body of a version this reader may not know. */
+const FRAME_VERSION = /^ferry\/(\d{1,4})\n/;
+
+/** Where `encode` puts the envelope: the `ferry` attribute, or a line before the payload in the body. */
+export type EnvelopeForm = 'attribute' | 'body';
 
 /** The packed metadata (id, type, topic, key, timestamp, headers). */
 interface Meta {
@@ -69,12 +80,16 @@ function safeJson(value: unknown): string {
   return json.replace(/[\uFFFE\uFFFF]/g, (c) => `\\u${c.charCodeAt(0).toString(16)}`);
 }
 
-export function encode(message: Envelope): EncodedMessage {
+export function encode(message: Envelope, form: EnvelopeForm = 'attribute'): EncodedMessage {
   const meta: Meta = { i: message.id, t: message.type, o: message.topic, s: message.timestamp, h: message.headers };
   if (message.key !== undefined) meta.k = message.key;
   let body = asBody(message.payload);
   const attributes: Record<string, MessageAttributeValue> = {};
-  let size = 0;
+  let size = visibleHeaders(message, attributes);
+  if (form === 'body' && (body !== undefined || message.payload.byteLength === 0)) {
+    const framed = `${FRAME_PREFIX}${safeJson(meta)}\n${body ?? ''}`;
+    return { body: framed, attributes, size: size + Buffer.byteLength(framed) };
+  }
   if (body === undefined) {
     body = PLACEHOLDER_BODY;
     if (message.payload.byteLength === 0) {
@@ -85,6 +100,15 @@ export function encode(message: Envelope): EncodedMessage {
       size += ATTR_PAYLOAD.length + 'Binary'.length + message.payload.byteLength;
     }
   }
+  const json = safeJson(meta);
+  attributes[ATTR_META] = { DataType: 'String', StringValue: json };
+  size += ATTR_META.length + 'String'.length + Buffer.byteLength(json) + Buffer.byteLength(body);
+  return { body, attributes, size };
+}
+
+/** Adds the dead-letter headers shown as attributes of their own; returns their size as SQS counts it. */
+function visibleHeaders(message: Envelope, attributes: Record<string, MessageAttributeValue>): number {
+  let size = 0;
   for (const name of VISIBLE_HEADERS) {
     const value = message.headers[name];
     if (!value) continue; // SQS refuses empty attribute values
@@ -92,10 +116,7 @@ export function encode(message: Envelope): EncodedMessage {
     attributes[name] = { DataType: 'String', StringValue: text };
     size += name.length + 'String'.length + Buffer.byteLength(text);
   }
-  const json = safeJson(meta);
-  attributes[ATTR_META] = { DataType: 'String', StringValue: json };
-  size += ATTR_META.length + 'String'.length + Buffer.byteLength(json) + Buffer.byteLength(body);
-  return { body, attributes, size };
+  return size;
 }
 
 /**
@@ -115,6 +136,9 @@ export function decode(message: Message, topic: string): Envelope {
     else payload = textBytes(message.Body ?? '');
     return { id: meta.i, type: meta.t, topic: meta.o, key: meta.k, headers: meta.h, payload, timestamp: meta.s };
   }
+  const body = message.Body ?? '';
+  // startsWith first: this runs for every message, and bodies of other tools rarely start so.
+  if (body.startsWith('ferry/') && FRAME_VERSION.test(body)) return unframe(body);
   const headers = stringAttributes(attrs);
   return {
     id: message.MessageId ?? '',
@@ -126,15 +150,27 @@ export function decode(message: Message, topic: string): Envelope {
   };
 }
 
-function parseMeta(packed: string): Meta {
+/** The envelope of a body in the `body` form: the metadata line, then the payload. */
+function unframe(body: string): Envelope {
+  if (!body.startsWith(FRAME_PREFIX)) {
+    throw new DecodeError(`SQS message body starts with \`${body.slice(0, body.indexOf('\n'))}\`, a Ferry envelope of another version; this Ferry reads ferry/1: upgrade the consumer`);
+  }
+  const end = body.indexOf('\n', FRAME_PREFIX.length);
+  if (end === -1) throw new DecodeError(`SQS message body starts with \`${FRAME_PREFIX.trim()}\` but has no line after its metadata`);
+  const meta = parseMeta(body.slice(FRAME_PREFIX.length, end), `body's \`${FRAME_PREFIX.trim()}\` line`);
+  if (meta.p !== undefined) throw new DecodeError(`SQS message body's \`${FRAME_PREFIX.trim()}\` line is not Ferry's metadata: p: a framed payload is the rest of the body`);
+  return { id: meta.i, type: meta.t, topic: meta.o, key: meta.k, headers: meta.h, payload: textBytes(body.slice(end + 1)), timestamp: meta.s };
+}
+
+function parseMeta(packed: string, where = `attribute \`${ATTR_META}\``): Meta {
   let json: unknown;
   try {
     json = JSON.parse(packed);
   } catch (cause) {
-    throw new DecodeError(`SQS message attribute \`${ATTR_META}\` is not Ferry's metadata: not valid JSON (${(cause as Error).message})`, { cause });
+    throw new DecodeError(`SQS message ${where} is not Ferry's metadata: not valid JSON (${(cause as Error).message})`, { cause });
   }
   const problem = metaProblem(json);
-  if (problem !== undefined) throw new DecodeError(`SQS message attribute \`${ATTR_META}\` is not Ferry's metadata: ${problem}`);
+  if (problem !== undefined) throw new DecodeError(`SQS message ${where} is not Ferry's metadata: ${problem}`);
   return json as Meta;
 }
 

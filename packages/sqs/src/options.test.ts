@@ -8,11 +8,13 @@ describe('options', () => {
     expect(c).toMatchObject({ region: 'eu-west-1', endpoint: 'http://127.0.0.1:9324', credentials: { accessKeyId: 'ak', secretAccessKey: 'sk' } });
     expect(resolveConfig(new URL('sqs://eu-west-1'), { region: 'us-east-2' }).region).toBe('us-east-2');
     expect(resolveConfig(new URL('sqs://'), {}).region).toBeUndefined();
+    expect(resolveConfig(new URL('sqs://eu-west-1?envelope=body'), {}).envelope).toBe('body');
+    expect(resolveConfig(new URL('sqs://eu-west-1?envelope=body'), { envelope: 'attribute' }).envelope).toBe('attribute');
   });
 
   it('has defaults sized for SQS', () => {
     const c = resolveConfig(new URL('sqs://us-east-1'), {});
-    expect(c).toMatchObject({ waitTimeSeconds: 20, visibilityTimeoutSeconds: 30, maxReceiveCount: 10, maxMessageBytes: SQS_LIMITS.messageBytes, topology: 'declare', fifoTopics: [], md5Checks: false });
+    expect(c).toMatchObject({ waitTimeSeconds: 20, visibilityTimeoutSeconds: 30, maxReceiveCount: 10, maxMessageBytes: SQS_LIMITS.messageBytes, topology: 'declare', fifoTopics: [], md5Checks: false, envelope: 'attribute' });
     expect(c.maxEnvelopeBytes).toBe(SQS_LIMITS.messageBytes - METADATA_RESERVE_BYTES);
   });
 
@@ -24,6 +26,7 @@ describe('options', () => {
       [{ queuePrefix: 'a.b' }, 'sqs.queuePrefix'],
       [{ queueNames: { orders: 'bad name' } }, 'sqs.queueNames.orders'],
       [{ fifo: true }, 'sqs.fifo'],
+      [{ envelope: 'frame' }, 'sqs.envelope'],
     ];
     for (const [options, path] of bad) {
       const error = (() => {

@@ -70,6 +70,14 @@ export const optionsSchema = z
      * plain-HTTP endpoints if wanted.
      */
     md5Checks: z.boolean().default(false),
+    /**
+     * Where the envelope (id, type, topic, key, timestamp, headers) travels; both are read.
+     * `attribute`: one `ferry` message attribute, the body is the bare payload (what other SQS
+     * tools see). `body`: a `ferry/1` line before the payload in the body, no attribute: cheaper to
+     * receive (the AWS SDK reads no attributes), but consumers before this version and tools that
+     * are not Ferry see the line. Binary payloads keep the attribute form either way.
+     */
+    envelope: z.enum(['attribute', 'body']).default('attribute'),
   })
   .strict();
 
@@ -95,11 +103,12 @@ export function resolveConfig(url: URL, options: Readonly<Record<string, unknown
   if (url.username && url.password) {
     fromUrl.credentials = { accessKeyId: decodeURIComponent(url.username), secretAccessKey: decodeURIComponent(url.password) };
   }
-  for (const [name, value] of url.searchParams) {
-    if (name !== 'endpoint') {
-      throw new ConfigError(`url.${name}`, 'unknown URL parameter', 'The SQS URL takes only `?endpoint=`; pass other settings as options.');
+  const envelope = url.searchParams.get('envelope');
+  if (envelope) fromUrl.envelope = envelope;
+  for (const name of url.searchParams.keys()) {
+    if (name !== 'endpoint' && name !== 'envelope') {
+      throw new ConfigError(`url.${name}`, 'unknown URL parameter', 'The SQS URL takes only `?endpoint=` and `?envelope=`; pass other settings as options.');
     }
-    void value;
   }
   // Options given in code win over the URL.
   const parsed = parseOptions(optionsSchema, { ...fromUrl, ...options }, 'sqs');

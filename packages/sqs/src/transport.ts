@@ -111,7 +111,7 @@ export class SqsTransport implements Transport, LoggerAware {
         throw new CapabilityError(NAME, 'per-message delay on FIFO queues', `topic \`${m.topic}\` is a FIFO queue and message ${m.id} asks for ${m.delayMs} ms`, 'Publish delayed messages to a standard-queue topic, or set a DelaySeconds on the FIFO queue itself.');
       }
     }
-    const encoded = encode(m);
+    const encoded = encode(m, this.config.envelope);
     // Headers are JSON-escaped on the wire: check what SQS will count, too.
     if (encoded.size > this.config.maxMessageBytes) throw new MessageTooLargeError(NAME, encoded.size, this.config.maxMessageBytes);
     return encoded;
