@@ -1,6 +1,7 @@
 /**
- * Ferry's conformance suite on a real SQS-compatible server (ElasticMQ from the harness), twice:
+ * Ferry's conformance suite on a real SQS-compatible server (ElasticMQ from the harness), three times:
  *   - `sqs`: standard queues (the default); only the per-key-order cases' topics are FIFO.
+ *   - `sqs-body`: the same with the envelope in the message body (`envelope: 'body'`).
  *   - `sqs-fifo`: every case on FIFO queues, except `delay` (SQS refuses per-message delay on FIFO
  *     queues, so that case keeps a standard queue; the refusal is tested in features.test.ts).
  * Whether a topic is FIFO is decided by name (`fifoTopics`), so the case prefixes select it.
@@ -28,6 +29,8 @@ const suites: Array<{ name: string; options: SqsOptions }> = [
   // Per-key order holds on FIFO queues only: the cases that assert it get FIFO topics here too.
   { name: 'sqs', options: { ...common, fifoTopics: ['conf-sqs-per-key-order-*', 'conf-sqs-batch-order-*'] } },
   { name: 'sqs-fifo', options: { ...common, fifoTopics: casePrefixes('sqs-fifo', ['delay']) } },
+  // The envelope in the body instead of the `ferry` attribute (`envelope: 'body'`), standard queues.
+  { name: 'sqs-body', options: { ...common, envelope: 'body', fifoTopics: ['conf-sqs-body-per-key-order-*', 'conf-sqs-body-batch-order-*'] } },
 ];
 
 const stores = conformanceStores();
