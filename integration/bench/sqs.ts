@@ -5,14 +5,15 @@
  *
  * Publish (standard queue; `window` messages outstanding in every variant):
  *   - SDK: producer.publish() per message, `window` publishes in flight (the adapter coalesces them
- *     into SendMessageBatch)
+ *     into SendMessageBatch); and the same with `envelope: 'body'` (the envelope in the body, no attribute)
  *   - raw SendMessage, one request per message, `window` requests in flight (the naive way)
  *   - raw SendMessageBatch, hand-batched by 10, window / 10 batches in flight: the body only, and
  *     with the same envelope attribute the SDK sends (id, type, headers), to tell the cost of the
  *     batching machinery from the cost of carrying the envelope; and the body only through a client
  *     with the AWS SDK's MD5 checks on (its default; Ferry's `md5Checks` is off by default)
  * Consume (a pre-filled queue):
- *   - SDK: consumer.handle() with JSON decode + schema validation, at-least-once, `concurrency` handlers
+ *   - SDK: consumer.handle() with JSON decode + schema validation, at-least-once, `concurrency` handlers;
+ *     and the same on messages published with `envelope: 'body'`
  *   - raw: as many ReceiveMessage loops as the SDK runs pollers, JSON.parse, DeleteMessageBatch per
  *     receive, pipelined (the next receive does not wait for the delete); on bare bodies, and on
  *     messages carrying the SDK's envelope attribute (what the SDK's queue holds), which tells the
@@ -67,14 +68,16 @@ async function main(): Promise<void> {
   const url = new URL(`sqs://${region}?endpoint=${encodeURIComponent(endpoint)}`);
   const transport = new SqsTransport(url, options);
   const client = await createClient(transport);
+  const bodyClient = await createClient(new SqsTransport(url, { ...options, envelope: 'body' }));
   // The raw client gets the same HTTP tuning (keep-alive, sockets, timeouts) so only the batching differs.
   const raw: SQSClient = createSqsClient(transport.config);
   // The same client with the AWS SDK's MD5 checks of bodies on (the SDK's default; Ferry's is off).
   const rawMd5: SQSClient = createSqsClient({ ...transport.config, md5Checks: true });
-  const topics = { sdk: `bench-sqs-${run}-sdk`, naive: `bench-sqs-${run}-naive`, batch: `bench-sqs-${run}-batch`, consumeSdk: `bench-sqs-${run}-csdk`, consumeRaw: `bench-sqs-${run}-craw`, consumeRawEnvelope: `bench-sqs-${run}-crawe` };
+  const topics = { sdk: `bench-sqs-${run}-sdk`, naive: `bench-sqs-${run}-naive`, batch: `bench-sqs-${run}-batch`, consumeSdk: `bench-sqs-${run}-csdk`, consumeRaw: `bench-sqs-${run}-craw`, consumeRawEnvelope: `bench-sqs-${run}-crawe`, sdkBody: `bench-sqs-${run}-sdkb`, consumeSdkBody: `bench-sqs-${run}-csdkb` };
   const urls = Object.fromEntries(await Promise.all(Object.entries(topics).map(async ([k, t]) => [k, (await transport.queueOf(t)).url]))) as Record<keyof typeof topics, string>;
   const Tick = (topic: string) => defineMessage('bench.tick', z.object({ n: z.number(), sentAt: z.number() }), { topic });
   const producer = client.producer();
+  const bodyProducer = bodyClient.producer();
 
   /** Runs `total` jobs with `width` of them in flight. */
   const inFlight = async (total: number, width: number, job: (i: number) => Promise<unknown>) => {
@@ -99,12 +102,14 @@ async function main(): Promise<void> {
   };
 
   // --- publish ---------------------------------------------------------------------------
-  const sdkPublishRound = async () => {
-    const message = Tick(topics.sdk);
+  const sdkPublishing = (p: typeof producer, topic: string, variant: string) => async () => {
+    const message = Tick(topic);
     const t0 = start();
-    await inFlight(count, window, (n) => producer.publish(message, { n, sentAt: Date.now() }));
-    return finish('sdkPublish', count, t0);
+    await inFlight(count, window, (n) => p.publish(message, { n, sentAt: Date.now() }));
+    return finish(variant, count, t0);
   };
+  const sdkPublishRound = sdkPublishing(producer, topics.sdk, 'sdkPublish');
+  const sdkBodyPublishRound = sdkPublishing(bodyProducer, topics.sdkBody, 'sdkBodyPublish');
   const naiveRound = async () => {
     const t0 = start();
     await inFlight(naiveCount, window, (n) => raw.send(new SendMessageCommand({ QueueUrl: urls.naive, MessageBody: body(n) })));
@@ -124,13 +129,14 @@ async function main(): Promise<void> {
   const handEnvelopeRound = handBatched(true);
   const handMd5Round = handBatched(false, rawMd5, 'handMd5');
   // Empty queues between rounds: a growing in-memory queue slows the server down as the run goes on.
-  const purge = () => Promise.all([urls.sdk, urls.naive, urls.batch].map((QueueUrl) => raw.send(new PurgeQueueCommand({ QueueUrl }))));
+  const purge = () => Promise.all([urls.sdk, urls.sdkBody, urls.naive, urls.batch].map((QueueUrl) => raw.send(new PurgeQueueCommand({ QueueUrl }))));
   // Warm-up, not counted: sockets open, JIT (ours and the server's) warm, queues known.
   await naiveRound();
   await handBatchedRound();
   await handEnvelopeRound();
   await handMd5Round();
   await sdkPublishRound();
+  await sdkBodyPublishRound();
   await purge();
   cpu.clear();
 
@@ -139,11 +145,13 @@ async function main(): Promise<void> {
   const handEnvelope: number[] = [];
   const handMd5: number[] = [];
   const sdkPublish: number[] = [];
+  const sdkBodyPublish: number[] = [];
   const contenders: Array<[() => Promise<number>, number[]]> = [
     [handBatchedRound, hand],
     [handEnvelopeRound, handEnvelope],
     [handMd5Round, handMd5],
     [sdkPublishRound, sdkPublish],
+    [sdkBodyPublishRound, sdkBodyPublish],
   ];
   for (let round = 0; round < rounds; round++) {
     naive.push(await naiveRound());
@@ -190,35 +198,40 @@ async function main(): Promise<void> {
     await Promise.all(deletes);
     return result!;
   };
-  const sdkConsumeRound = async () => {
+  const sdkConsuming = (c: typeof client, topic: string, variant: string) => async () => {
     let handled = 0;
     let firstAt = 0;
     let done!: () => void;
     const finished = new Promise<void>((r) => (done = r));
-    const consumer = client.consumer({ group: 'bench', concurrency, prefetch, orderedByKey: false }).handle(Tick(topics.consumeSdk), () => {
+    const consumer = c.consumer({ group: 'bench', concurrency, prefetch, orderedByKey: false }).handle(Tick(topic), () => {
       firstAt ||= performance.now();
       if (++handled === count) done();
     });
     const t0 = start();
     await consumer.start();
     await finished;
-    const result = finish('sdkConsume', count, t0);
-    sinceFirst('sdkConsume', count, firstAt);
+    const result = finish(variant, count, t0);
+    sinceFirst(variant, count, firstAt);
     await consumer.close();
     return result;
   };
+  const sdkConsumeRound = sdkConsuming(client, topics.consumeSdk, 'sdkConsume');
+  const sdkBodyConsumeRound = sdkConsuming(bodyClient, topics.consumeSdkBody, 'sdkBodyConsume');
   // The SDK consumes what the SDK publishes (its attributes); fill its queue through the producer.
   const fillSdk = () => inFlight(count, window, (n) => producer.publish(Tick(topics.consumeSdk), { n, sentAt: Date.now() }));
+  const fillSdkBody = () => inFlight(count, window, (n) => bodyProducer.publish(Tick(topics.consumeSdkBody), { n, sentAt: Date.now() }));
   const rawConsume: number[] = [];
   const rawEnvelopeConsume: number[] = [];
   const sdkConsume: number[] = [];
+  const sdkBodyConsume: number[] = [];
   const consumers: Array<[number[], () => Promise<number>]> = [
     [rawConsume, rawConsumeRound(urls.consumeRaw, 'rawConsume')],
     [rawEnvelopeConsume, rawConsumeRound(urls.consumeRawEnvelope, 'rawEnvelopeConsume')],
     [sdkConsume, sdkConsumeRound],
+    [sdkBodyConsume, sdkBodyConsumeRound],
   ];
   for (let round = 0; round < rounds; round++) {
-    await Promise.all([fillSdk(), fill(urls.consumeRaw), fill(urls.consumeRawEnvelope, true)]);
+    await Promise.all([fillSdk(), fillSdkBody(), fill(urls.consumeRaw), fill(urls.consumeRawEnvelope, true)]);
     // A different one goes first each round.
     for (let i = 0; i < consumers.length; i++) {
       const [figures, consume] = consumers[(i + round) % consumers.length]!;
@@ -226,8 +239,9 @@ async function main(): Promise<void> {
     }
   }
 
-  const queueUrls = [...Object.values(urls), (await transport.queueOf(`${topics.consumeSdk}.dlq`)).url];
+  const queueUrls = [...Object.values(urls), ...(await Promise.all([topics.consumeSdk, topics.consumeSdkBody].map(async (t) => (await transport.queueOf(`${t}.dlq`)).url)))];
   await client.close();
+  await bodyClient.close();
   for (const QueueUrl of queueUrls) await raw.send(new DeleteQueueCommand({ QueueUrl })).catch(() => undefined);
   raw.destroy();
   rawMd5.destroy();
@@ -238,9 +252,11 @@ async function main(): Promise<void> {
     [`raw SendMessageBatch by 10, same envelope attribute as the SDK`, 'handEnvelope', handEnvelope],
     [`raw SendMessageBatch by 10, body only, the SDK's MD5 checks on`, 'handMd5', handMd5],
     [`SDK producer.publish, ${window} in flight`, 'sdkPublish', sdkPublish],
+    [`SDK producer.publish, envelope: 'body'`, 'sdkBodyPublish', sdkBodyPublish],
     [`raw ReceiveMessage x${pollers} + pipelined DeleteMessageBatch`, 'rawConsume', rawConsume],
     [`raw, the same, messages with the SDK's envelope attribute`, 'rawEnvelopeConsume', rawEnvelopeConsume],
     [`SDK consumer, concurrency ${concurrency}, prefetch ${prefetch} (${pollers} pollers)`, 'sdkConsume', sdkConsume],
+    [`SDK consumer, the same, messages published with envelope: 'body'`, 'sdkBodyConsume', sdkBodyConsume],
   ];
   console.log(`SQS ${endpoint}, ${count} messages, ${rounds} rounds (median msg/s | median client CPU µs per message | msg/s of each round)`);
   console.log(`  (md5Checks ${transport.config.md5Checks} on the SDK's client and the raw one, except where a row says otherwise)`);
@@ -254,6 +270,8 @@ async function main(): Promise<void> {
   console.log(`  SDK publish / raw hand-batched, MD5 on     ${(median(sdkPublish) / median(handMd5)).toFixed(2)}x`);
   console.log(`  SDK consume / raw receive + delete-batch   ${(median(sdkConsume) / median(rawConsume)).toFixed(2)}x  (>= 0.9x)`);
   console.log(`  SDK consume / raw, envelope attribute      ${(median(sdkConsume) / median(rawEnvelopeConsume)).toFixed(2)}x`);
+  console.log(`  envelope 'body': publish / body only       ${(median(sdkBodyPublish) / median(hand)).toFixed(2)}x  (>= 0.9x)`);
+  console.log(`  envelope 'body': consume / raw             ${(median(sdkBodyConsume) / median(rawConsume)).toFixed(2)}x  (>= 0.9x)`);
   const first = (variant: string) => median(fromFirst.get(variant)!);
   console.log(
     `  from each one's first message (no setup on either clock): raw ${first('rawConsume')}, envelope attribute ${first('rawEnvelopeConsume')}, SDK ${first('sdkConsume')} msg/s: ` +
@@ -261,7 +279,7 @@ async function main(): Promise<void> {
   );
   // Each round's contenders run back to back: their ratio drifts less with the machine's load than the medians.
   const perRound = (a: number[], b: number[]) => median(a.map((x, i) => x / b[i]!)).toFixed(2);
-  console.log(`medians of per-round ratios: publish / body only ${perRound(sdkPublish, hand)}x, / envelope ${perRound(sdkPublish, handEnvelope)}x, / MD5 on ${perRound(sdkPublish, handMd5)}x; consume ${perRound(sdkConsume, rawConsume)}x, / envelope ${perRound(sdkConsume, rawEnvelopeConsume)}x`);
+  console.log(`medians of per-round ratios: publish / body only ${perRound(sdkPublish, hand)}x, / envelope ${perRound(sdkPublish, handEnvelope)}x, / MD5 on ${perRound(sdkPublish, handMd5)}x; consume ${perRound(sdkConsume, rawConsume)}x, / envelope ${perRound(sdkConsume, rawEnvelopeConsume)}x; envelope 'body': publish / body only ${perRound(sdkBodyPublish, hand)}x, consume ${perRound(sdkBodyConsume, rawConsume)}x`);
 }
 
 await main();
