@@ -21,8 +21,8 @@ export const ATTR_PAYLOAD = 'ferry-payload';
 const PLACEHOLDER_BODY = '-';
 /** The first line of a body that carries its envelope (JSON escapes newlines, so the metadata is one line). */
 export const FRAME_PREFIX = 'ferry/1\n';
-/** `ferry/<version>\n`: a framed body of a version this reader may not know. */
-const FRAME_VERSION = /^ferry\/(\d{1,4})\n/;
+/** `ferry/<version>\n`: a framed body of another version than FRAME_PREFIX's. */
+const FRAME_VERSION = /^ferry\/\d{1,4}\n/;
 
 /** Where `encode` puts the envelope: the `ferry` attribute, or a line before the payload in the body. */
 export type EnvelopeForm = 'attribute' | 'body';
@@ -134,11 +134,14 @@ export function decode(message: Message, topic: string): Envelope {
     if (meta.p === 'e') payload = new Uint8Array(0);
     else if (meta.p === 'a') payload = attrs[ATTR_PAYLOAD]?.BinaryValue ?? new Uint8Array(0);
     else payload = textBytes(message.Body ?? '');
-    return { id: meta.i, type: meta.t, topic: meta.o, key: meta.k, headers: meta.h, payload, timestamp: meta.s };
+    return fromMeta(meta, payload);
   }
   const body = message.Body ?? '';
+  if (body.startsWith(FRAME_PREFIX)) return unframe(body);
   // startsWith first: this runs for every message, and bodies of other tools rarely start so.
-  if (body.startsWith('ferry/') && FRAME_VERSION.test(body)) return unframe(body);
+  if (body.startsWith('ferry/') && FRAME_VERSION.test(body)) {
+    throw new DecodeError(`SQS message body starts with \`${body.slice(0, body.indexOf('\n'))}\`, a Ferry envelope of another version; this Ferry reads ferry/1: upgrade the consumer`);
+  }
   const headers = stringAttributes(attrs);
   return {
     id: message.MessageId ?? '',
@@ -152,14 +155,15 @@ export function decode(message: Message, topic: string): Envelope {
 
 /** The envelope of a body in the `body` form: the metadata line, then the payload. */
 function unframe(body: string): Envelope {
-  if (!body.startsWith(FRAME_PREFIX)) {
-    throw new DecodeError(`SQS message body starts with \`${body.slice(0, body.indexOf('\n'))}\`, a Ferry envelope of another version; this Ferry reads ferry/1: upgrade the consumer`);
-  }
   const end = body.indexOf('\n', FRAME_PREFIX.length);
   if (end === -1) throw new DecodeError(`SQS message body starts with \`${FRAME_PREFIX.trim()}\` but has no line after its metadata`);
   const meta = parseMeta(body.slice(FRAME_PREFIX.length, end), `body's \`${FRAME_PREFIX.trim()}\` line`);
   if (meta.p !== undefined) throw new DecodeError(`SQS message body's \`${FRAME_PREFIX.trim()}\` line is not Ferry's metadata: p: a framed payload is the rest of the body`);
-  return { id: meta.i, type: meta.t, topic: meta.o, key: meta.k, headers: meta.h, payload: textBytes(body.slice(end + 1)), timestamp: meta.s };
+  return fromMeta(meta, textBytes(body.slice(end + 1)));
+}
+
+function fromMeta(meta: Meta, payload: Uint8Array): Envelope {
+  return { id: meta.i, type: meta.t, topic: meta.o, key: meta.k, headers: meta.h, payload, timestamp: meta.s };
 }
 
 function parseMeta(packed: string, where = `attribute \`${ATTR_META}\``): Meta {
