@@ -1,3 +1,4 @@
+import { silentLogger } from '@ferry/core/spi';
 import { describe, expect, it } from 'vitest';
 import { CommitBatcher } from './commit-batcher.ts';
 import type { DriverConsumer } from './driver.ts';
@@ -6,14 +7,16 @@ import { Partition } from './partition.ts';
 
 function setup() {
   const consumer = new FakeConsumer();
-  const commits = new CommitBatcher(() => consumer as unknown as DriverConsumer);
+  const warnings: Array<{ fields: Record<string, unknown>; message: string }> = [];
+  const logger = { ...silentLogger, warn: (fields: Record<string, unknown>, message: string) => void warnings.push({ fields, message }) };
+  const commits = new CommitBatcher(() => consumer as unknown as DriverConsumer, { group: 'g', logger: () => logger });
   const part = (topic: string, partition: number, offsets: number[]) => {
     const p = new Partition(topic, partition, false);
     for (const o of offsets) p.tracker.take(o);
     return p;
   };
   const committed = () => consumer.commits.map((c) => c.map((o) => `${o.topic}:${o.partition}@${o.offset}`));
-  return { consumer, commits, part, committed };
+  return { consumer, commits, part, committed, warnings };
 }
 
 describe('CommitBatcher', () => {
@@ -73,8 +76,8 @@ describe('CommitBatcher', () => {
     await commits.idle();
   });
 
-  it('flush (close) tries a failed commit again, and gives up after three tries', async () => {
-    const { consumer, commits, part, committed } = setup();
+  it('flush (close) tries a failed commit again, and gives up after three tries with a warning naming what stays uncommitted', async () => {
+    const { consumer, commits, part, committed, warnings } = setup();
     const p = part('t', 0, [0, 1]);
     p.tracker.finish(0);
     p.tracker.finish(1);
@@ -83,6 +86,7 @@ describe('CommitBatcher', () => {
     await commits.flush([p]);
     expect(committed()).toEqual([['t:0@2']]);
     expect(p.committed).toBe(2);
+    expect(warnings).toEqual([]);
 
     const q = part('t', 1, [0]);
     q.tracker.finish(0);
@@ -94,6 +98,10 @@ describe('CommitBatcher', () => {
     await commits.flush([q]);
     expect(tries).toBe(3);
     expect(q.committed).toBe(-1);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]!.message).toContain('Kafka group `g` could not commit its final offsets at close after 3 tries (not coordinator)');
+    expect(warnings[0]!.message).toContain('t:1@1');
+    expect(warnings[0]!.fields).toMatchObject({ group: 'g', uncommitted: ['t:1@1'], err: { message: 'not coordinator' } });
   });
 
   it("idleFor waits for the partition's own commit under way, not for other partitions' commits", async () => {

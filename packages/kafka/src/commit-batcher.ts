@@ -1,3 +1,4 @@
+import { errorFields, redactText, type Logger } from '@ferry/core/spi';
 import type { DriverConsumer } from './driver.ts';
 import type { Partition } from './partition.ts';
 
@@ -24,7 +25,14 @@ export class CommitBatcher {
   /** The partitions of the OffsetCommit under way, and its end. */
   private committing: { parts: ReadonlySet<Partition>; done: Promise<void> } | undefined;
 
-  constructor(private readonly consumer: () => DriverConsumer | undefined) {}
+  /** Why the last OffsetCommit failed (flush names it when it gives up). */
+  private lastFailure: unknown;
+
+  constructor(
+    private readonly consumer: () => DriverConsumer | undefined,
+    /** Where flush says it gave up, and the group it names. */
+    private readonly logs: { readonly group: string; readonly logger: () => Logger },
+  ) {}
 
   request(part: Partition): Promise<void> {
     const done = new Promise<void>((resolve) => this.waiters.push(resolve));
@@ -41,7 +49,9 @@ export class CommitBatcher {
   /**
    * Commits these partitions' finished positions now (close). A failed commit is tried again
    * (three tries in all, 100 and 200 ms apart) while the member still owns the partitions: at
-   * close no later commit would cover it, and what was acknowledged would be read again.
+   * close no later commit would cover it, and what was acknowledged would be read again. Giving
+   * up is logged as a warning: an operator who purged or redrove would otherwise see it come back
+   * with nothing said.
    */
   async flush(parts: readonly Partition[]): Promise<void> {
     await this.idle();
@@ -52,6 +62,15 @@ export class CommitBatcher {
       for (const p of behind) this.dirty.add(p);
       await this.request(behind[0]!);
     }
+    const left = parts.filter((p) => uncommitted(p) !== undefined);
+    if (left.length === 0 || !this.consumer()) return;
+    const positions = left.map((p) => `${p.topic}:${p.partition}@${uncommitted(p)}`);
+    const why = this.lastFailure instanceof Error ? this.lastFailure.message : String(this.lastFailure);
+    this.logs.logger().warn(
+      { group: this.logs.group, uncommitted: positions, err: errorFields(this.lastFailure) },
+      `Kafka group \`${this.logs.group}\` could not commit its final offsets at close after ${FLUSH_ATTEMPTS} tries (${redactText(why)}): ` +
+        `messages acknowledged below ${positions.join(', ')} since the group's last commit will be delivered again`,
+    );
   }
 
   async idle(): Promise<void> {
@@ -90,8 +109,9 @@ export class CommitBatcher {
         try {
           await sent;
           for (const { p, offset } of commits) p.committed = Math.max(p.committed, offset);
-        } catch {
+        } catch (error) {
           // Rebalance or connection loss: not committed. A later commit covers it, or the next owner redelivers.
+          this.lastFailure = error;
         } finally {
           this.committing = undefined;
         }

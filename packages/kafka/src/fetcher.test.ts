@@ -1,4 +1,4 @@
-import type { SubscriptionSpec } from '@ferry/core/spi';
+import { silentLogger, type SubscriptionSpec } from '@ferry/core/spi';
 import { describe, expect, it } from 'vitest';
 import { CommitBatcher } from './commit-batcher.ts';
 import type { DriverConsumer } from './driver.ts';
@@ -15,7 +15,7 @@ async function started(options: { seekTo?: Map<string, Map<number, number>>; wai
   const consumer = new FakeConsumer();
   const taken: Entry[] = [];
   const released: Partition[] = [];
-  const commits = new CommitBatcher(() => consumer as unknown as DriverConsumer);
+  const commits = new CommitBatcher(() => consumer as unknown as DriverConsumer, { group: 'g', logger: () => silentLogger });
   const fetcher = new Fetcher(spec, ['orders', 'orders.g.retry', 'orders.delay'], { driver: fakeDriver(consumer), config, commits, seekTo: options.seekTo ?? new Map() }, {
     take: (entry) => {
       taken.push(entry);
@@ -98,7 +98,7 @@ describe('Fetcher', () => {
 
   it('start fails clearly when the consumer crashes for good before its first assignment', async () => {
     const consumer = new FakeConsumer();
-    const fetcher = new Fetcher(spec, ['orders'], { driver: fakeDriver(consumer), config, commits: new CommitBatcher(() => undefined), seekTo: new Map() }, { take: () => undefined, released: () => undefined, died: () => undefined });
+    const fetcher = new Fetcher(spec, ['orders'], { driver: fakeDriver(consumer), config, commits: new CommitBatcher(() => undefined, { group: 'g', logger: () => silentLogger }), seekTo: new Map() }, { take: () => undefined, released: () => undefined, died: () => undefined });
     const starting = fetcher.start();
     await new Promise((r) => setTimeout(r, 0));
     consumer.crash(new Error('SASL authentication failed for amqp://u:secret@h'), false);

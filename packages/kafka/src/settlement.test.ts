@@ -1,4 +1,4 @@
-import type { OutgoingMessage, SubscriptionSpec } from '@ferry/core/spi';
+import { silentLogger, type OutgoingMessage, type SubscriptionSpec } from '@ferry/core/spi';
 import { describe, expect, it } from 'vitest';
 import { decode } from './codec.ts';
 import { CommitBatcher } from './commit-batcher.ts';
@@ -12,7 +12,7 @@ const spec = (delivery: SubscriptionSpec['delivery']): SubscriptionSpec => ({ to
 
 function setup(delivery: SubscriptionSpec['delivery'], options: { ackAwaitsCommit?: boolean; sendFails?: () => boolean } = {}) {
   const consumer = new FakeConsumer();
-  const commits = new CommitBatcher(() => consumer as unknown as DriverConsumer);
+  const commits = new CommitBatcher(() => consumer as unknown as DriverConsumer, { group: 'g', logger: () => silentLogger });
   const copies: ProducerRecord[] = [];
   const inTransaction: string[] = [];
   const transactional = { nack: async (entry: Entry) => void inTransaction.push(`nack ${entry.offset}`), transact: async () => undefined } as unknown as TransactionalSettlement;

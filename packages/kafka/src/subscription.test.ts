@@ -1,4 +1,4 @@
-import { DeliveryGate, type Delivery, type SubscriptionSpec } from '@ferry/core/spi';
+import { DeliveryGate, silentLogger, type Delivery, type SubscriptionSpec } from '@ferry/core/spi';
 import { describe, expect, it } from 'vitest';
 import { FakeConsumer, fakeDriver, record } from './fake-consumer.ts';
 import { resolveConfig } from './options.ts';
@@ -22,6 +22,7 @@ async function started(assignment: Record<string, number[]> = { orders: [0, 1], 
     prepare: async () => [],
     seekTo: new Map(),
     admin: () => Promise.reject(new Error('no admin in unit tests')),
+    logger: () => silentLogger,
   });
   const starting = subscription.start();
   await new Promise((r) => setTimeout(r, 0));

@@ -1,4 +1,4 @@
-import { type DeliverySink, type OutgoingMessage, type Subscription, type SubscriptionSpec } from '@ferry/core/spi';
+import { type DeliverySink, type Logger, type OutgoingMessage, type Subscription, type SubscriptionSpec } from '@ferry/core/spi';
 import { CommitBatcher } from './commit-batcher.ts';
 import { KafkaDelivery } from './delivery.ts';
 import type { Driver, DriverAdmin, ProducerRecord } from './driver.ts';
@@ -29,6 +29,8 @@ export interface SubscriptionDeps {
   readonly seekTo: ReadonlyMap<string, ReadonlyMap<number, number>>;
   /** The transport's admin client (lag). */
   readonly admin: () => Promise<DriverAdmin>;
+  /** The application's logger once createClient hands it over (stderr before). */
+  readonly logger: () => Logger;
 }
 
 /**
@@ -64,7 +66,7 @@ export class KafkaSubscription implements Subscription {
     private readonly deps: SubscriptionDeps,
   ) {
     const retry = retryTopic(spec.topic, spec.group);
-    const commits = new CommitBatcher(() => this.fetcher.consumer);
+    const commits = new CommitBatcher(() => this.fetcher.consumer, { group: spec.group, logger: deps.logger });
     this.ready = new ReadyRecords(deps.config.consumer.maxBuffered);
     this.held = new HeldRecords((entry) => {
       this.ready.push(entry);

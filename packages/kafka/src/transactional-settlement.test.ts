@@ -1,4 +1,4 @@
-import type { OutgoingMessage } from '@ferry/core/spi';
+import { silentLogger, type OutgoingMessage } from '@ferry/core/spi';
 import { describe, expect, it } from 'vitest';
 import { decode } from './codec.ts';
 import { CommitBatcher } from './commit-batcher.ts';
@@ -30,7 +30,7 @@ function producers(options: { commitFails?: boolean } = {}) {
 
 function setup(options: { commitFails?: boolean } = {}) {
   const consumer = new FakeConsumer();
-  const commits = new CommitBatcher(() => consumer as unknown as DriverConsumer);
+  const commits = new CommitBatcher(() => consumer as unknown as DriverConsumer, { group: 'g', logger: () => silentLogger });
   const { fake, log } = producers(options);
   const prepare = async (messages: readonly OutgoingMessage[]) => messages.map((m): ProducerRecord => ({ topic: m.topic, key: null, value: Buffer.from(m.payload), headers: {}, timestamp: '1' }));
   const settlement = new TransactionalSettlement({ transactions: fake, commits, prepare });

@@ -1,4 +1,4 @@
-import { redactWhenShown, type Capabilities, type DeliverySink, type Logger, type LoggerAware, type OutgoingMessage, type Subscription, type SubscriptionSpec, type Transport } from '@ferry/core/spi';
+import { redactWhenShown, stderrLogger, type Capabilities, type DeliverySink, type Logger, type LoggerAware, type OutgoingMessage, type Subscription, type SubscriptionSpec, type Transport } from '@ferry/core/spi';
 import { encode, type WireFormat } from './codec.ts';
 import { connectWithin } from './connect.ts';
 import { createDriver, type Driver, type DriverAdmin, type ProducerRecord } from './driver.ts';
@@ -25,6 +25,8 @@ export class KafkaTransport implements Transport, LoggerAware {
   private readonly producer: BatchingProducer;
   /** How this transport writes envelopes (the `envelope` option). */
   private readonly format: WireFormat;
+  /** The adapter's own lines: stderr until createClient hands over the application's logger. */
+  private logger: Logger = stderrLogger('warn', { transport: 'kafka' });
   private adminClient: Promise<DriverAdmin> | undefined;
   private connecting: Promise<void> | undefined;
 
@@ -47,8 +49,9 @@ export class KafkaTransport implements Transport, LoggerAware {
     this.producer = new BatchingProducer(() => this.driver.producer({ idempotent: this.config.producer.idempotent }), this.config);
   }
 
-  /** kafkajs's log lines go to the application's logger (redacted, at the `logLevel` threshold). */
+  /** The adapter's lines and kafkajs's (redacted, at the `logLevel` threshold) go to the application's logger. */
   setLogger(logger: Logger): void {
+    this.logger = logger;
     this.driver.setLogger(logger);
   }
 
@@ -92,6 +95,7 @@ export class KafkaTransport implements Transport, LoggerAware {
       prepare: (messages) => this.prepare(messages),
       seekTo: await this.replayTargets(spec),
       admin: () => this.admin(),
+      logger: () => this.logger,
     });
     await started.start();
     return started;
