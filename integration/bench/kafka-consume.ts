@@ -10,6 +10,9 @@
  * Every reader reads it whole in a group of its own, timed from the first message to the last:
  *   - raw:    kafkajs eachBatch + JSON.parse + resolveOffset per message, commit per batch
  *   - work:   kafkajs eachBatch + UTF-8 check, JSON, zod, an awaited async handler, 64 at a time
+ *   - raw-envelope, work-envelope: the same two loops reading each record's Ferry envelope first
+ *              (the adapter's record decoder, `decodeRecord`) and parsing its payload: what any
+ *              reader of Ferry's format does, which the SDK cannot skip and the plain loops do
  *   - handle: consumer.handle, at-least-once, concurrency 64, prefetch 4096
  *   - batch:  consumer.handleBatch, maxSize 500, maxWaitMs 5, concurrency 500, prefetch 4096
  *   - adapter: the Kafka adapter alone: its subscription hands records to core's DeliveryGate
@@ -21,8 +24,8 @@ import { Kafka, logLevel } from 'kafkajs';
 import { z } from 'zod';
 import { createClient, defineMessage, type HandlerFn } from '@ferry/core';
 import { DeliveryGate } from '@ferry/core/spi';
-import { KafkaTransport } from '@ferry/kafka';
-import { kafkaRawConsume, kafkaRawSameWork } from './raw-loops.ts';
+import { decodeRecord, KafkaTransport } from '@ferry/kafka';
+import { kafkaRawConsume, kafkaRawSameWork, type PayloadOf } from './raw-loops.ts';
 import { median } from './median.ts';
 
 const brokers = (process.env.FERRY_KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
@@ -92,17 +95,18 @@ async function main(): Promise<void> {
     await consumer.close();
     return rate(records, ms);
   };
-  const raw = async () => {
+  const envelopePayload: PayloadOf = (recordTopic, partition, message) => decodeRecord(recordTopic, partition, message).envelope.payload;
+  const raw = (payloadOf?: PayloadOf) => async () => {
     const cpu0 = process.cpuUsage();
-    const result = await kafkaRawConsume(kafka, topic, `bench-consume-raw-${randomUUID().slice(0, 8)}`, records, PARTITIONS);
+    const result = await kafkaRawConsume(kafka, topic, `bench-consume-raw-${randomUUID().slice(0, 8)}`, records, PARTITIONS, payloadOf);
     const cpu = process.cpuUsage(cpu0);
     // Includes joining the group and leaving it: a little high.
     cpuPerMessage.push((cpu.user + cpu.system) / records);
     return result;
   };
-  const work = async () => {
+  const work = (payloadOf?: PayloadOf) => async () => {
     const { tick, finished } = timed();
-    const consumer = await kafkaRawSameWork(kafka, topic, `bench-consume-work-${randomUUID().slice(0, 8)}`, PARTITIONS, (value) => Tick.schema.parse(value), () => tick(1));
+    const consumer = await kafkaRawSameWork(kafka, topic, `bench-consume-work-${randomUUID().slice(0, 8)}`, PARTITIONS, (value) => Tick.schema.parse(value), () => tick(1), payloadOf);
     const ms = await finished;
     await consumer.disconnect();
     return rate(records, ms);
@@ -125,7 +129,7 @@ async function main(): Promise<void> {
     return rate(records, ms);
   };
 
-  const all: Record<string, () => Promise<number>> = { adapter, raw, work, handle: sdk('handle'), 'handle-chain': sdk('handle-chain'), batch: sdk('batch'), 'batch-chain': sdk('batch-chain') };
+  const all: Record<string, () => Promise<number>> = { adapter, raw: raw(), work: work(), 'raw-envelope': raw(envelopePayload), 'work-envelope': work(envelopePayload), handle: sdk('handle'), 'handle-chain': sdk('handle-chain'), batch: sdk('batch'), 'batch-chain': sdk('batch-chain') };
   const variants = chosen.map((name) => [name, all[name]!] as const);
   const figures: Record<string, number[]> = Object.fromEntries(chosen.map((name) => [name, []]));
   const cpu: Record<string, number[]> = Object.fromEntries(chosen.map((name) => [name, []]));
@@ -152,7 +156,11 @@ async function main(): Promise<void> {
   ratio('handle', 'raw');
   ratio('batch', 'work');
   ratio('batch', 'raw');
+  ratio('handle', 'work-envelope');
+  ratio('batch', 'raw-envelope');
+  ratio('raw-envelope', 'raw');
   ratio('adapter', 'raw');
+  ratio('adapter', 'raw-envelope');
   ratio('batch', 'adapter');
   ratio('batch', 'batch-chain');
 }

@@ -4,12 +4,17 @@
  * window of confirmed publishes. Each returns msg/s.
  */
 import type { ConfirmChannel } from 'amqplib';
-import type { Kafka } from 'kafkajs';
+import type { Kafka, KafkaMessage } from 'kafkajs';
 
 const rate = (n: number, ms: number) => Math.round((n / ms) * 1000);
 
+/** The bytes of a record the loop parses: its value, or (kafka-consume.ts's `-envelope` variants) the payload of the envelope read from it. */
+export type PayloadOf = (topic: string, partition: number, message: KafkaMessage) => Uint8Array;
+const valueOf: PayloadOf = (_topic, _partition, message) => message.value!;
+const text = (bytes: Uint8Array) => (Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)).toString('utf8');
+
 /** Reads `count` messages of `topic` in a new group from the first, timed from the first message to the last. */
-export async function kafkaRawConsume(kafka: Kafka, topic: string, group: string, count: number, partitions: number): Promise<number> {
+export async function kafkaRawConsume(kafka: Kafka, topic: string, group: string, count: number, partitions: number, payloadOf: PayloadOf = valueOf): Promise<number> {
   const consumer = kafka.consumer({ groupId: group });
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });
@@ -21,7 +26,7 @@ export async function kafkaRawConsume(kafka: Kafka, topic: string, group: string
     partitionsConsumedConcurrently: partitions,
     eachBatch: async ({ batch, resolveOffset, commitOffsetsIfNecessary }) => {
       for (const m of batch.messages) {
-        JSON.parse(m.value!.toString('utf8'));
+        JSON.parse(text(payloadOf(batch.topic, batch.partition, m)));
         resolveOffset(m.offset);
         if (seen++ === 0) first = performance.now();
         if (seen === count) done(performance.now() - first);
@@ -39,7 +44,7 @@ export async function kafkaRawConsume(kafka: Kafka, topic: string, group: string
  * JSON.parse, the schema, an awaited async handler, up to 64 at once; an offset resolved per 64
  * and a commit per batch. `handle` is called once per message (it times the run).
  */
-export async function kafkaRawSameWork(kafka: Kafka, topic: string, group: string, partitions: number, parse: (value: unknown) => unknown, handle: () => void): Promise<{ disconnect(): Promise<void> }> {
+export async function kafkaRawSameWork(kafka: Kafka, topic: string, group: string, partitions: number, parse: (value: unknown) => unknown, handle: () => void, payloadOf: PayloadOf = valueOf): Promise<{ disconnect(): Promise<void> }> {
   const consumer = kafka.consumer({ groupId: group });
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });
@@ -50,7 +55,7 @@ export async function kafkaRawSameWork(kafka: Kafka, topic: string, group: strin
     eachBatch: async ({ batch, resolveOffset, commitOffsetsIfNecessary }) => {
       for (let i = 0; i < batch.messages.length; i += 64) {
         const slice = batch.messages.slice(i, i + 64);
-        await Promise.all(slice.map((m) => handler(parse(JSON.parse(utf8.decode(m.value!))))));
+        await Promise.all(slice.map((m) => handler(parse(JSON.parse(utf8.decode(payloadOf(batch.topic, batch.partition, m)))))));
         resolveOffset(slice[slice.length - 1]!.offset);
       }
       await commitOffsetsIfNecessary();
