@@ -81,7 +81,17 @@ export class KafkaSubscription implements Subscription {
     this.groupLag = new GroupLag(deps.admin, spec.group, () => this.fetcher.assigned);
     this.settlement = new Settlement(spec, {
       commits,
-      transactional: new TransactionalSettlement({ transactions: deps.transactions, commits, prepare: deps.prepare }),
+      transactional: new TransactionalSettlement({
+        transactions: deps.transactions,
+        commits,
+        prepare: deps.prepare,
+        committedOffset: async (topic, partition) => {
+          const [stored] = await (await deps.admin()).fetchOffsets({ groupId: spec.group, topics: [topic] });
+          return Number(stored?.partitions.find((p) => p.partition === partition)?.offset ?? -1);
+        },
+        outcomeWithinMs: deps.config.transactionTimeoutMs,
+        logger: deps.logger,
+      }),
       send: (record, message) => deps.producer.send([record], [message]),
       ackAwaitsCommit: deps.config.consumer.ackAwaitsCommit ?? spec.delivery === 'at-most-once',
       retryTopic: retry,
