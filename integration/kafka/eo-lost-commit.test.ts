@@ -9,7 +9,7 @@
 import { KafkaTransport } from '@ferry/kafka';
 import { afterAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { createClient, defineMessage, type FerryClient } from '@ferry/core';
+import { createClient, defineMessage, type Client } from '@ferry/core';
 import { kafka, kafkaUrl, sleep, spec, subscribe, TEST_OPTIONS, topicName, waitFor } from './helpers.ts';
 import type { Transport } from '@ferry/core/spi';
 
@@ -21,7 +21,7 @@ interface DriverLike {
   producer(options: { transactionalId?: string }): ProducerLike;
 }
 
-const clients: FerryClient[] = [];
+const clients: Client[] = [];
 const transports: Transport[] = [];
 afterAll(async () => {
   await Promise.all(clients.map((c) => c.close()));
