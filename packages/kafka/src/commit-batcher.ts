@@ -1,4 +1,4 @@
-import { errorFields, redactText, type Logger } from '@ferry/core/spi';
+import { errorFields, type Logger } from '@ferry/core/spi';
 import type { DriverConsumer } from './driver.ts';
 import type { Partition } from './partition.ts';
 
@@ -65,10 +65,10 @@ export class CommitBatcher {
     const left = parts.filter((p) => uncommitted(p) !== undefined);
     if (left.length === 0 || !this.consumer()) return;
     const positions = left.map((p) => `${p.topic}:${p.partition}@${uncommitted(p)}`);
-    const why = this.lastFailure instanceof Error ? this.lastFailure.message : String(this.lastFailure);
+    const err = errorFields(this.lastFailure); // its message is redacted
     this.logs.logger().warn(
-      { group: this.logs.group, uncommitted: positions, err: errorFields(this.lastFailure) },
-      `Kafka group \`${this.logs.group}\` could not commit its final offsets at close after ${FLUSH_ATTEMPTS} tries (${redactText(why)}): ` +
+      { group: this.logs.group, uncommitted: positions, err },
+      `Kafka group \`${this.logs.group}\` could not commit its final offsets at close after ${FLUSH_ATTEMPTS} tries (${String(err.message)}): ` +
         `messages acknowledged below ${positions.join(', ')} since the group's last commit will be delivered again`,
     );
   }

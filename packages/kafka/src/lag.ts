@@ -38,22 +38,28 @@ export class GroupLag {
     const topics = Object.keys(assignment).filter((t) => (assignment[t]?.length ?? 0) > 0);
     if (topics.length === 0) return 0;
     const admin = await this.admin();
-    const committed = await admin.fetchOffsets({ groupId: this.group, topics });
+    const committed = await committedOffsets(admin, this.group, topics);
     // One topic at a time: kafkajs's fetchTopicOffsets calls running together can get an empty answer.
     const ends = [];
     for (const topic of topics) ends.push(await endOffsets(admin, topic));
     let messages = 0;
     for (const [i, topic] of topics.entries()) {
       const mine = new Set(assignment[topic]);
-      const stored = new Map((committed.find((c) => c.topic === topic)?.partitions ?? []).map((p) => [p.partition, Number(p.offset)]));
+      const stored = committed.get(topic);
       for (const { partition, high, low } of ends[i]!) {
         if (!mine.has(partition)) continue;
-        const at = stored.get(partition) ?? -1;
+        const at = stored?.get(partition) ?? -1;
         messages += Math.max(0, Number(high) - (at >= 0 ? at : Number(low)));
       }
     }
     return messages;
   }
+}
+
+/** The group's committed offsets of `topics`, by topic and partition (-1: none committed). */
+export async function committedOffsets(admin: DriverAdmin, group: string, topics: string[]): Promise<Map<string, Map<number, number>>> {
+  const committed = await admin.fetchOffsets({ groupId: group, topics });
+  return new Map(committed.map(({ topic, partitions }) => [topic, new Map(partitions.map((p) => [p.partition, Number(p.offset)]))]));
 }
 
 /** Errors of a partition whose leadership is moving or just created: metadata refreshed, asked again. */

@@ -4,7 +4,7 @@ import { KafkaDelivery } from './delivery.ts';
 import type { Driver, DriverAdmin, ProducerRecord } from './driver.ts';
 import { Fetcher } from './fetcher.ts';
 import { HeldRecords } from './held-records.ts';
-import { GroupLag } from './lag.ts';
+import { committedOffsets, GroupLag } from './lag.ts';
 import { delayTopic, retryTopic } from './names.ts';
 import { ReadyRecords } from './ready-records.ts';
 import type { ResolvedConfig } from './options.ts';
@@ -85,10 +85,7 @@ export class KafkaSubscription implements Subscription {
         transactions: deps.transactions,
         commits,
         prepare: deps.prepare,
-        committedOffset: async (topic, partition) => {
-          const [stored] = await (await deps.admin()).fetchOffsets({ groupId: spec.group, topics: [topic] });
-          return Number(stored?.partitions.find((p) => p.partition === partition)?.offset ?? -1);
-        },
+        committedOffset: async (topic, partition) => (await committedOffsets(await deps.admin(), spec.group, [topic])).get(topic)?.get(partition) ?? -1,
         outcomeWithinMs: deps.config.transactionTimeoutMs,
         logger: deps.logger,
       }),

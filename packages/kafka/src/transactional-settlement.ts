@@ -1,4 +1,4 @@
-import { errorFields, FerryError, redactText, type Logger, type OutgoingMessage } from '@ferry/core/spi';
+import { errorFields, FerryError, type Logger, type OutgoingMessage } from '@ferry/core/spi';
 import type { CommitBatcher } from './commit-batcher.ts';
 import type { ProducerRecord } from './driver.ts';
 import type { Entry, Partition } from './partition.ts';
@@ -44,10 +44,7 @@ export class TransactionalSettlement {
    */
   async transact(entry: Entry, work: (send: (messages: readonly OutgoingMessage[]) => Promise<void>) => Promise<void>): Promise<void> {
     const { part } = entry;
-    if (part.released) throw new FerryError('FERRY_KAFKA_TRANSACTION', `Partition ${part.key} was given to another consumer; the message will be delivered there.`);
-    await this.fence(part);
-    // Committed by the partition's previous owner after this member read where to start: done.
-    if (entry.offset < part.committed) return this.alreadyCommitted(entry);
+    if (await this.committedBefore(entry)) return;
     let tx: PartitionTransaction | undefined;
     try {
       await work(async (messages) => {
@@ -75,10 +72,7 @@ export class TransactionalSettlement {
    */
   async nack(entry: Entry, copy: ProducerRecord): Promise<void> {
     const { part } = entry;
-    // Before begin: a producer with the partition's transactional id would fence its new owner's.
-    if (part.released) throw new FerryError('FERRY_KAFKA_TRANSACTION', `Partition ${part.key} was given to another consumer; the message will be delivered there.`);
-    await this.fence(part);
-    if (entry.offset < part.committed) return this.alreadyCommitted(entry);
+    if (await this.committedBefore(entry)) return;
     let tx: PartitionTransaction | undefined;
     try {
       tx = await this.deps.transactions.begin(part.topic, part.partition);
@@ -114,9 +108,19 @@ export class TransactionalSettlement {
     return fencing;
   }
 
-  /** An entry below the committed offset: its transaction was committed by the partition's previous owner. */
-  private alreadyCommitted(entry: Entry): void {
-    entry.part.tracker.finish(entry.offset);
+  /**
+   * Before a transaction of `entry`: refuses a revoked partition (before any producer for its
+   * transactional id is made: it would fence the new owner's), fences the previous owner, and
+   * finishes the entry if that owner committed it after this member read where to start (true:
+   * nothing more to do).
+   */
+  private async committedBefore(entry: Entry): Promise<boolean> {
+    const { part } = entry;
+    if (part.released) throw new FerryError('FERRY_KAFKA_TRANSACTION', `Partition ${part.key} was given to another consumer; the message will be delivered there.`);
+    await this.fence(part);
+    if (entry.offset >= part.committed) return false;
+    part.tracker.finish(entry.offset);
+    return true;
   }
 
   /**
@@ -159,10 +163,10 @@ export class TransactionalSettlement {
       } catch (error) {
         await this.deps.transactions.release(part.topic, part.partition);
         if (Date.now() >= deadline) {
-          const why = (e: unknown) => redactText(e instanceof Error ? e.message : String(e));
+          const err = errorFields(failure); // messages redacted
           this.deps.logger().warn(
-            { partition: part.key, offset: position - 1, err: errorFields(failure) },
-            `Kafka transaction commit of ${part.key} failed (${why(failure)}) and its outcome could not be learnt within ${this.deps.outcomeWithinMs} ms (${why(error)}): the message runs again, and its output may appear twice`,
+            { partition: part.key, offset: position - 1, err },
+            `Kafka transaction commit of ${part.key} failed (${String(err.message)}) and its outcome could not be learnt within ${this.deps.outcomeWithinMs} ms (${String(errorFields(error).message)}): the message runs again, and its output may appear twice`,
           );
           return false;
         }
@@ -174,12 +178,11 @@ export class TransactionalSettlement {
 
   /** Whether the group's committed offset reached `position`, read again a few times while short of it. */
   private async positionReached(part: Partition, position: number): Promise<boolean> {
-    for (const wait of [...REREAD_MS, undefined]) {
+    for (let read = 0; ; read++) {
       if ((await this.deps.committedOffset(part.topic, part.partition)) >= position) return true;
-      if (wait === undefined || part.released) return false;
-      await new Promise((resolve) => setTimeout(resolve, wait));
+      if (read === REREAD_MS.length || part.released) return false;
+      await new Promise((resolve) => setTimeout(resolve, REREAD_MS[read]));
     }
-    return false;
   }
 
   /** Aborts `tx` and drops the partition's producer: a fenced or failed producer cannot be reused. */
