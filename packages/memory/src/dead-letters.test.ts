@@ -117,7 +117,11 @@ describe('dead letters on the memory transport', () => {
       payload: new TextEncoder().encode('{"n":9}'),
       timestamp: Date.now(),
     });
-    await raw.send([twice('dup-redrive'), twice('dup-redrive'), twice('dup-purge'), twice('dup-purge')]);
+    // The same envelope sent twice, as a producer's resend writes it (built once: two builds a
+    // millisecond apart would carry two dead-letter times, two different dead letters).
+    const redriven = twice('dup-redrive');
+    const purged = twice('dup-purge');
+    await raw.send([redriven, redriven, purged, purged]);
     const ids = async () => (await reader.inspectDeadLetters({ deadLetterTopic: 'orders.dlq', idleMs: 50 })).deadLetters.map((d) => d.id).sort();
     expect((await ids()).filter((id) => id.startsWith('dup-'))).toEqual(['dup-purge', 'dup-redrive']);
 
